@@ -1,0 +1,130 @@
+"""The ``gicstats`` command line.
+
+Every bad input gets one line on stderr naming the file and the problem; the
+other inputs are still processed, and the exit status says that one failed.
+No traceback is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import __version__
+from .errors import GicstatsError
+from .paths import data_dir, expand_sources
+from .report import Report, read_report
+
+
+def _read_all(paths: Sequence[str]) -> tuple[list[Report], list[str]]:
+    reports, failures = [], []
+    for path in expand_sources(list(paths)):
+        try:
+            reports.append(read_report(path))
+        except GicstatsError as exc:
+            failures.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch
+            failures.append(f"{path}: internal error ({type(exc).__name__}: {exc}); please report this file")
+    for line in failures:
+        print(f"gicstats: {line}", file=sys.stderr)
+    return reports, failures
+
+
+def _cells(reports: list[Report]) -> pd.DataFrame:
+    frames = []
+    for r in reports:
+        frame = r.cells.copy()
+        frame.insert(0, "report", r.id)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _report_json(r: Report) -> dict:
+    cells = r.cells.astype(object).where(r.cells.notna(), None)
+    findings = r.findings.astype(object).where(r.findings.notna(), None)
+    return {
+        "source": r.source,
+        "sha256": r.sha256,
+        "agency": r.agency,
+        "year": r.year,
+        "template_version": r.template_version,
+        "published": r.published.isoformat() if r.published else None,
+        "cells": cells.to_dict(orient="records"),
+        "findings": findings.to_dict(orient="records"),
+    }
+
+
+def _print_table(r: Report) -> None:
+    print(f"== {r.source}: {r.agency or '?'} {r.year or '?'}年 (template {r.template_version or '?'})")
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 40, "display.width", 200):
+        print(r.cells[["table", "row", "column", "value", "raw", "unit"]].to_string(index=False))
+    for f in r.findings.itertuples():
+        print(f"  [{f.severity}] {f.rule}: {f.message}")
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    reports, failures = _read_all(args.files)
+    if args.format == "json":
+        json.dump([_report_json(r) for r in reports], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif args.format == "csv":
+        _cells(reports).to_csv(sys.stdout, index=False)
+    else:
+        for r in reports:
+            _print_table(r)
+    return 1 if failures else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    folder = args.data or data_dir()
+    if not folder.is_dir():
+        print(f"gicstats: {folder}: no such folder of sample reports", file=sys.stderr)
+        return 2
+    reports, failures = _read_all([str(folder)])
+    for r in reports:
+        cells = r.cells
+        filled = int(cells["value"].notna().sum())
+        print(
+            f"{r.id}: {r.agency} {r.year}年, template {r.template_version}, "
+            f"{len(cells)} cells ({filled} with a value), {len(r.findings)} findings"
+        )
+        apps = r.table("applications", labels=False) if "applications" in set(cells["table"]) else None
+        if apps is not None:
+            received = apps.loc["new_received", "total"]
+            closed = apps.loc["results_total", "total"]
+            print(f"    本年新收 {received}  办理结果总计 {closed}")
+    print(f"{len(reports)} reports read, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gicstats", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"gicstats {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("parse", help="print the tidy cells of report files")
+    p.add_argument("files", nargs="+", help="report files or folders (HTML or text)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_parse)
+    d = sub.add_parser("demo", help="read the bundled sample reports in data/")
+    d.add_argument("--data", type=__import__("pathlib").Path, default=None, help="folder of reports (default: data/)")
+    d.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("gicstats: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

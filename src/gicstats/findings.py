@@ -1,0 +1,44 @@
+"""Findings: one validation or parsing result each, collected in one table."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+SEVERITIES = ("error", "warning", "not_assessable", "info")
+
+COLUMNS = ("report", "rule", "severity", "cells", "expected", "actual", "message")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding.
+
+    Attributes:
+        report: Id of the report it is about (its file name).
+        rule: Rule id, e.g. ``parse.ambiguous_split`` or ``applications.balance``.
+        severity: ``error``, ``warning``, ``not_assessable`` or ``info``.
+        cells: The cells involved, as ``table.row.column`` joined by ``, ``.
+        expected: What the rule expected, as text (may be empty).
+        actual: What was found, as text (may be empty).
+        message: One line in Chinese that an analyst can act on.
+    """
+
+    report: str
+    rule: str
+    severity: str
+    cells: str
+    expected: str
+    actual: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+
+def findings_frame(findings: list[Finding]) -> pd.DataFrame:
+    """Collect findings into a DataFrame with the fixed column order."""
+    frame = pd.DataFrame([asdict(f) for f in findings], columns=list(COLUMNS))
+    return frame.astype("string") if len(frame) else frame.astype(object)

@@ -1,0 +1,143 @@
+"""Report metadata from its text: agency, year, publication date, sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from .labels import prepare, tokenize
+from .templates import SECTIONS, section_of_heading
+
+_TITLE = re.compile(
+    r"(?P<pre>[^\s,，。；;:：]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?(?P<post>[^\s,，。；;:：]{0,60}?)"
+    r"政府信息公开(?:工作)?年度?报告"
+)
+_TITLE_LINE = re.compile(r"^\s*(?:标题|题目|title)\s*[:：]\s*(.+)$", re.I | re.M)
+_PERIOD = re.compile(r"统计期限(?:为|是)?(?:自|从)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_PUBLISHED = re.compile(
+    r"(?:发布日期|发布时间|成文日期|发文日期|公开日期|日期)\s*[:：]?\s*"
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
+)
+_DATE_LINE = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*$")
+_AGENCY_JUNK = re.compile(r"^(关于|《)|[》」』\"“”]$")
+_HEADING = re.compile(r"(?<![(（一二三四五六七八九十])([一二三四五六])、")
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None, int | None]:
+    """Return ``(title, agency, year)`` from the title of the report."""
+    candidates = [*_TITLE_LINE.findall(text[:4000]), *hints]
+    lines = [ln for ln in text.split("\n")[:40] if ln.strip()]
+    candidates += lines
+    for cand in candidates:
+        cand = _nfkc(cand.strip())
+        m = _TITLE.search(cand)
+        if not m:
+            continue
+        agency = (m.group("pre") or m.group("post") or "").strip()
+        agency = _AGENCY_JUNK.sub("", agency).strip()
+        return m.group(0), agency or None, int(m.group("year"))
+    m = _PERIOD.search(_nfkc(text))
+    return None, None, int(m.group("year")) if m else None
+
+
+def find_published(text: str) -> dt.date | None:
+    """The publication date the report states, if any."""
+    text = _nfkc(text)
+    m = _PUBLISHED.search(text[:4000])
+    if m is None:
+        # a date on its own line near the end, above or below the signature
+        for line in reversed(text.split("\n")[-12:]):
+            m = _DATE_LINE.match(line)
+            if m:
+                break
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    except ValueError:
+        return None
+
+
+def _strip_tables(text: str) -> str:
+    """Drop stretches of table labels and values that a text dump ran into
+    the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
+    headings, so that section texts hold narrative only."""
+    out = []
+    for line in text.split("\n"):
+        tokens = tokenize(line) if len(line) > 40 else []
+        if not any(t.kind == "run" for t in tokens):
+            out.append(line)
+            continue
+        prepared = prepare(line)
+        kept: list[str] = []
+        last = 0
+        stretch: list = []
+        for tok in [*tokens, None]:
+            if tok is not None and tok.kind != "text" and not section_of_heading(tok.text):
+                stretch.append(tok)
+                continue
+            labels = sum(1 for t in stretch if t.kind == "label")
+            runs = sum(1 for t in stretch if t.kind == "run")
+            if labels >= 3 or (labels and runs and labels + runs >= 3):
+                kept.append(prepared[last : stretch[0].start])
+                last = stretch[-1].end
+            stretch = []
+        kept.append(prepared[last:])
+        out.append(" ".join(k.strip() for k in kept if k.strip()))
+    return "\n".join(out)
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """The narrative of each report section, keyed by section id.
+
+    Headings are found in order (一 … 六) even when they run into the text
+    (``一、总体情况2019年，…``). Text before the first heading is kept under
+    ``preamble``.
+    """
+    text = _strip_tables(_nfkc(text))
+    order = [s.id for s in SECTIONS]
+    found: list[tuple[int, int, str]] = []
+    next_index = 0
+    for m in _HEADING.finditer(text):
+        index = "一二三四五六".index(m.group(1))
+        if index < next_index:
+            continue
+        section = section_of_heading(text[m.start() : m.start() + 60])
+        if section is None or order.index(section) != index:
+            continue
+        # the heading runs to the end of its line, or 40 characters at most
+        end = text.find("\n", m.start())
+        end = len(text) if end < 0 else end
+        heading_end = min(end, m.start() + _heading_length(text[m.start() : end]))
+        found.append((m.start(), heading_end, section))
+        next_index = index + 1
+    sections: dict[str, str] = {}
+    start = 0
+    if found and text[: found[0][0]].strip():
+        sections["preamble"] = text[: found[0][0]].strip()
+    for i, (pos, heading_end, section) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else len(text)
+        sections[section] = text[heading_end:stop].strip()
+        start = stop
+    if not found and text.strip():
+        sections["preamble"] = text.strip()
+    return sections
+
+
+def _heading_length(line: str) -> int:
+    """Length of a heading at the start of ``line``: up to 情况/事项/措施 or
+    the first sentence break, whichever comes first."""
+    for ends in ("情况|事项|措施", "问题"):
+        m = re.match(rf"^.{{2,40}}?({ends})", line)
+        if m:
+            return m.end()
+    m = re.search(r"[。;；]", line)
+    return m.start() if m and m.start() <= 40 else min(len(line), 40)
+
+
+__all__ = ["find_title", "find_published", "split_sections"]

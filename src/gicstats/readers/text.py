@@ -1,0 +1,49 @@
+"""Reader for text scraped from report pages.
+
+Handles every shape of ``shared/spec/template.md`` §7.5: pipe rows with
+merged-cell gaps and rowspan labels only on their first row; one cell per
+line; ``cell |`` lines and ``|`` on its own line; and cells run together with
+no separator, which the mapper splits with the table's identities.
+"""
+
+from __future__ import annotations
+
+from ..mapping import Cell, Line
+from . import Document
+
+# A text is in the pipe-table shape when at least this many lines hold two or
+# more non-empty cells between pipes.
+_MIN_PIPE_ROWS = 3
+
+
+def _pipe_cells(line: str) -> list[str]:
+    cells = [c.strip() for c in line.split("|")]
+    if cells and cells[0] == "" and line.lstrip().startswith("|"):
+        cells = cells[1:]
+    return cells
+
+
+def read_text(text: str) -> Document:
+    """Split scraped text into lines of cells."""
+    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    pipe_rows = sum(1 for ln in raw_lines if "|" in ln and sum(1 for c in ln.split("|") if c.strip()) >= 2)
+    tabular = pipe_rows >= _MIN_PIPE_ROWS
+    lines: list[Line] = []
+    narrative: list[str] = []
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"line {number}"
+        if "|" in raw and tabular:
+            cells = _pipe_cells(raw)
+            lines.append(Line([Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)], structured=True))
+            continue
+        if "|" in raw:
+            # "cell |" lines, or "|" alone between cells: one cell per line
+            content = " ".join(c.strip() for c in raw.split("|") if c.strip())
+            if content:
+                lines.append(Line([Cell(content, where)], structured=False))
+            continue
+        lines.append(Line([Cell(raw, where)], structured=False))
+        narrative.append(raw.strip())
+    return Document(lines, "\n".join(narrative))

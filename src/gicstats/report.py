@@ -1,0 +1,176 @@
+"""``read_report`` and the :class:`Report` it returns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import templates as T
+from .errors import GicstatsError
+from .findings import Finding, findings_frame
+from .mapping import map_lines
+from .meta import find_published, find_title, split_sections
+from .readers import Document
+from .readers.html import read_html
+from .readers.text import read_text
+from .sources import FORMATS, decode, load, sniff_format
+
+CELL_COLUMNS = ("table", "row", "column", "value", "raw", "unit", "source", "locator")
+
+
+@dataclass
+class Report:
+    """One agency-year report, read from one source.
+
+    Attributes:
+        agency: The agency, as the report's title names it.
+        year: The statistical year (not the year of publication).
+        template_version: ``"2019"`` or ``"2021"``, detected from the labels;
+            ``None`` when the report has no table labels to tell by.
+        published: The publication date, where the report states it.
+        source: The file name (or ``<bytes>``).
+        sha256: Hash of the source bytes.
+        format: ``html`` or ``text`` (more in later versions).
+        cells: Tidy table, one row per cell: ``table, row, column, value,
+            raw, unit, source, locator``. ``raw`` is the cell text as printed,
+            ``value`` is null for a blank or unreadable cell, ``locator`` says
+            where in the source the cell was found.
+        sections: Narrative text keyed by section id (``overview`` …
+            ``other_matters``; ``preamble`` for text before the first heading).
+        findings: What reading found: unknown labels, ambiguous splits, …
+        title: The report's title as printed.
+    """
+
+    agency: str | None
+    year: int | None
+    template_version: str | None
+    published: dt.date | None
+    source: str
+    sha256: str
+    format: str
+    cells: pd.DataFrame
+    sections: dict[str, str]
+    findings: pd.DataFrame
+    title: str | None = None
+    _template: T.Template | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        """A short id for findings and corpora: the source's file name."""
+        return Path(self.source).name
+
+    @property
+    def template(self) -> T.Template:
+        return T.TEMPLATES[self.template_version or "2019"]
+
+    def value(self, table: str, row: str, column: str) -> float | None:
+        """One cell's value (``None`` if blank, unreadable or absent)."""
+        hit = self.cells[(self.cells["table"] == table) & (self.cells["row"] == row) & (self.cells["column"] == column)]
+        if hit.empty or pd.isna(hit["value"].iloc[0]):
+            return None
+        return float(hit["value"].iloc[0])
+
+    def table(self, name: str, *, labels: bool = True, raw: bool = False) -> pd.DataFrame:
+        """A wide view of one table, rows and columns in printed order.
+
+        Args:
+            name: Table id, e.g. ``"applications"``.
+            labels: Index and columns by the printed labels (default) or ids.
+            raw: Show the cell text as printed instead of the values.
+
+        Counts come out as nullable integers, amounts as floats; a cell
+        missing from the source or printed blank is ``<NA>``.
+        """
+        spec = self.template.table(name)
+        part = self.cells[self.cells["table"] == name]
+        field_name = "raw" if raw else "value"
+        wide = part.pivot(index="row", columns="column", values=field_name) if len(part) else pd.DataFrame()
+        rows = [r for r in spec.row_ids if r in wide.index or not spec.row(r).local]
+        wide = wide.reindex(index=rows, columns=list(spec.column_ids))
+        if not raw:
+            for column in spec.columns:
+                series = pd.to_numeric(wide[column.id], errors="coerce")
+                if column.dtype in ("count", "signed") and series.dropna().apply(float.is_integer).all():
+                    wide[column.id] = series.astype("Int64")
+                else:
+                    wide[column.id] = series.astype("Float64")
+        if labels:
+            wide.index = [spec.row(r).label for r in wide.index]
+            wide.columns = [spec.column(c).label for c in wide.columns]
+            wide.index.name = spec.title
+        return wide
+
+    def __repr__(self) -> str:
+        return (
+            f"Report(agency={self.agency!r}, year={self.year}, template={self.template_version!r}, "
+            f"cells={len(self.cells)}, findings={len(self.findings)}, source={self.source!r})"
+        )
+
+
+def read_report(source: str | os.PathLike | bytes, *, format: str | None = None, name: str | None = None) -> Report:
+    """Read one report.
+
+    Args:
+        source: A path, or the report's bytes.
+        format: ``"html"`` or ``"text"``; detected from the content if omitted.
+        name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
+
+    Returns:
+        The :class:`Report`.
+
+    Raises:
+        GicstatsError: if the source cannot be read; the message names the
+            file and the problem.
+    """
+    src = load(source, name=name)
+    detected = sniff_format(src)
+    fmt = format or detected
+    if fmt not in FORMATS:
+        raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt in ("pdf", "docx", "xlsx"):
+        raise GicstatsError(src.name, f"{fmt.upper()} reports are not supported yet; save the report page as HTML or text")
+    text = decode(src)
+    doc: Document = read_html(text) if fmt == "html" else read_text(text)
+    report_id = Path(src.name).name
+    version, cells, parse_findings = map_lines(doc.lines, report_id)
+    if not cells and version is None:
+        raise GicstatsError(src.name, "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)")
+    title, agency, year = find_title(doc.text, doc.title_hints)
+    findings: list[Finding] = list(parse_findings)
+    if agency is None:
+        findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
+    if year is None:
+        findings.append(Finding(report_id, "parse.no_year", "warning", "", "", "", "未能从标题或统计期限识别年度"))
+    frame = pd.DataFrame(cells, columns=[c for c in CELL_COLUMNS if c != "source"])
+    frame.insert(6, "source", src.name)
+    frame = frame.astype(
+        {
+            "table": "string",
+            "row": "string",
+            "column": "string",
+            "value": "Float64",
+            "raw": "string",
+            "unit": "string",
+            "source": "string",
+            "locator": "string",
+        }
+    )
+    if frame.duplicated(["table", "row", "column"]).any():  # pragma: no cover - the mapper prevents this
+        raise GicstatsError(src.name, "internal error: duplicate cell keys")
+    return Report(
+        agency=agency,
+        year=year,
+        template_version=version,
+        published=find_published(doc.text),
+        source=src.name,
+        sha256=src.sha256,
+        format=fmt,
+        cells=frame,
+        sections=split_sections(doc.text),
+        findings=findings_frame(findings),
+        title=title,
+    )

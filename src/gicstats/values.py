@@ -1,0 +1,76 @@
+"""Cell values as printed: the raw text, a number or null, and a unit.
+
+A blank cell, ``-``, ``—``, ``/`` or ``无`` is null, never a silent 0. A
+unit written inside the cell (``117.785万``, ``251000元``) is split off.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# What an empty cell may be printed as. "无" means "none": the agency did
+# not fill a number, so it is kept null like a blank, not read as 0.
+BLANKS = frozenset({"", "-", "--", "—", "——", "–", "/", "／", "无", "空", "\\", "——"})
+
+# Units that real reports write inside a cell, mapped to the unit we store.
+CELL_UNITS = {"万元": "万元", "万": "万元", "元": "元", "亿元": "亿元", "件": "件", "个": "个", "项": "项"}
+
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+−])?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<unit>万元|亿元|万|元|件|个|项)?$"
+)
+_WS = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Value:
+    """A parsed cell.
+
+    Attributes:
+        value: The number, or ``None`` for a blank or unreadable cell.
+        unit: The unit written in the cell, or ``None``.
+        blank: True when the cell is printed empty (or as a dash, 无, …).
+        readable: False when the cell holds text that is not a number.
+    """
+
+    value: float | None
+    unit: str | None
+    blank: bool
+    readable: bool
+
+
+def clean(raw: str) -> str:
+    """NFKC-fold and drop whitespace (``&nbsp;`` becomes a space first)."""
+    return _WS.sub("", unicodedata.normalize("NFKC", raw.replace("\xa0", " ")))
+
+
+def parse_value(raw: str | None) -> Value:
+    """Parse one cell's text.
+
+    >>> parse_value("117.785万")
+    Value(value=117.785, unit='万元', blank=False, readable=True)
+    >>> parse_value("—").value is None
+    True
+    >>> parse_value("-18").value
+    -18.0
+    """
+    if raw is None:
+        return Value(None, None, True, True)
+    text = clean(raw)
+    if text in BLANKS:
+        return Value(None, None, True, True)
+    m = _NUMBER.match(text)
+    if not m:
+        return Value(None, None, False, False)
+    number = float(m.group("num").replace(",", ""))
+    if m.group("sign") in ("-", "−"):
+        number = -number
+    unit = m.group("unit")
+    return Value(number, CELL_UNITS[unit] if unit else None, False, True)
+
+
+def is_value_text(raw: str) -> bool:
+    """True when ``raw`` reads as a number or a blank marker."""
+    parsed = parse_value(raw)
+    return parsed.blank or parsed.readable
