@@ -96,6 +96,21 @@ def tokenize(text: str) -> list[Token]:
     >>> [(t.kind, t.text) for t in tokenize("行政许可3960181其他对外管理服务事项100153")]
     [('label', '行政许可'), ('run', '3960181'), ('label', '其他对外管理服务事项'), ('run', '100153')]
     """
+    if len(text) <= _CACHE_MAX_CHARS:
+        return list(_tokenize_cached(text))
+    return _tokenize(text)
+
+
+# Table cells repeat ("0", "自然人", …): short texts are tokenized once.
+_CACHE_MAX_CHARS = 300
+
+
+@lru_cache(maxsize=65536)
+def _tokenize_cached(text: str) -> tuple[Token, ...]:
+    return tuple(_tokenize(text))
+
+
+def _tokenize(text: str) -> list[Token]:
     prepared = prepare(text)
     stripped = prepared.strip()
     if not stripped:

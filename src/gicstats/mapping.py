@@ -61,6 +61,7 @@ class _PendingRow:
     row_ids: tuple[str, ...]  # one row, or all rows of a single-line table
     label: str
     locator: str
+    structured: bool = False  # opened by a label cell of a table row
     runs: list[_Event] = field(default_factory=list)
 
     @property
@@ -143,9 +144,12 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     if kinds == {"run"}:
         return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
     if "text" in kinds:
-        return [_Event("text", " ".join(cell.text.split()), cell.locator)]
+        return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
     # labels, perhaps with values printed in the same cell
-    return [_token_event(t, cell.locator) for t in tokens]
+    events = [_token_event(t, cell.locator) for t in tokens]
+    for ev in events:
+        ev.positional = ev.kind == "label"
+    return events
 
 
 def detect_version(lines_or_events) -> tuple[str | None, dict[str, int]]:
@@ -228,7 +232,7 @@ class Mapper:
             table = self.template.table(ref.table)
             self.table = table
             self.tables_seen.add(table.id)
-            self.pending = _PendingRow(table, (ref.id,), ev.text, ev.locator)
+            self.pending = _PendingRow(table, (ref.id,), ev.text, ev.locator, ev.positional)
             return
         if ref.kind == "group":
             self.finish()
@@ -276,6 +280,12 @@ class Mapper:
         if self.table is None:
             return
         text = ev.text
+        pending = self.pending
+        if ev.positional and pending is not None and pending.structured and all(r.positional for r in pending.runs):
+            if len(pending.runs) < pending.slots:
+                # a cell among a row's values: an unreadable value, kept raw
+                pending.runs.append(ev)
+                return
         if T.section_of_heading(text):
             self.finish()
             self.table = None

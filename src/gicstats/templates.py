@@ -44,6 +44,7 @@ _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 
 
+@lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
     """Return the matching key of a printed label.
 
