@@ -11,20 +11,24 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from . import __version__
+from .checks import check_series
+from .corrections import load_corrections
 from .errors import GicstatsError
+from .findings import findings_frame
 from .paths import data_dir, expand_sources
 from .report import Report, read_report
 
 
-def _read_all(paths: Sequence[str]) -> tuple[list[Report], list[str]]:
+def _read_all(paths: Sequence[str], corrections=None) -> tuple[list[Report], list[str]]:
     reports, failures = [], []
     for path in expand_sources(list(paths)):
         try:
-            reports.append(read_report(path))
+            reports.append(read_report(path, corrections=corrections))
         except GicstatsError as exc:
             failures.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch
@@ -79,6 +83,38 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    corrections = None
+    if args.corrections:
+        try:
+            corrections = load_corrections(args.corrections)
+        except GicstatsError as exc:
+            print(f"gicstats: {exc}", file=sys.stderr)
+            return 2
+    reports, failures = _read_all(args.paths, corrections)
+    frames = [r.check() for r in reports]
+    if args.series or any(Path(p).is_dir() for p in args.paths):
+        frames.append(findings_frame(check_series(reports)))
+    frames = [f for f in frames if len(f)]
+    every = pd.concat(frames, ignore_index=True) if frames else findings_frame([])
+    findings = every if args.all else every[every["severity"].isin(args.severity)]
+    if args.format == "json":
+        records = findings.astype(object).where(findings.notna(), None).to_dict(orient="records")
+        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif args.format == "csv":
+        findings.to_csv(sys.stdout, index=False)
+    else:
+        for f in findings.itertuples():
+            print(f"{f.report}: [{f.severity}] {f.rule}: {f.message}")
+        counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "not_assessable"))
+        print(f"{len(reports)} reports checked: {summary}", file=sys.stderr)
+    if failures:
+        return 2
+    return 1 if (every["severity"] == "error").any() else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     folder = args.data or data_dir()
     if not folder.is_dir():
@@ -109,8 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="report files or folders (HTML or text)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_parse)
+    c = sub.add_parser("check", help="check reports: identities, narrative against tables, year against year")
+    c.add_argument("paths", nargs="+", help="report files or folders (a folder also checks each agency's series)")
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    c.add_argument("--series", action="store_true", help="also check year against year among the files given")
+    c.add_argument("--corrections", help="reviewed corrections file (TOML) to apply before checking")
+    c.add_argument(
+        "--severity",
+        nargs="+",
+        default=["error", "warning"],
+        choices=("error", "warning", "not_assessable", "info"),
+        help="severities to print (default: error warning)",
+    )
+    c.add_argument("--all", action="store_true", help="print findings of every severity")
+    c.set_defaults(func=cmd_check)
     d = sub.add_parser("demo", help="read the bundled sample reports in data/")
-    d.add_argument("--data", type=__import__("pathlib").Path, default=None, help="folder of reports (default: data/)")
+    d.add_argument("--data", type=Path, default=None, help="folder of reports (default: data/)")
     d.set_defaults(func=cmd_demo)
     return parser
 

@@ -163,6 +163,11 @@ def detect_version(lines_or_events) -> tuple[str | None, dict[str, int]]:
                 if ev.key in keys:
                     counts[version] += 1
     if counts["2019"] == counts["2021"]:
+        # A report with table 三 only: （六）其他处理 is a data row in 2019 and a
+        # group of three 2021-only items in 2021, so without those items it is 2019.
+        other = T.normalize("（六）其他处理")
+        if not counts["2021"] and any(ev.kind == "label" and ev.key == other for ev in events):
+            return "2019", counts
         return None, counts
     return max(counts, key=counts.get), counts
 

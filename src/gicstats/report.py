@@ -104,6 +104,18 @@ class Report:
             wide.index.name = spec.title
         return wide
 
+    def check(self) -> pd.DataFrame:
+        """Every finding about this report: from reading, the template's
+        identities, plausibility, and the narrative against the tables.
+
+        Columns: ``report, rule, severity, cells, expected, actual, message``.
+        Year-against-year checks need a series: see
+        :func:`gicstats.checks.check_series`.
+        """
+        from .checks import check_frame
+
+        return check_frame(self)
+
     def __repr__(self) -> str:
         return (
             f"Report(agency={self.agency!r}, year={self.year}, template={self.template_version!r}, "
@@ -111,13 +123,21 @@ class Report:
         )
 
 
-def read_report(source: str | os.PathLike | bytes, *, format: str | None = None, name: str | None = None) -> Report:
+def read_report(
+    source: str | os.PathLike | bytes,
+    *,
+    format: str | None = None,
+    name: str | None = None,
+    corrections: str | os.PathLike | list | None = None,
+) -> Report:
     """Read one report.
 
     Args:
         source: A path, or the report's bytes.
         format: ``"html"`` or ``"text"``; detected from the content if omitted.
         name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
+        corrections: A reviewed corrections file (or loaded corrections) to
+            apply after reading; see :mod:`gicstats.corrections`.
 
     Returns:
         The :class:`Report`.
@@ -161,7 +181,7 @@ def read_report(source: str | os.PathLike | bytes, *, format: str | None = None,
     )
     if frame.duplicated(["table", "row", "column"]).any():  # pragma: no cover - the mapper prevents this
         raise GicstatsError(src.name, "internal error: duplicate cell keys")
-    return Report(
+    report = Report(
         agency=agency,
         year=year,
         template_version=version,
@@ -174,3 +194,9 @@ def read_report(source: str | os.PathLike | bytes, *, format: str | None = None,
         findings=findings_frame(findings),
         title=title,
     )
+    if corrections is not None:
+        from .corrections import apply_corrections, load_corrections
+
+        loaded = corrections if isinstance(corrections, list) else load_corrections(corrections)
+        report = apply_corrections(report, loaded)
+    return report

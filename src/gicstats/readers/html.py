@@ -31,15 +31,12 @@ def _span(value: str | None) -> int:
 
 
 def _cell_text(el) -> str:
-    parts: list[str] = []
-    for node in el.iter():
-        if node is not el and node.tag in ("br", "p", "div") and parts:
-            parts.append(" ")
-        if node.text and node is el or (node is not el and node.text):
-            parts.append(node.text)
-        if node is not el and node.tail:
-            parts.append(node.tail)
-    return "".join(parts).replace("\xa0", " ").strip()
+    """The text of a cell, with ``<br>``, ``<p>`` and ``<div>`` as spaces."""
+    for node in el.iterdescendants("br", "p", "div"):
+        node.tail = " " + (node.tail or "")
+        if node.tag != "br":
+            node.text = " " + (node.text or "")
+    return "".join(el.itertext()).replace("\xa0", " ").strip()
 
 
 def _rows(table) -> list:
