@@ -115,6 +115,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if (every["severity"] == "error").any() else 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from .corpus import build
+
+    try:
+        result = build(
+            args.sources,
+            args.output,
+            jobs=args.jobs,
+            corrections=args.corrections,
+            agencies=args.agencies,
+            progress=sys.stderr.isatty(),
+        )
+    except GicstatsError as exc:
+        print(f"gicstats: {exc}", file=sys.stderr)
+        return 2
+    for source, error in result.failed:
+        print(f"gicstats: {source}: {error}", file=sys.stderr)
+    print(
+        f"{result.path}: {result.total} files ({result.read} read, {result.reused} unchanged), "
+        f"{len(result.failed)} could not be read"
+    )
+    return 1 if result.failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     folder = args.data or data_dir()
     if not folder.is_dir():
@@ -159,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--all", action="store_true", help="print findings of every severity")
     c.set_defaults(func=cmd_check)
+    b = sub.add_parser("build", help="read reports into a corpus of Parquet files")
+    b.add_argument("sources", nargs="+", help="report files or folders")
+    b.add_argument("-o", "--output", required=True, type=Path, help="corpus folder")
+    b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
+    b.add_argument("--corrections", help="reviewed corrections file (TOML)")
+    b.add_argument("--agencies", help="reviewed agency alias file (TOML)")
+    b.set_defaults(func=cmd_build)
     d = sub.add_parser("demo", help="read the bundled sample reports in data/")
     d.add_argument("--data", type=Path, default=None, help="folder of reports (default: data/)")
     d.set_defaults(func=cmd_demo)

@@ -8,8 +8,11 @@ from pathlib import Path
 # The repository root when running from a checkout (editable install).
 _CHECKOUT = Path(__file__).resolve().parents[2]
 
-# Files that are never reports: documentation and truth beside the data.
-IGNORED_NAMES = frozenset({"README.md", "readme.md", "LICENSE", ".gitkeep"})
+# Inside a folder, files with these endings are taken as reports; a file
+# named on the command line is always read, whatever its name.
+REPORT_SUFFIXES = frozenset(
+    ".html .htm .shtml .xhtml .txt .text .pdf .docx .xlsx .doc .xls .jsp .asp .aspx .php".split()
+)
 
 
 def data_dir() -> Path:
@@ -26,14 +29,15 @@ def reports_dir() -> Path:
 
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
-    """Files named, plus every file under folders named, sorted; hidden files
-    and documentation files are skipped inside folders."""
+    """Files named, plus the report files under folders named, sorted;
+    hidden files and files with other endings are skipped inside folders."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 rel = f.relative_to(p)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts) and f.name not in IGNORED_NAMES:
+                hidden = any(part.startswith(".") for part in rel.parts)
+                if f.is_file() and not hidden and f.suffix.lower() in REPORT_SUFFIXES:
                     out.append(f)
         else:
             out.append(p)
