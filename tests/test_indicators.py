@@ -337,7 +337,7 @@ def test_zero_denominator_is_null_and_small(reports):
 
 
 def test_shanghai_blank_totals_are_not_read_as_zero(reports):
-    long = I.compute(*inputs(reports[SHANGHAI]))
+    long = I.compute(*inputs(reports[SHANGHAI]), blank_cells="strict")
     row = pick(long, SHANGHAI, "disclosure_rate")
     assert pd.isna(row["value"]) and pd.isna(row["basis"])
     assert row["denominator"] == 805
@@ -355,7 +355,7 @@ def test_shanghai_blank_totals_are_not_read_as_zero(reports):
 
 
 def test_shanghai_blank_totals_with_deduced_zeros(reports):
-    long = I.compute(*inputs(reports[SHANGHAI]), blank_cells="deduce")
+    long = I.compute(*inputs(reports[SHANGHAI]))  # deduce is the default
     deduced = "sum of applicant columns (blanks deduced 0)"
     # 予以公开 258+12+1+1 (科研机构, 社会公益组织 proven 0), 部分公开 3
     assert_fraction(long, SHANGHAI, "disclosure_rate", 272 + 3, 805, deduced)
@@ -378,7 +378,7 @@ def test_blank_total_is_summed_only_when_every_applicant_column_is_printed(repor
     cells, meta = inputs(reports["pingtan_2021.txt"])
     rid = "pingtan_2021.txt"
 
-    summed = I.compute(with_values(cells, rid, {"applications.granted.total": None}), meta)
+    summed = I.compute(with_values(cells, rid, {"applications.granted.total": None}), meta, blank_cells="strict")
     assert_fraction(summed, rid, "full_grant_rate", 30, 69, "sum of applicant columns")
     assert (
         "applications.granted.total 总计栏为空，按各列求和（27+0+0+2+0+1）"
@@ -386,7 +386,7 @@ def test_blank_total_is_summed_only_when_every_applicant_column_is_printed(repor
     )
 
     gaps = with_values(cells, rid, {"applications.granted.total": None, "applications.granted.research": None})
-    strict = I.compute(gaps, meta)
+    strict = I.compute(gaps, meta, blank_cells="strict")
     row = pick(strict, rid, "full_grant_rate")
     assert pd.isna(row["value"])
     assert "（为空或缺失: applications.granted.research）" in row["reason"]

@@ -897,7 +897,7 @@ def compute(
     reports: pd.DataFrame,
     *,
     min_denominator: int = 30,
-    blank_cells: str = "strict",
+    blank_cells: str = "deduce",
 ) -> pd.DataFrame:
     """Compute every indicator of :data:`INDICATORS` for every report.
 
@@ -907,10 +907,13 @@ def compute(
         reports: One row per report: ``report_id, agency_key, year,
             template_version`` (``"2019"``, ``"2021"`` or null).
         min_denominator: Denominators below this set ``small_sample``.
-        blank_cells: ``"strict"`` (default): a blank 总计 is replaced by the
-            sum of its parts only when every part is printed. ``"deduce"``:
-            blank cells proven 0 by the report's own printed totals count as
-            0 (see the module docstring); ``basis`` then says so.
+        blank_cells: ``"deduce"`` (default): blank cells proven 0 by the
+            report's own printed totals count as 0 (counts cannot be
+            negative, so when a printed total equals the sum of its printed
+            parts, its blank parts are 0; see the module docstring), and
+            ``basis`` says so. ``"strict"``: a blank 总计 is replaced by the
+            sum of its parts only when every part is printed. A blank that
+            cannot be proven 0 is never filled in either mode.
 
     Returns:
         A long frame, one row per (report, indicator), reports in the order
