@@ -140,25 +140,45 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the corpus from the bundled data and run every notebook on it."""
+    from .corpus import build, read_corpus
+    from .notebooks import execute, export_html
+    from .paths import safe_name
+
     folder = args.data or data_dir()
     if not folder.is_dir():
         print(f"gicstats: {folder}: no such folder of sample reports", file=sys.stderr)
         return 2
-    reports, failures = _read_all([str(folder)])
-    for r in reports:
-        cells = r.cells
-        filled = int(cells["value"].notna().sum())
-        print(
-            f"{r.id}: {r.agency} {r.year}年, template {r.template_version}, "
-            f"{len(cells)} cells ({filled} with a value), {len(r.findings)} findings"
-        )
-        apps = r.table("applications", labels=False) if "applications" in set(cells["table"]) else None
-        if apps is not None:
-            received = apps.loc["new_received", "total"]
-            closed = apps.loc["results_total", "total"]
-            print(f"    本年新收 {received}  办理结果总计 {closed}")
-    print(f"{len(reports)} reports read, {len(failures)} failed")
-    return 1 if failures else 0
+    out = args.output
+    corpus_dir = out / "corpus"
+    extras = {name: folder / f"{name}.toml" for name in ("corrections", "agencies")}
+    result = build([folder], corpus_dir, corrections=extras["corrections"] if extras["corrections"].is_file() else None,
+                   agencies=extras["agencies"] if extras["agencies"].is_file() else None)
+    print(f"corpus {corpus_dir}: {result.total} reports ({result.read} read, {result.reused} unchanged), "
+          f"{len(result.failed)} could not be read")
+    corpus = read_corpus(corpus_dir)
+    runs: list[tuple[str, dict, str]] = []
+    for row in corpus.reports[corpus.reports["error"].isna()].itertuples():
+        runs.append(("report", {"agency": row.agency_key, "year": int(row.year)}, f"{row.agency_key}_{int(row.year)}"))
+    for agency in corpus.agencies:
+        if len(corpus.select(agency=agency, ok_only=True)) > 1:
+            runs.append(("trend", {"agency": agency}, agency))
+    if corpus.years:
+        runs.append(("compare", {"year_from": corpus.years[0], "year_to": corpus.years[-1]},
+                     f"{corpus.years[0]}-{corpus.years[-1]}"))
+    failed = 0
+    for name, params, label in runs:
+        stem = out / name / safe_name(label)
+        params = {"corpus": str(corpus_dir.resolve()), **params}
+        try:
+            nb = execute(name, params, stem.with_suffix(".ipynb"), cwd=out)
+            export_html(nb, stem.with_suffix(".html"), title=f"{label} · {name}")
+            print(f"  {name}: {stem.with_suffix('.html')}")
+        except GicstatsError as exc:
+            failed += 1
+            print(f"gicstats: {exc}", file=sys.stderr)
+    print(f"{len(runs) - failed} notebooks run, {failed} failed; exports in {out}/")
+    return 1 if failed or result.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -190,8 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--corrections", help="reviewed corrections file (TOML)")
     b.add_argument("--agencies", help="reviewed agency alias file (TOML)")
     b.set_defaults(func=cmd_build)
-    d = sub.add_parser("demo", help="read the bundled sample reports in data/")
+    d = sub.add_parser("demo", help="build a corpus from data/ and run every notebook into reports/")
     d.add_argument("--data", type=Path, default=None, help="folder of reports (default: data/)")
+    d.add_argument("-o", "--output", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     d.set_defaults(func=cmd_demo)
     return parser
 

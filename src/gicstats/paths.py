@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 # The repository root when running from a checkout (editable install).
@@ -42,3 +44,37 @@ def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+def notebooks_dir() -> Path:
+    """The notebooks: ``$GICSTATS_NOTEBOOKS``, else the checkout's ``notebooks/``."""
+    if os.environ.get("GICSTATS_NOTEBOOKS"):
+        return Path(os.environ["GICSTATS_NOTEBOOKS"])
+    return _CHECKOUT / "notebooks"
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"COM{i}" for i in range(1, 10)] + [f"LPT{i}" for i in range(1, 10)]
+)
+
+
+def safe_name(text: str, *, max_bytes: int = 120) -> str:
+    """A file name from untrusted text (an agency name, a parameter).
+
+    Path separators, control characters and characters Windows forbids
+    become ``_``; leading dots and spaces go, so ``..`` cannot climb; reserved
+    device names get a suffix; the result is cut to ``max_bytes`` of UTF-8
+    without splitting a character. Chinese stays readable.
+
+    >>> safe_name("../../etc/passwd")
+    'etc_passwd'
+    >>> safe_name("平潭综合实验区 2021")
+    '平潭综合实验区_2021'
+    """
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", str(text)))
+    name = re.sub(r"\s+", "_", name).strip("._ ") or "_"
+    if name.split(".")[0].upper() in _RESERVED:
+        name += "_"
+    encoded = name.encode("utf-8")[:max_bytes]
+    return encoded.decode("utf-8", errors="ignore") or "_"

@@ -1,0 +1,57 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 政府信息公开工作年度报告：机关比较
+# Many agencies of a corpus in one year or a range of years: rankings and
+# distributions of the indicators. Rates on fewer than 30 applications are
+# marked as small samples (a rate of 100% on 2 cases is not a finding), and a
+# data-quality column shows the share of each agency's reports with errors.
+
+# %% tags=["parameters"]
+corpus = "../reports/corpus"
+year_from = 2019
+year_to = 2025
+region = ""
+
+# %%
+from gicstats import nb
+
+selection = nb.compare_selection(nb.open_corpus(corpus), year_from, year_to, region)
+nb.record("selection", {"reports": len(selection), "agencies": selection.agencies})
+print(f"{year_from}–{year_to}年：{len(selection.agencies)}个机关，{len(selection)}份报告")
+
+# %% [markdown]
+# ## 指标表 Indicators by agency and year
+
+# %%
+table = nb.compare_table(selection, ["applications_received", "disclosure_rate", "full_grant_rate",
+                                     "unable_share", "not_processed_share", "carry_forward_rate",
+                                     "dispute_conversion_rate"])
+table
+
+# %% [markdown]
+# ## 排名 Rankings
+
+# %%
+nb.ranking_chart(table, "disclosure_rate", "公开率排名 Disclosure rate, (予以公开+部分公开)/总计")
+
+# %%
+nb.ranking_chart(table, "unable_share", "无法提供占比排名 Share unable to provide")
+
+# %% [markdown]
+# ## 分布 Distributions
+
+# %%
+nb.distribution_chart(table, {"disclosure_rate": "公开率", "full_grant_rate": "予以公开率",
+                              "unable_share": "无法提供", "carry_forward_rate": "结转率"})

@@ -1,0 +1,65 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 政府信息公开工作年度报告：单份报告
+# One agency-year report: headline figures, the four tables as printed, every
+# finding of the checks, and charts. All numbers come from the corpus built by
+# `gicstats build`; each cell keeps the file and the text it was read from.
+
+# %% tags=["parameters"]
+corpus = "../reports/corpus"
+agency = "平潭综合实验区"
+year = 2021
+
+# %%
+from gicstats import nb
+
+report = nb.open_report(corpus, agency, year)
+checks = report.check()
+nb.record("title", f"{report.agency} {report.year}")
+print(f"{report.agency} {report.year}年 · 模板 {report.template_version}版 · 来源 {report.id}")
+
+# %% [markdown]
+# ## 主要数字 Headline figures
+
+# %%
+nb.headline(report)
+
+# %% [markdown]
+# ## 正文与表格不一致 Text against tables
+# Figures the narrative states that disagree with the tables come first.
+
+# %%
+nb.narrative_mismatches(checks)
+
+# %% [markdown]
+# ## 全部核查结果 All findings
+# `error`: a number does not add up or contradicts another; `warning`: worth a
+# look; `not_assessable`: a cell the check needs is blank, so it neither passes
+# nor fails.
+
+# %%
+nb.findings(checks)
+
+# %% [markdown]
+# ## 统计表 The tables, with their printed labels
+
+# %%
+nb.tables(report)
+
+# %% [markdown]
+# ## 图表 Charts
+
+# %%
+nb.charts(report)

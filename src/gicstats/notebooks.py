@@ -1,0 +1,191 @@
+"""Running the parameterised notebooks and exporting them as HTML.
+
+Notebooks are kept as jupytext ``py:percent`` text in ``notebooks/``. A run
+reads the text, rejects unknown or misspelt parameters by comparing them
+with ``papermill.inspect_notebook`` (papermill itself only warns), executes
+with papermill, and writes the executed notebook and its HTML export
+atomically. Exports use nbconvert's ``basic`` template inside a small page of
+our own: no CDN, no require.js or MathJax, a few KiB of CSS, UTF-8 declared.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .corpus import write_atomic
+from .errors import GicstatsError
+from .paths import notebooks_dir
+
+NOTEBOOKS = ("report", "trend", "compare")
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
+h1,h2,h3,h4{line-height:1.25}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:12px}
+.jp-InputArea,.input{margin-top:1em}.jp-OutputArea-output pre{background:none}
+.gicstats-meta{color:#666;font-size:12px}
+"""
+
+
+def notebook_path(name: str) -> Path:
+    """The text file of a notebook by name (``report``, ``trend``, ``compare``)."""
+    if name not in NOTEBOOKS:
+        raise GicstatsError(name, f"unknown notebook; choose one of {', '.join(NOTEBOOKS)}")
+    path = notebooks_dir() / f"{name}.py"
+    if not path.is_file():
+        raise GicstatsError(path, "notebook file not found")
+    return path
+
+
+def load(name: str):
+    """The notebook as an nbformat node, read from its jupytext text."""
+    import jupytext
+
+    return jupytext.read(notebook_path(name))
+
+
+def declared_parameters(nb) -> dict[str, dict]:
+    """The notebook's parameters as papermill infers them from its
+    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    import nbformat
+    import papermill
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "nb.ipynb"
+        nbformat.write(nb, path)
+        return papermill.inspect_notebook(str(path))
+
+
+def validate_parameters(name: str, nb, parameters: dict) -> None:
+    """Reject parameters the notebook does not declare.
+
+    Raises:
+        GicstatsError: naming the unknown parameters and the valid ones.
+    """
+    declared = declared_parameters(nb)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        import difflib
+
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(u, declared, n=1)
+            hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise GicstatsError(
+            f"notebooks/{name}.py",
+            f"unknown parameter {', '.join(hints)}; it takes {', '.join(sorted(declared))}",
+        )
+
+
+def execute(
+    name: str,
+    parameters: dict,
+    output: str | os.PathLike,
+    *,
+    cwd: str | os.PathLike | None = None,
+    timeout: float | None = 600,
+    kernel_name: str = "python3",
+    km=None,
+):
+    """Execute notebook ``name`` with ``parameters`` and write it to ``output``.
+
+    Returns:
+        The executed notebook node.
+
+    Raises:
+        GicstatsError: unknown parameters, or the notebook failed; the
+            message names the failing cell and the error.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb = load(name)
+    validate_parameters(name, nb, parameters)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"{name}.ipynb"
+        nbformat.write(nb, src)
+        tmp_out = Path(tmp) / "out.ipynb"
+        kwargs = {"km": km} if km is not None else {}
+        try:
+            executed = papermill.execute_notebook(
+                str(src),
+                str(tmp_out),
+                parameters=parameters,
+                kernel_name=kernel_name,
+                cwd=str(cwd) if cwd else None,
+                progress_bar=False,
+                execution_timeout=timeout,
+                **kwargs,
+            )
+        except PapermillExecutionError as exc:
+            if tmp_out.exists():
+                write_atomic(output.with_suffix(".failed.ipynb"), lambda p: p.write_bytes(tmp_out.read_bytes()))
+            raise GicstatsError(f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
+        except Exception as exc:  # noqa: BLE001 - kernel deaths, timeouts, …
+            raise GicstatsError(f"notebooks/{name}.py", f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+        write_atomic(output, lambda p: p.write_bytes(tmp_out.read_bytes()))
+    return executed
+
+
+def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = False) -> Path:
+    """Write a self-contained HTML export of an executed notebook.
+
+    No external URL is referenced: images are inline ``data:`` URIs and the
+    stylesheet is a few KiB inline. ``title`` is escaped.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        template_name="basic",
+        exclude_input=not with_code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+    )
+    body, _ = exporter.from_notebook_node(_without_records(nb))
+    page = (
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+    output = Path(output)
+    write_atomic(output, lambda p: p.write_text(page, encoding="utf-8"))
+    return output
+
+
+def _without_records(nb):
+    """A copy of ``nb`` without the machine-readable record outputs."""
+    import copy
+
+    from .nb import RECORD_MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
+    return nb
+
+
+def records(nb) -> dict:
+    """Values the notebook left with ``gicstats.nb.record``, by name."""
+    from .nb import RECORD_MIME
+
+    out = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD_MIME in data:
+                rec = data[RECORD_MIME]
+                rec = json.loads(rec) if isinstance(rec, str) else rec
+                out[rec["name"]] = rec["value"]
+    return out

@@ -1,0 +1,242 @@
+"""Charts with Chinese labels that render correctly.
+
+The CJK font comes from pip alone: the ``noto-cjk-sans-otc`` package ships
+Noto Sans CJK (OFL) as a TTC, and matplotlib 3.11+ picks its Simplified
+Chinese face. It is registered by path with ``fontManager.addfont``, so the
+font cache never hides it, with a fallback list for other systems. Labels
+are the template's printed Chinese, with English where it helps a foreign
+reader; every chart names its source in a caption.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib import font_manager
+
+from .report import Report
+
+CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei"]
+FALLBACK = ["DejaVu Sans"]
+_SYSTEM_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
+
+
+@lru_cache(maxsize=1)
+def setup_fonts() -> str | None:
+    """Register a CJK font by path and put it first in the font list.
+
+    Returns:
+        The path of the registered font, or ``None`` if none was found (then
+        Chinese text would render as boxes and matplotlib warns).
+    """
+    candidates: list[Path] = []
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+
+        candidates.append(Path(str(FONT_PATH)))
+    except ImportError:
+        pass
+    candidates += [Path(p) for p in _SYSTEM_FONTS]
+    found = None
+    for path in candidates:
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
+            found = str(path)
+            break
+    plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["font.sans-serif"] = CJK_FAMILIES + FALLBACK + list(plt.rcParams["font.sans-serif"])
+    plt.rcParams["axes.unicode_minus"] = False
+    plt.rcParams["axes.spines.top"] = False
+    plt.rcParams["axes.spines.right"] = False
+    plt.rcParams["figure.dpi"] = 100
+    return found
+
+
+def _caption(fig, report: Report | None, extra: str = "") -> None:
+    if report is not None:
+        text = f"来源 Source：{report.agency or ''}{report.year or ''}年政府信息公开工作年度报告（{report.id}）"
+    else:
+        text = "来源 Source：gicstats corpus"
+    if extra:
+        text += f"；{extra}"
+    fig.text(0.01, 0.01, text, fontsize=8, color="#555555", ha="left", va="bottom")
+
+
+def _barh(ax, labels: list[str], values: list[float], color: str = COLORS[0]) -> None:
+    ax.barh(range(len(values)), values, color=color)
+    ax.set_yticks(range(len(values)), labels)
+    ax.invert_yaxis()
+    top = max([v for v in values if pd.notna(v)] or [0])
+    for i, v in enumerate(values):
+        if pd.notna(v):
+            ax.text(v + top * 0.01, i, f"{v:g}", va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.15 if top else 1)
+
+
+def _blank_note(ax, text: str = "表中无数据 (no data)") -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777777")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def applicant_mix(report: Report):
+    """本年新收申请的申请人构成 (new applications by applicant type), in 件."""
+    setup_fonts()
+    table = report.template.table("applications")
+    apps = report.table("applications", labels=False)
+    cols = [c for c in table.columns if c.id != "total"]
+    values = [apps.loc["new_received", c.id] if "new_received" in apps.index else pd.NA for c in cols]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    if all(pd.isna(v) for v in values):
+        _blank_note(ax)
+    else:
+        _barh(ax, [c.label for c in cols], [float(v) if pd.notna(v) else float("nan") for v in values])
+        ax.set_xlabel("件 (applications)")
+    ax.set_title("本年新收申请的申请人构成\nNew applications by applicant type", fontsize=11)
+    _caption(fig, report)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+OUTCOME_GROUPS = (
+    ("（一）予以公开", ("granted",)),
+    ("（二）部分公开", ("partially_granted",)),
+    ("（三）不予公开", "withheld_"),
+    ("（四）无法提供", "unable_"),
+    ("（五）不予处理", "not_processed_"),
+    ("（六）其他处理", "other_"),
+)
+
+
+def outcome_totals(report: Report) -> pd.Series:
+    """本年度办理结果 by group (总计 column), in 件; null where a cell is blank."""
+    apps = report.table("applications", labels=False)
+    out = {}
+    for label, rows in OUTCOME_GROUPS:
+        ids = [r for r in apps.index if (r.startswith(rows) if isinstance(rows, str) else r in rows)]
+        vals = apps.loc[ids, "total"] if ids else pd.Series(dtype="Float64")
+        out[label] = float(vals.sum()) if len(vals) and vals.notna().all() else float("nan")
+    return pd.Series(out)
+
+
+def outcome_breakdown(report: Report):
+    """本年度办理结果 (outcomes of applications handled this year), in 件."""
+    setup_fonts()
+    totals = outcome_totals(report)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    if totals.isna().all():
+        _blank_note(ax, "总计列为空 (total column blank)")
+    else:
+        _barh(ax, list(totals.index), list(totals.values), COLORS[2])
+        ax.set_xlabel("件 (applications)")
+    ax.set_title("本年度办理结果\nOutcomes of applications handled", fontsize=11)
+    blank = int(totals.isna().sum())
+    _caption(fig, report, f"{blank}组含空白单元格未绘出" if blank else "")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def review_litigation(report: Report):
+    """行政复议、行政诉讼结果 (review and litigation outcomes), stacked, in 件."""
+    setup_fonts()
+    table = report.template.table("review_litigation")
+    wide = report.table("review_litigation", labels=False)
+    outcomes = [c for c in table.columns if c.id != "total"]
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    if wide[[c.id for c in outcomes]].isna().all().all():
+        _blank_note(ax)
+    else:
+        left = pd.Series(0.0, index=wide.index)
+        for color, col in zip(COLORS, outcomes):
+            vals = wide[col.id].astype("Float64").fillna(0).astype(float)
+            ax.barh([table.row(r).label for r in wide.index], vals, left=left, color=color, label=col.label)
+            left += vals
+        ax.invert_yaxis()
+        ax.legend(ncols=4, fontsize=8, loc="lower right", frameon=False)
+        ax.set_xlabel("件 (cases)")
+    ax.set_title("行政复议、行政诉讼结果\nAdministrative review and litigation outcomes", fontsize=11)
+    _caption(fig, report)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def proactive(report: Report):
+    """主动公开：处理决定数量 (decisions under 第二十条第（五）（六）项), in 件."""
+    setup_fonts()
+    labels, values = [], []
+    for table_id in ("active_art20_5", "active_art20_6"):
+        if table_id not in set(report.cells["table"]):
+            continue
+        table = report.template.table(table_id)
+        wide = report.table(table_id, labels=False)
+        for row in wide.index:
+            labels.append(table.row(row).label)
+            v = wide.loc[row, "decisions"]
+            values.append(float(v) if pd.notna(v) else float("nan"))
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    if not values or all(pd.isna(v) for v in values):
+        _blank_note(ax)
+    else:
+        _barh(ax, labels, values, COLORS[1])
+        ax.set_xlabel("件 (decisions)")
+    ax.set_title("主动公开：行政许可、处罚、强制等处理决定数量\nDecisions published (licensing, penalties, coercion)",
+                 fontsize=11)
+    _caption(fig, report)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: str,
+          template_change: int | None = None, caption: str = ""):
+    """Lines over years. ``frame`` is indexed by year; ``columns`` maps
+    column → legend label. ``template_change`` marks the first year on the
+    2021 template with a dashed line."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for color, (col, label) in zip(COLORS, columns.items()):
+        series = frame[col].astype("Float64")
+        ax.plot(frame.index, series.astype(float), marker="o", color=color, label=label)
+    if template_change is not None:
+        ax.axvline(template_change - 0.5, color="#999999", linestyle="--", linewidth=1)
+        ax.text(template_change - 0.45, ax.get_ylim()[1], "2021版模板 (2021 template)", fontsize=8,
+                va="top", color="#555555")
+    ax.set_xticks(list(frame.index))
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, frameon=False)
+    fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
+
+
+def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | None = None, caption: str = ""):
+    """Horizontal bars of one indicator across agencies; ``flagged`` marks
+    small samples, drawn hatched."""
+    setup_fonts()
+    series = series.dropna().sort_values(ascending=False)
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.4 * len(series) + 1.2)))
+    if series.empty:
+        _blank_note(ax)
+    else:
+        bars = ax.barh(range(len(series)), series.values, color=COLORS[0])
+        if flagged is not None:
+            for bar, key in zip(bars, series.index):
+                if bool(flagged.get(key, False)):
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.5)
+        ax.set_yticks(range(len(series)), list(series.index))
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=11)
+    note = "斜线：样本过小 (hatched: small sample)" if flagged is not None else ""
+    fig.text(0.01, 0.01, "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
+             fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig
