@@ -9,4 +9,4 @@ from .templates import TEMPLATES
 
 __version__ = "0.1.0"
 
-__all__ = ["GicstatsError", "Report", "TEMPLATES", "read_report", "__version__"]
+__all__ = ["TEMPLATES", "GicstatsError", "Report", "__version__", "read_report"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pandas as pd
 
@@ -209,12 +210,36 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
         "本年“上年结转”应等于上年“结转下年度继续办理”",
     ),
     # 〔2019〕 only, and a heuristic (spec §6.3 [H]): a warning
-    SeriesRule("series.prev_year_items", "active_art20_5", ("admin_licensing", "other_external_services"),
-               ("prev_year_items",), _ITEMS_TERMS, ("2019",), "warning", _ITEMS_TEXT),
-    SeriesRule("series.prev_year_items", "active_art20_6", ("admin_penalty", "admin_coercion"),
-               ("prev_year_items",), _ITEMS_TERMS, ("2019",), "warning", _ITEMS_TEXT),
-    SeriesRule("series.prev_year_items", "active_art20_8", ("admin_fees",),
-               ("prev_year_items",), _ITEMS_TERMS, ("2019",), "warning", _ITEMS_TEXT),
+    SeriesRule(
+        "series.prev_year_items",
+        "active_art20_5",
+        ("admin_licensing", "other_external_services"),
+        ("prev_year_items",),
+        _ITEMS_TERMS,
+        ("2019",),
+        "warning",
+        _ITEMS_TEXT,
+    ),
+    SeriesRule(
+        "series.prev_year_items",
+        "active_art20_6",
+        ("admin_penalty", "admin_coercion"),
+        ("prev_year_items",),
+        _ITEMS_TERMS,
+        ("2019",),
+        "warning",
+        _ITEMS_TEXT,
+    ),
+    SeriesRule(
+        "series.prev_year_items",
+        "active_art20_8",
+        ("admin_fees",),
+        ("prev_year_items",),
+        _ITEMS_TERMS,
+        ("2019",),
+        "warning",
+        _ITEMS_TEXT,
+    ),
     # 〔2021〕: clean-ups of normative documents break it, so a flag only
     SeriesRule(
         "series.in_force",
@@ -247,8 +272,15 @@ def check_pair(prev: Report, now: Report) -> list[Finding]:
                 label = f"“{table.row(row).label}”的“{table.column(column).label}”"
                 if actual is None or any(p is None for p in parts):
                     findings.append(
-                        Finding(now.id, rule.rule, "not_assessable", ", ".join(ids), "", "",
-                                f"{now.year}年{label}无法与{prev.year}年核对：所需单元格为空或缺失")
+                        Finding(
+                            now.id,
+                            rule.rule,
+                            "not_assessable",
+                            ", ".join(ids),
+                            "",
+                            "",
+                            f"{now.year}年{label}无法与{prev.year}年核对：所需单元格为空或缺失",
+                        )
                     )
                     continue
                 expected = sum(sign * p for (sign, _, _), p in zip(terms, parts))
@@ -287,7 +319,7 @@ def check_series(reports: Iterable[Report]) -> list[Finding]:
     findings: list[Finding] = []
     for series in by_agency.values():
         years = sorted(series)
-        for earlier, year in zip(years, years[1:]):
+        for earlier, year in pairwise(years):
             now = series[year]
             if year - earlier == 1:
                 findings.extend(check_pair(series[earlier], now))

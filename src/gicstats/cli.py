@@ -31,7 +31,7 @@ def _read_all(paths: Sequence[str], corrections=None) -> tuple[list[Report], lis
             reports.append(read_report(path, corrections=corrections))
         except GicstatsError as exc:
             failures.append(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one bad file must not stop a batch
+        except Exception as exc:
             failures.append(f"{path}: internal error ({type(exc).__name__}: {exc}); please report this file")
     for line in failures:
         print(f"gicstats: {line}", file=sys.stderr)

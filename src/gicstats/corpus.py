@@ -30,7 +30,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -130,7 +130,7 @@ def _read_one(path: str, sha256: str, corrections: str | None) -> dict:
         findings = check_frame(report)
     except GicstatsError as exc:
         return {**base, "error": exc.problem}
-    except Exception as exc:  # noqa: BLE001 - a bad file must not stop a build
+    except Exception as exc:
         return {**base, "error": f"internal error ({type(exc).__name__}: {exc})"}
     cells = report.cells.copy()
     sections = pd.DataFrame({"section": list(report.sections), "text": list(report.sections.values())})
@@ -222,7 +222,7 @@ def build(
     alias = Agencies.load(agencies)
     corrections_digest = _hash_file(Path(corrections)) if corrections else ""
     inputs_key = hashlib.sha256(f"{__version__}|{corrections_digest}".encode()).hexdigest()[:16]
-    files = [p for p in expand_sources(list(sources)) if not (out in p.parents)]
+    files = [p for p in expand_sources(list(sources)) if out not in p.parents]
     hashes = {str(p): _hash_file(p) for p in files if p.is_file()}
     previous = _load_previous(out, inputs_key)
     results: list[dict] = []
@@ -245,7 +245,12 @@ def build(
         frame = frames[name]
         frame.insert(0, "build_id", build_id)
         _write_parquet(frame, out / f"{name}.parquet")
-    manifest = {"build_id": build_id, "gicstats_version": __version__, "reports": len(frames["reports"])}
+    manifest = {
+        "build_id": build_id,
+        "gicstats_version": __version__,
+        "reports": len(frames["reports"]),
+        "aliases": {key: canonical for key, (canonical, _) in alias.by_key.items()},
+    }
     write_atomic(out / "manifest.json", lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False)))
     failed = [(r["source"], r["error"]) for r in results if r.get("error")]
     reused = sum(1 for r in results if r.get("_reused"))
@@ -272,7 +277,7 @@ def _read_many(todo: list[tuple[str, str]], corrections: str | None, jobs: int |
 
 
 class _NoBar:
-    def update(self, n: int) -> None:  # noqa: D401 - a do-nothing progress bar
+    def update(self, n: int) -> None:
         pass
 
     def close(self) -> None:
@@ -373,6 +378,11 @@ class Corpus:
     cells: pd.DataFrame
     findings: pd.DataFrame
     sections: pd.DataFrame
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def canonical(self, agency: str) -> str:
+        """The grouping name of ``agency`` under the reviewed alias file."""
+        return self.aliases.get(T.normalize(agency), agency)
 
     def select(self, *, agency: str | Iterable[str] | None = None, year: int | Iterable[int] | None = None,
                region: str | None = None, ok_only: bool = False) -> Corpus:
@@ -381,7 +391,7 @@ class Corpus:
         mask = pd.Series(True, index=self.reports.index)
         if agency is not None:
             names = {agency} if isinstance(agency, str) else set(agency)
-            keys = {T.normalize(n) for n in names}
+            keys = {T.normalize(n) for n in names} | {T.normalize(self.canonical(n)) for n in names}
             mask &= self.reports["agency_key"].map(lambda a: pd.notna(a) and T.normalize(a) in keys) | self.reports[
                 "agency"
             ].map(lambda a: pd.notna(a) and T.normalize(a) in keys)
@@ -395,7 +405,7 @@ class Corpus:
         reports = self.reports[mask].reset_index(drop=True)
         ids = set(reports["report_id"])
         pick = lambda f: f[f["report_id"].isin(ids)].reset_index(drop=True)  # noqa: E731
-        return Corpus(reports, pick(self.cells), pick(self.findings), pick(self.sections))
+        return Corpus(reports, pick(self.cells), pick(self.findings), pick(self.sections), self.aliases)
 
     @property
     def agencies(self) -> list[str]:
@@ -470,10 +480,17 @@ def read_corpus(path: str | os.PathLike) -> Corpus:
             raise GicstatsError(path, f"not a gicstats corpus (no {file.name}); run `gicstats build`")
         try:
             frames[name] = pd.read_parquet(file)
-        except Exception as exc:  # noqa: BLE001 - pyarrow raises many types
+        except Exception as exc:
             raise GicstatsError(file, f"unreadable Parquet file ({type(exc).__name__})") from None
     ids = {name: set(frame["build_id"].dropna().unique()) for name, frame in frames.items() if len(frame)}
     all_ids = set().union(*ids.values()) if ids else set()
     if len(all_ids) > 1:
         raise GicstatsError(path, "corpus files come from different builds; rerun `gicstats build`")
-    return Corpus(**{name: frame.drop(columns=["build_id"]) for name, frame in frames.items()})
+    aliases: dict[str, str] = {}
+    manifest = path / "manifest.json"
+    if manifest.is_file():
+        try:
+            aliases = json.loads(manifest.read_text(encoding="utf-8")).get("aliases", {})
+        except (ValueError, UnicodeDecodeError):
+            raise GicstatsError(manifest, "unreadable manifest; rerun `gicstats build`") from None
+    return Corpus(**{name: frame.drop(columns=["build_id"]) for name, frame in frames.items()}, aliases=aliases)

@@ -192,7 +192,9 @@ class Mapper:
         self.last_group: str | None = None
 
     # -- findings -----------------------------------------------------------
-    def finding(self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = "") -> None:
+    def finding(
+        self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = ""
+    ) -> None:
         self.findings.append(Finding(self.report, rule, severity, cells, expected, actual, message))
 
     # -- walking --------------------------------------------------------------
@@ -348,7 +350,7 @@ class Mapper:
         dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
         k = len(dtypes)
         runs = pending.runs
-        if not runs or all(not r.text.strip() for r in runs) and not any(r.positional for r in runs):
+        if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
             self._record_missing(pending, "行只有标签，没有数值")
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]

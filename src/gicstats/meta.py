@@ -117,13 +117,11 @@ def split_sections(text: str) -> dict[str, str]:
         found.append((m.start(), heading_end, section))
         next_index = index + 1
     sections: dict[str, str] = {}
-    start = 0
     if found and text[: found[0][0]].strip():
         sections["preamble"] = text[: found[0][0]].strip()
-    for i, (pos, heading_end, section) in enumerate(found):
+    for i, (_, heading_end, section) in enumerate(found):
         stop = found[i + 1][0] if i + 1 < len(found) else len(text)
         sections[section] = text[heading_end:stop].strip()
-        start = stop
     if not found and text.strip():
         sections["preamble"] = text.strip()
     return sections
@@ -140,4 +138,4 @@ def _heading_length(line: str) -> int:
     return m.start() if m and m.start() <= 40 else min(len(line), 40)
 
 
-__all__ = ["find_title", "find_published", "split_sections"]
+__all__ = ["find_published", "find_title", "split_sections"]

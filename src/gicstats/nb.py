@@ -20,7 +20,12 @@ from .report import Report
 RECORD_MIME = "application/vnd.gicstats.record+json"
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "not_assessable": 2, "info": 3}
-SEVERITY_LABEL = {"error": "错误 error", "warning": "警告 warning", "not_assessable": "无法核对 n/a", "info": "说明 info"}
+SEVERITY_LABEL = {
+    "error": "错误 error",
+    "warning": "警告 warning",
+    "not_assessable": "无法核对 n/a",
+    "info": "说明 info",
+}
 
 
 class NotebookStop(Exception):
@@ -34,6 +39,22 @@ def _display(obj) -> None:
         print(obj)
         return
     display(obj)
+
+
+def show_figure(fig) -> None:
+    """Display a figure as an inline PNG and close it, whatever the backend."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    try:
+        from IPython.display import Image, display
+    except ImportError:  # pragma: no cover
+        return
+    display(Image(data=buf.getvalue(), format="png"))
 
 
 def record(name: str, value) -> None:
@@ -87,15 +108,25 @@ def headline(report: Report) -> pd.DataFrame:
         ("行政诉讼（复议后起诉） Suits after review", value("review_litigation", "lit_after_review", "total"), "件"),
     ]
     ind = indicators.compute(*indicators.from_reports([report]))
-    for ind_id, label in (("disclosure_rate", "公开率 Disclosure rate"), ("full_grant_rate", "予以公开率 Full-grant rate")):
+    for ind_id, label in (
+        ("disclosure_rate", "公开率 Disclosure rate"),
+        ("full_grant_rate", "予以公开率 Full-grant rate"),
+    ):
         hit = ind[ind["indicator"] == ind_id]
         if len(hit):
             v = hit["value"].iloc[0]
             rows.append((label, None if pd.isna(v) else round(float(v) * 100, 1), "%"))
     frame = pd.DataFrame(rows, columns=["指标 Figure", "数值 Value", "单位 Unit"])
     record("headline", {r[0]: r[1] for r in rows})
-    record("report", {"agency": report.agency, "year": report.year, "template_version": report.template_version,
-                      "source": report.id})
+    record(
+        "report",
+        {
+            "agency": report.agency,
+            "year": report.year,
+            "template_version": report.template_version,
+            "source": report.id,
+        },
+    )
     return frame
 
 
@@ -142,7 +173,7 @@ def findings(frame: pd.DataFrame, *, show_not_assessable: bool = True) -> pd.Dat
 def narrative_mismatches(frame: pd.DataFrame) -> pd.DataFrame:
     """The narrative-against-table findings only (shown first in reports)."""
     hit = frame[frame["rule"].str.startswith("narrative.")] if len(frame) else frame
-    record("narrative", int(len(hit[hit["severity"] == "error"])) if len(hit) else 0)
+    record("narrative", len(hit[hit["severity"] == "error"]) if len(hit) else 0)
     if not len(hit):
         return pd.DataFrame({"结果 Result": ["正文与表格一致 Text agrees with tables"]})
     return findings(hit)
@@ -150,12 +181,8 @@ def narrative_mismatches(frame: pd.DataFrame) -> pd.DataFrame:
 
 def charts(report: Report) -> None:
     """The four charts of a report."""
-    import matplotlib.pyplot as plt
-
     for make in (plots.applicant_mix, plots.outcome_breakdown, plots.review_litigation, plots.proactive):
-        fig = make(report)
-        _display(fig)
-        plt.close(fig)
+        show_figure(make(report))
 
 
 # --------------------------------------------------------------------------
@@ -188,8 +215,10 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
     table = long.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
     table = table.reindex(columns=indicator_ids).astype("Float64")
     table.index = table.index.astype(int)
-    record("trend", {str(y): {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
-                     for y, row in table.iterrows()})
+    record(
+        "trend",
+        {str(y): {k: (None if pd.isna(v) else float(v)) for k, v in row.items()} for y, row in table.iterrows()},
+    )
     return table
 
 
@@ -219,11 +248,21 @@ def carry_over_continuity(corpus: Corpus) -> pd.DataFrame:
         now = get(by_year[year], "carried_over_from_prev")
         if year - 1 in by_year:
             before = get(by_year[year - 1], "carried_to_next")
-            status = "无法核对 n/a" if now is None or before is None else ("一致 agrees" if now == before else "不一致 differs")
+            status = (
+                "无法核对 n/a"
+                if now is None or before is None
+                else ("一致 agrees" if now == before else "不一致 differs")
+            )
         else:
             before, status = None, "缺上一年报告 previous year missing"
-        rows.append({"年度 Year": year, "本年上年结转 Carried over (Y)": now,
-                     "上年结转下年度 Carried forward (Y-1)": before, "核对 Check": status})
+        rows.append(
+            {
+                "年度 Year": year,
+                "本年上年结转 Carried over (Y)": now,
+                "上年结转下年度 Carried forward (Y-1)": before,
+                "核对 Check": status,
+            }
+        )
     frame = pd.DataFrame(rows)
     record("carry_over", frame["核对 Check"].tolist())
     return frame
@@ -251,8 +290,10 @@ def compare_selection(corpus: Corpus, year_from: int, year_to: int, region: str 
     years = range(int(year_from), int(year_to) + 1)
     hit = corpus.select(year=years, region=region or None, ok_only=True)
     if len(hit) == 0:
-        raise NotebookStop(f"语料库中没有{year_from}–{year_to}年{('“' + region + '”') if region else ''}的报告；"
-                           f"已有年份：{', '.join(map(str, corpus.years))}")
+        raise NotebookStop(
+            f"语料库中没有{year_from}–{year_to}年{('“' + region + '”') if region else ''}的报告；"
+            f"已有年份：{', '.join(map(str, corpus.years))}"
+        )
     return hit
 
 
@@ -266,56 +307,62 @@ def compare_table(corpus: Corpus, indicator_ids: list[str], min_denominator: int
     small = long[long["small_sample"]].groupby(["agency_key", "year"])["indicator"].apply(lambda s: "、".join(s))
     errors = corpus.findings[corpus.findings["severity"] == "error"].groupby("report_id").size()
     meta = corpus.reports.set_index("report_id")
-    err = meta.assign(errors=errors.reindex(meta.index).fillna(0).astype(int)).groupby(["agency_key", "year"])["errors"].sum()
+    err = (
+        meta.assign(errors=errors.reindex(meta.index).fillna(0).astype(int))
+        .groupby(["agency_key", "year"])["errors"]
+        .sum()
+    )
     share = meta.assign(has=errors.reindex(meta.index).fillna(0) > 0).groupby("agency_key")["has"].mean()
     out = values.copy()
     out["样本过小 Small sample"] = small.reindex(out.index).fillna("")
     out["错误数 Errors"] = err.reindex(out.index).fillna(0).astype(int)
     out["有错误的报告占比 Share of reports with errors"] = [float(share.get(a, 0.0)) for a, _ in out.index]
-    record("compare", {f"{a}|{int(y)}": {k: (None if pd.isna(v) else (v if isinstance(v, str) else float(v)))
-                                         for k, v in row.items()} for (a, y), row in out.iterrows()})
+    record(
+        "compare",
+        {
+            f"{a}|{int(y)}": {
+                k: (None if pd.isna(v) else (v if isinstance(v, str) else float(v))) for k, v in row.items()
+            }
+            for (a, y), row in out.iterrows()
+        },
+    )
     return out
 
 
-def ranking_chart(table: pd.DataFrame, indicator: str, label: str):
+def ranking_chart(table: pd.DataFrame, indicator: str, label: str) -> None:
     """Bar chart ranking agency-years on one indicator; small samples hatched."""
-    import matplotlib.pyplot as plt
-
     names = [f"{a} {int(y)}" for a, y in table.index]
     series = pd.Series(table[indicator].astype(float).values, index=names)
     flagged = pd.Series([indicator in s.split("、") for s in table["样本过小 Small sample"]], index=names)
-    fig = plots.ranking(series, title=label, xlabel="比率 (ratio)", flagged=flagged)
-    _display(fig)
-    plt.close(fig)
+    show_figure(plots.ranking(series, title=label, xlabel="比率 (ratio)", flagged=flagged))
 
 
-def distribution_chart(table: pd.DataFrame, indicators: dict[str, str]):
+def distribution_chart(table: pd.DataFrame, indicators: dict[str, str]) -> None:
     """Box plots of several rate indicators across agency-years."""
-    import matplotlib.pyplot as plt
-
-    plots.setup_fonts()
-    data = [table[i].astype(float).dropna().values for i in indicators]
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    ax.boxplot(data, tick_labels=list(indicators.values()), vert=True)
-    ax.set_ylabel("比率 (ratio)")
-    ax.set_title("指标分布 Distribution of indicators", fontsize=11)
-    fig.text(0.01, 0.01, f"来源 Source：gicstats corpus；{len(table)}份报告", fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    _display(fig)
-    plt.close(fig)
+    data = {label: table[i].astype(float).dropna() for i, label in indicators.items()}
+    show_figure(plots.distribution(data, caption=f"来源 Source：gicstats corpus；{len(table)}份报告"))
 
 
 def trend_charts(table: pd.DataFrame, change: int | None, agency: str) -> None:
-    import matplotlib.pyplot as plt
-
+    """Volumes and rates of one agency over the years."""
     caption = f"来源 Source：{agency}各年度政府信息公开工作年度报告"
-    volumes = {k: v for k, v in {"applications_received": "本年新收 New", "workload": "新收+结转 Workload"}.items()
-               if k in table.columns}
-    rates = {k: v for k, v in {"disclosure_rate": "公开率 Disclosure", "full_grant_rate": "予以公开率 Full grant",
-                                "unable_share": "无法提供 Unable", "carry_forward_rate": "结转率 Carry-forward"}.items()
-             if k in table.columns}
+    volumes = {
+        k: v
+        for k, v in {"applications_received": "本年新收 New", "workload": "新收+结转 Workload"}.items()
+        if k in table.columns
+    }
+    rates = {
+        k: v
+        for k, v in {
+            "disclosure_rate": "公开率 Disclosure",
+            "full_grant_rate": "予以公开率 Full grant",
+            "unable_share": "无法提供 Unable",
+            "carry_forward_rate": "结转率 Carry-forward",
+        }.items()
+        if k in table.columns
+    }
     for columns, title, ylabel in ((volumes, "申请量 Applications", "件"), (rates, "比率 Rates", "比率 (ratio)")):
         if columns:
-            fig = plots.trend(table, columns, title=title, ylabel=ylabel, template_change=change, caption=caption)
-            _display(fig)
-            plt.close(fig)
+            show_figure(
+                plots.trend(table, columns, title=title, ylabel=ylabel, template_change=change, caption=caption)
+            )

@@ -130,8 +130,10 @@ def execute(
         except PapermillExecutionError as exc:
             if tmp_out.exists():
                 write_atomic(output.with_suffix(".failed.ipynb"), lambda p: p.write_bytes(tmp_out.read_bytes()))
-            raise GicstatsError(f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
-        except Exception as exc:  # noqa: BLE001 - kernel deaths, timeouts, …
+            raise GicstatsError(
+                f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}"
+            ) from None
+        except Exception as exc:
             raise GicstatsError(f"notebooks/{name}.py", f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
         write_atomic(output, lambda p: p.write_bytes(tmp_out.read_bytes()))
     return executed
@@ -154,8 +156,8 @@ def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = 
     )
     body, _ = exporter.from_notebook_node(_without_records(nb))
     page = (
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
     output = Path(output)

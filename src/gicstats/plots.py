@@ -240,3 +240,15 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
              fontsize=8, color="#555555")
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
+
+
+def distribution(data: dict[str, pd.Series], *, caption: str = ""):
+    """Box plots of rate indicators (label → values) across agency-years."""
+    setup_fonts()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.boxplot([v.values for v in data.values()], tick_labels=list(data))
+    ax.set_ylabel("比率 (ratio)")
+    ax.set_title("指标分布 Distribution of indicators", fontsize=11)
+    fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return fig

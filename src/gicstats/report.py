@@ -152,13 +152,17 @@ def read_report(
     if fmt not in FORMATS:
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt in ("pdf", "docx", "xlsx"):
-        raise GicstatsError(src.name, f"{fmt.upper()} reports are not supported yet; save the report page as HTML or text")
+        raise GicstatsError(
+            src.name, f"{fmt.upper()} reports are not supported yet; save the report page as HTML or text"
+        )
     text = decode(src)
     doc: Document = read_html(text) if fmt == "html" else read_text(text)
     report_id = Path(src.name).name
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
-        raise GicstatsError(src.name, "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)")
+        raise GicstatsError(
+            src.name, "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
+        )
     title, agency, year = find_title(doc.text, doc.title_hints)
     findings: list[Finding] = list(parse_findings)
     if agency is None:

@@ -111,7 +111,9 @@ def decode(src: Source) -> str:
             try:
                 return data[len(bom) :].decode(codec)
             except UnicodeDecodeError:
-                raise GicstatsError(src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}") from None
+                raise GicstatsError(
+                    src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
+                ) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 VERSIONS = ("2019", "2021")
 
@@ -188,7 +188,9 @@ SECTIONS: tuple[Section, ...] = (
         "四、政府信息公开行政复议、行政诉讼情况",
         keywords=("行政复议", "行政法复议", "行政诉讼"),
     ),
-    Section("problems_improvements", "五、存在的主要问题及改进情况", keywords=("存在的主要问题", "问题及改进", "存在的问题")),
+    Section(
+        "problems_improvements", "五、存在的主要问题及改进情况", keywords=("存在的主要问题", "问题及改进", "存在的问题")
+    ),
     Section("other_matters", "六、其他需要报告的事项", keywords=("其他需要报告",)),
 )
 
@@ -589,20 +591,20 @@ def _label_refs(template: Template) -> dict[str, list[LabelRef]]:
     return refs
 
 
-@lru_cache(maxsize=None)
+@cache
 def label_index(version: str) -> dict[str, tuple[LabelRef, ...]]:
     """Map each normalised label of ``version`` to what it may mean."""
     return {k: tuple(v) for k, v in _label_refs(TEMPLATES[version]).items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def all_labels() -> tuple[str, ...]:
     """Every normalised label of both versions, longest first."""
     keys = set(label_index("2019")) | set(label_index("2021"))
     return tuple(sorted(keys, key=len, reverse=True))
 
 
-@lru_cache(maxsize=None)
+@cache
 def version_markers() -> dict[str, frozenset[str]]:
     """Labels that occur in one version's declaration only.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 # What an empty cell may be printed as. "无" means "none": the agency did
 # not fill a number, so it is kept null like a blank, not read as 0.
-BLANKS = frozenset({"", "-", "--", "—", "——", "–", "/", "／", "无", "空", "\\", "——"})
+BLANKS = frozenset({"", "-", "--", "—", "——", "–", "/", "／", "无", "空", "\\"})
 
 # Units that real reports write inside a cell, mapped to the unit we store.
 CELL_UNITS = {"万元": "万元", "万": "万元", "元": "元", "亿元": "亿元", "件": "件", "个": "个", "项": "项"}

@@ -1,0 +1,96 @@
+"""The three notebooks, executed with papermill on the bundled data.
+
+Assertions are on what the notebooks computed (their recorded values and
+outputs), not only on their having run.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from conftest import DATA
+
+import gicstats
+from gicstats import notebooks, plots
+
+
+def _run(tmp_path, name, params, bundled_corpus):
+    out = tmp_path / f"{name}.ipynb"
+    nb = notebooks.execute(name, {"corpus": str(bundled_corpus), **params}, out, cwd=tmp_path)
+    assert out.is_file()
+    stderr = "".join(
+        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
+    )
+    assert "missing from font" not in stderr
+    return nb, notebooks.records(nb)
+
+
+def test_report_notebook(tmp_path, bundled_corpus):
+    nb, rec = _run(tmp_path, "report", {"agency": "平潭综合实验区", "year": 2021}, bundled_corpus)
+    assert rec["report"] == {"agency": "平潭综合实验区", "year": 2021, "template_version": "2021",
+                             "source": "pingtan_2021.txt"}
+    head = rec["headline"]
+    assert head["本年新收申请 New applications"] == 70
+    assert head["办理结果总计 Handled"] == 69
+    assert head["公开率 Disclosure rate"] == round(35 / 69 * 100, 1)
+    assert head["行政诉讼（直接起诉） Suits, direct"] == 12
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 4
+    html = notebooks.export_html(nb, tmp_path / "r.html", title="平潭 <2021>")
+    page = html.read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in page and "平潭 &lt;2021&gt;" in page
+    assert "http://" not in page and "https://" not in page
+    assert page.count("data:image/png;base64") == 4
+    assert "予以公开" in page and "import gicstats" not in page and "from gicstats" not in page
+
+
+def test_report_notebook_on_the_seed_shows_the_narrative_mismatch(tmp_path, bundled_corpus):
+    nb, rec = _run(tmp_path, "report", {"agency": "天门市公安局", "year": 2020}, bundled_corpus)
+    assert rec["narrative"] >= 1
+    text = "".join(str(o.get("data", {}).get("text/html", "")) for c in nb.cells for o in c.get("outputs", []))
+    assert "3328" in text and "3228" in text
+
+
+def test_trend_notebook(tmp_path, bundled_corpus):
+    _, rec = _run(tmp_path, "trend", {"agency": "平潭综合实验区"}, bundled_corpus)
+    assert rec["years"] == [2019, 2021, 2023, 2025]
+    trend = rec["trend"]
+    assert [trend[y]["applications_received"] for y in ("2019", "2021", "2023", "2025")] == [23, 70, 81, 154]
+    assert trend["2021"]["disclosure_rate"] == pytest.approx(35 / 69)
+    # the series has gaps: no year can be checked against the one before
+    assert rec["carry_over"] == ["缺上一年报告 previous year missing"] * 4
+
+
+def test_compare_notebook(tmp_path, bundled_corpus):
+    _, rec = _run(tmp_path, "compare", {"year_from": 2019, "year_to": 2025}, bundled_corpus)
+    assert rec["selection"] == {"reports": 6, "agencies": ["上海市人民政府办公厅", "天门市公安局", "平潭综合实验区"]}
+    row = rec["compare"]["平潭综合实验区|2019"]
+    assert row["applications_received"] == 23
+    assert "disclosure_rate" in row["样本过小 Small sample"]  # 23 applications: a small sample
+    assert rec["compare"]["平潭综合实验区|2025"]["样本过小 Small sample"] == ""
+    assert rec["compare"]["天门市公安局|2020"]["错误数 Errors"] >= 1  # the 3328/3228 mismatch
+
+
+def test_unknown_parameter_is_rejected_before_running(tmp_path, bundled_corpus):
+    with pytest.raises(gicstats.GicstatsError, match=r"unknown parameter 'yaer' \(did you mean 'year'\?\)"):
+        notebooks.execute("report", {"corpus": str(bundled_corpus), "agency": "x", "yaer": 2021},
+                          tmp_path / "x.ipynb")
+    assert not (tmp_path / "x.ipynb").exists()
+
+
+def test_agency_not_in_corpus_stops_with_a_clear_message(tmp_path, bundled_corpus):
+    with pytest.raises(gicstats.GicstatsError, match="NotebookStop: 语料库中没有机关“某某局”"):
+        notebooks.execute("report", {"corpus": str(bundled_corpus), "agency": "某某局", "year": 2021},
+                          tmp_path / "y.ipynb", cwd=tmp_path)
+    assert not (tmp_path / "y.ipynb").exists()
+
+
+def test_charts_render_chinese_without_missing_glyphs():
+    report = gicstats.read_report(DATA / "shanghai_bgt_2019.html")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for make in (plots.applicant_mix, plots.outcome_breakdown, plots.review_litigation, plots.proactive):
+            fig = make(report)
+            fig.canvas.draw()
+    assert plots.setup_fonts() is not None
