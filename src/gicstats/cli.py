@@ -139,11 +139,27 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .batch import Options, plan, run_batch, summary
+
+    notebooks = ("report", "trend", "compare") if args.notebook == "all" else (args.notebook,)
+    options = Options(timeout=args.timeout, with_code=args.with_code, reuse_kernels=args.reuse_kernels)
+    try:
+        runs = plan(args.corpus, notebooks=notebooks, agencies=args.agency, years=args.year, options=options)
+        result = run_batch(runs, args.output, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
+                           options=options, progress=sys.stderr.isatty() and not args.quiet)
+    except GicstatsError as exc:
+        print(f"gicstats: {exc}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    print(f"index: {Path(args.output) / 'index.html'}")
+    return 1 if result.failed else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the corpus from the bundled data and run every notebook on it."""
-    from .corpus import build, read_corpus
-    from .notebooks import execute, export_html
-    from .paths import safe_name
+    from .batch import Options, plan, run_batch, summary
+    from .corpus import build
 
     folder = args.data or data_dir()
     if not folder.is_dir():
@@ -152,33 +168,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = args.output
     corpus_dir = out / "corpus"
     extras = {name: folder / f"{name}.toml" for name in ("corrections", "agencies")}
-    result = build([folder], corpus_dir, corrections=extras["corrections"] if extras["corrections"].is_file() else None,
-                   agencies=extras["agencies"] if extras["agencies"].is_file() else None)
-    print(f"corpus {corpus_dir}: {result.total} reports ({result.read} read, {result.reused} unchanged), "
-          f"{len(result.failed)} could not be read")
-    corpus = read_corpus(corpus_dir)
-    runs: list[tuple[str, dict, str]] = []
-    for row in corpus.reports[corpus.reports["error"].isna()].itertuples():
-        runs.append(("report", {"agency": row.agency_key, "year": int(row.year)}, f"{row.agency_key}_{int(row.year)}"))
-    for agency in corpus.agencies:
-        if len(corpus.select(agency=agency, ok_only=True)) > 1:
-            runs.append(("trend", {"agency": agency}, agency))
-    if corpus.years:
-        runs.append(("compare", {"year_from": corpus.years[0], "year_to": corpus.years[-1]},
-                     f"{corpus.years[0]}-{corpus.years[-1]}"))
-    failed = 0
-    for name, params, label in runs:
-        stem = out / name / safe_name(label)
-        params = {"corpus": str(corpus_dir.resolve()), **params}
-        try:
-            nb = execute(name, params, stem.with_suffix(".ipynb"), cwd=out)
-            export_html(nb, stem.with_suffix(".html"), title=f"{label} · {name}")
-            print(f"  {name}: {stem.with_suffix('.html')}")
-        except GicstatsError as exc:
-            failed += 1
-            print(f"gicstats: {exc}", file=sys.stderr)
-    print(f"{len(runs) - failed} notebooks run, {failed} failed; exports in {out}/")
-    return 1 if failed or result.failed else 0
+    try:
+        result = build(
+            [folder],
+            corpus_dir,
+            corrections=extras["corrections"] if extras["corrections"].is_file() else None,
+            agencies=extras["agencies"] if extras["agencies"].is_file() else None,
+            jobs=args.jobs,
+        )
+        print(
+            f"corpus {corpus_dir}: {result.total} reports ({result.read} read, {result.reused} unchanged), "
+            f"{len(result.failed)} could not be read"
+        )
+        runs = plan(corpus_dir, options=Options())
+        batch = run_batch(runs, out, jobs=args.jobs, progress=sys.stderr.isatty())
+    except GicstatsError as exc:
+        print(f"gicstats: {exc}", file=sys.stderr)
+        return 2
+    print(summary(batch))
+    print(f"open {out / 'index.html'}")
+    return 1 if batch.failed or result.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,9 +219,25 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--corrections", help="reviewed corrections file (TOML)")
     b.add_argument("--agencies", help="reviewed agency alias file (TOML)")
     b.set_defaults(func=cmd_build)
+    r = sub.add_parser("run", help="run the notebooks for a corpus in parallel, with HTML exports and an index")
+    r.add_argument("--corpus", required=True, type=Path, help="corpus folder from `gicstats build`")
+    r.add_argument("--notebook", choices=("report", "trend", "compare", "all"), default="all")
+    r.add_argument("--agency", nargs="+", help="only these agencies (names or aliases)")
+    r.add_argument("--year", nargs="+", type=int, help="only these years")
+    r.add_argument("-j", "--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
+    r.add_argument("--executor", choices=("local", "dask"), default="local")
+    r.add_argument("--scheduler", help="address of a Dask scheduler (default with --executor dask: a LocalCluster)")
+    r.add_argument("-o", "--output", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    r.add_argument("--timeout", type=float, default=600, help="seconds per run before it is stopped (default 600)")
+    r.add_argument("--with-code", action="store_true", help="keep input cells in the HTML exports")
+    r.add_argument("--reuse-kernels", action="store_true",
+                   help="reuse one warm kernel per worker, reset between notebooks (faster)")
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="build a corpus from data/ and run every notebook into reports/")
     d.add_argument("--data", type=Path, default=None, help="folder of reports (default: data/)")
     d.add_argument("-o", "--output", type=Path, default=Path("reports"), help="output folder (default: reports/)")
+    d.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     d.set_defaults(func=cmd_demo)
     return parser
 

@@ -108,6 +108,7 @@ def headline(report: Report) -> pd.DataFrame:
         ("行政诉讼（复议后起诉） Suits after review", value("review_litigation", "lit_after_review", "total"), "件"),
     ]
     ind = indicators.compute(*indicators.from_reports([report]))
+    rates = {}
     for ind_id, label in (
         ("disclosure_rate", "公开率 Disclosure rate"),
         ("full_grant_rate", "予以公开率 Full-grant rate"),
@@ -115,9 +116,11 @@ def headline(report: Report) -> pd.DataFrame:
         hit = ind[ind["indicator"] == ind_id]
         if len(hit):
             v = hit["value"].iloc[0]
+            rates[ind_id] = None if pd.isna(v) else float(v)
             rows.append((label, None if pd.isna(v) else round(float(v) * 100, 1), "%"))
     frame = pd.DataFrame(rows, columns=["指标 Figure", "数值 Value", "单位 Unit"])
     record("headline", {r[0]: r[1] for r in rows})
+    record("rates", rates)
     record(
         "report",
         {

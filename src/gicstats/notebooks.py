@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -21,6 +23,17 @@ from .errors import GicstatsError
 from .paths import notebooks_dir
 
 NOTEBOOKS = ("report", "trend", "compare")
+
+
+class _QuietZmqTeardown(logging.Filter):
+    """Kernels we start ourselves (IPC, shut down at once) leave nbclient's
+    client to the garbage collector, which logs a harmless zmq warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Could not destroy zmq context" not in record.getMessage()
+
+
+logging.getLogger("traitlets").addFilter(_QuietZmqTeardown())
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
@@ -48,7 +61,15 @@ def load(name: str):
     """The notebook as an nbformat node, read from its jupytext text."""
     import jupytext
 
-    return jupytext.read(notebook_path(name))
+    return _stable_ids(jupytext.read(notebook_path(name)))
+
+
+def _stable_ids(nb):
+    """Number the cells: jupytext and papermill give random ids, which would
+    make two exports of the same run differ."""
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    return nb
 
 
 def declared_parameters(nb) -> dict[str, dict]:
@@ -124,12 +145,13 @@ def execute(
                 kernel_name=kernel_name,
                 cwd=str(cwd) if cwd else None,
                 progress_bar=False,
-                execution_timeout=timeout,
+                execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
                 **kwargs,
             )
         except PapermillExecutionError as exc:
             if tmp_out.exists():
-                write_atomic(output.with_suffix(".failed.ipynb"), lambda p: p.write_bytes(tmp_out.read_bytes()))
+                failed = output.parent / f"{output.stem}.failed.ipynb"
+                write_atomic(failed, lambda p: p.write_bytes(tmp_out.read_bytes()))
             raise GicstatsError(
                 f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}"
             ) from None
@@ -154,6 +176,8 @@ def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = 
         exclude_output_prompt=True,
         exclude_anchor_links=True,
     )
+    # nbconvert gives chart images a generic alt text and logs each time
+    exporter.log.setLevel(logging.ERROR)
     body, _ = exporter.from_notebook_node(_without_records(nb))
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
@@ -175,7 +199,7 @@ def _without_records(nb):
     for cell in nb.cells:
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
-    return nb
+    return _stable_ids(nb)
 
 
 def records(nb) -> dict:

@@ -1,0 +1,479 @@
+"""Batch runs: every (notebook, parameters) of a corpus, in parallel, resumable.
+
+``plan`` lists the runs; ``run_batch`` executes them on N local workers or on
+a Dask cluster and writes, for each, the executed notebook and its HTML
+export, then ``index.html``. A run whose inputs (the corpus rows it reads,
+the notebook text, its parameters, the package version, the export options)
+are unchanged since its last success is skipped. State is saved after every
+run, atomically, so a batch killed even with ``kill -9`` finishes only what
+is missing when rerun; outputs are written to temporary files and renamed,
+so no partial notebook or HTML is ever left behind.
+
+Every kernel gets its own IPC connection files in a private temporary folder
+(no TCP port races, no shared ``./kernel-ipc-N`` sockets) and is shut down at
+once when its notebook is done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .corpus import Corpus, read_corpus, write_atomic
+from .errors import GicstatsError
+from .notebooks import NOTEBOOKS, execute, export_html, notebook_path, records
+from .paths import safe_name
+
+STATE_FILE = ".gicstats-runs.json"
+
+
+@dataclass
+class Run:
+    """One planned notebook run."""
+
+    notebook: str
+    params: dict
+    label: str
+    agency: str | None = None
+    region: str | None = None
+    year: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    inputs: str = ""  # hash of everything the run reads
+
+    @property
+    def key(self) -> str:
+        return f"{self.notebook}/{safe_name(self.label)}"
+
+
+@dataclass
+class Options:
+    """How runs execute."""
+
+    timeout: float | None = 600
+    with_code: bool = False
+    reuse_kernels: bool = False
+    kernel_name: str = "python3"
+
+
+@dataclass
+class BatchResult:
+    records: list[dict] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r["status"] == status)
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+# --------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "empty"
+    frame = frame.reset_index(drop=True)
+    frame = frame[sorted(frame.columns)]
+    values = pd.util.hash_pandas_object(frame.astype("string"), index=False).values
+    return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def _inputs_hash(corpus: Corpus, run: Run, options: Options) -> str:
+    digest = hashlib.sha256()
+    for part in (corpus.reports, corpus.cells, corpus.findings, corpus.sections):
+        digest.update(_frame_digest(part).encode())
+    digest.update(notebook_path(run.notebook).read_bytes())
+    digest.update(json.dumps(run.params, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(f"{__version__}|{options.with_code}".encode())
+    return digest.hexdigest()
+
+
+def plan(
+    corpus_dir: str | os.PathLike,
+    *,
+    notebooks: Iterable[str] = NOTEBOOKS,
+    agencies: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    options: Options | None = None,
+) -> list[Run]:
+    """Every run for the corpus: a report per agency-year, a trend per agency
+    with two or more years, and one comparison over the years selected."""
+    options = options or Options()
+    corpus_dir = Path(corpus_dir).resolve()
+    corpus = read_corpus(corpus_dir)
+    selected = corpus.select(agency=list(agencies) if agencies else None,
+                             year=list(years) if years else None, ok_only=True)
+    base = {"corpus": str(corpus_dir)}
+    runs: list[Run] = []
+    wanted = set(notebooks)
+    unknown = wanted - set(NOTEBOOKS)
+    if unknown:
+        raise GicstatsError("gicstats run", f"unknown notebook {', '.join(sorted(unknown))}")
+    rows = selected.reports.sort_values(["agency_key", "year"])
+    if "report" in wanted:
+        for row in rows.itertuples():
+            sub = selected.select(agency=row.agency_key, year=int(row.year))
+            run = Run("report", {**base, "agency": row.agency_key, "year": int(row.year)},
+                      f"{row.agency_key}_{int(row.year)}", row.agency_key, _na(row.region), int(row.year))
+            run.inputs = _inputs_hash(sub, run, options)
+            runs.append(run)
+    if "trend" in wanted:
+        for agency in selected.agencies:
+            sub = corpus.select(agency=agency, ok_only=True)
+            if len(sub) < 2:
+                continue
+            region = _na(sub.reports["region"].iloc[0])
+            run = Run("trend", {**base, "agency": agency}, agency, agency, region)
+            run.inputs = _inputs_hash(sub, run, options)
+            runs.append(run)
+    if "compare" in wanted and len(selected):
+        y0, y1 = selected.years[0], selected.years[-1]
+        run = Run("compare", {**base, "year_from": y0, "year_to": y1}, f"{y0}-{y1}", year_from=y0, year_to=y1)
+        run.inputs = _inputs_hash(corpus.select(year=range(y0, y1 + 1), ok_only=True), run, options)
+        runs.append(run)
+    return runs
+
+
+def _na(value):
+    return None if value is None or pd.isna(value) else value
+
+
+# --------------------------------------------------------------------------
+# Executing one run (in a thread, or on a Dask worker)
+# --------------------------------------------------------------------------
+
+
+class _Kernels(threading.local):
+    """One warm kernel per worker thread, for ``reuse_kernels``."""
+
+    km = None
+    folder: str | None = None
+
+
+_warm = _Kernels()
+_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+
+
+def _new_kernel(kernel_name: str, folder: str):
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, f"k-{uuid.uuid4().hex[:12]}"))
+    km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
+    return km
+
+
+def run_one(run: Run, out_dir: str, options: Options) -> dict:
+    """Execute one run and export it; never raises. Returns the run's record."""
+    out = Path(out_dir)
+    stem = out / run.key  # key names may hold dots: never use with_suffix
+
+    def path(ext: str) -> Path:
+        return stem.parent / f"{stem.name}{ext}"
+    record = _record(run, "failed")
+    start = time.perf_counter()
+    reuse = options.reuse_kernels
+    folder = None
+    timer = None
+    timed_out = threading.Event()
+    try:
+        if reuse:
+            km = _warm_kernel(options.kernel_name)
+            _reset_kernel(km)
+        else:
+            folder = tempfile.mkdtemp(prefix="gicstats-k-")
+            km = _new_kernel(options.kernel_name, folder)
+        if options.timeout:
+            def _kill() -> None:
+                timed_out.set()
+                try:
+                    km.shutdown_kernel(now=True)
+                except Exception:  # noqa: BLE001 - the run fails anyway
+                    pass
+
+            timer = threading.Timer(options.timeout, _kill)
+            timer.daemon = True
+            timer.start()
+        nb = execute(run.notebook, run.params, path(".ipynb"), cwd=out, timeout=options.timeout,
+                     kernel_name=options.kernel_name, km=km)
+        export_html(nb, path(".html"), title=f"{run.label} · {run.notebook}", with_code=options.with_code)
+        record.update(status="done", html=f"{run.key}.html", ipynb=f"{run.key}.ipynb",
+                      headline=_headline(records(nb)))
+        path(".failed.ipynb").unlink(missing_ok=True)
+    except GicstatsError as exc:
+        record["error"] = f"timed out after {options.timeout:g} s" if timed_out.is_set() else exc.problem
+        record["failed_cell"] = _failed_cell(exc.problem)
+        # exports of an earlier success would now describe other inputs
+        path(".html").unlink(missing_ok=True)
+        path(".ipynb").unlink(missing_ok=True)
+        if (out / f"{run.key}.failed.ipynb").is_file():
+            record["ipynb"] = f"{run.key}.failed.ipynb"
+        if reuse:
+            _drop_warm()
+    except Exception as exc:  # noqa: BLE001 - one failure must not stop a batch
+        record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if reuse:
+            _drop_warm()
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if folder is not None:
+            _stop(km)
+            shutil.rmtree(folder, ignore_errors=True)
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    return record
+
+
+def _stop(km) -> None:
+    """Shut a kernel down at once: no graceful 0.6 s wait, no SIGINT first."""
+    try:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    except Exception:  # noqa: BLE001 - shutting down a dead kernel
+        pass
+
+
+def _warm_kernel(kernel_name: str):
+    if _warm.km is None:
+        _warm.folder = tempfile.mkdtemp(prefix="gicstats-k-")
+        km = _new_kernel(kernel_name, _warm.folder)
+        km.start_kernel()
+        _warm.km = km
+    return _warm.km
+
+
+def _reset_kernel(km) -> None:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        kc.execute_interactive(_RESET, timeout=60, store_history=False, output_hook=lambda msg: None)
+    finally:
+        kc.stop_channels()
+
+
+def _drop_warm() -> None:
+    km, _warm.km = _warm.km, None
+    folder, _warm.folder = _warm.folder, None
+    if km is not None:
+        _stop(km)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def shutdown_warm_kernels() -> None:
+    """Shut down the warm kernel of the calling thread, if any."""
+    _drop_warm()
+
+
+def _failed_cell(problem: str) -> int | None:
+    import re
+
+    m = re.match(r"cell (\d+) failed", problem)
+    return int(m.group(1)) if m else None
+
+
+def _headline(rec: dict) -> dict | None:
+    head = rec.get("headline")
+    findings = rec.get("findings")
+    if head is None and findings is None:
+        return None
+    rate = (rec.get("rates") or {}).get("disclosure_rate")
+    return {
+        "applications": (head or {}).get("本年新收申请 New applications"),
+        "disclosure_rate": rate,
+        "findings": findings,
+    }
+
+
+def _record(run: Run, status: str) -> dict:
+    return {
+        "key": run.key,
+        "notebook": run.notebook,
+        "params": {k: v for k, v in run.params.items() if k != "corpus"},
+        "status": status,
+        "error": None,
+        "failed_cell": None,
+        "html": None,
+        "ipynb": None,
+        "agency": run.agency,
+        "region": run.region,
+        "year": run.year,
+        "year_from": run.year_from,
+        "year_to": run.year_to,
+        "headline": None,
+        "seconds": 0.0,
+    }
+
+
+# --------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------
+
+
+class _State:
+    """Outcomes of earlier runs, saved atomically after every run."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / STATE_FILE
+        self.lock = threading.Lock()
+        try:
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            self.data = {}
+
+    def done(self, run: Run, out: Path) -> dict | None:
+        prev = self.data.get(run.key)
+        if not prev or prev.get("inputs") != run.inputs or prev["record"]["status"] not in ("done", "skipped"):
+            return None
+        if not (out / f"{run.key}.html").is_file() or not (out / f"{run.key}.ipynb").is_file():
+            return None
+        return prev["record"]
+
+    def save(self, run: Run, record: dict) -> None:
+        with self.lock:
+            if record["status"] == "done":
+                self.data[run.key] = {"inputs": run.inputs, "record": record}
+            else:
+                self.data.pop(run.key, None)
+            text = json.dumps(self.data, ensure_ascii=False, sort_keys=True, indent=1)
+            write_atomic(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def run_batch(
+    runs: list[Run],
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    options: Options | None = None,
+    progress: bool = False,
+    on_record: Callable[[dict], None] | None = None,
+) -> BatchResult:
+    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
+    ``index.html``. Failures are recorded, never raised."""
+    from .index import write_index
+
+    options = options or Options()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    jobs = jobs or os.cpu_count() or 1
+    state = _State(out)
+    result = BatchResult()
+    todo = []
+    for run in runs:
+        prev = state.done(run, out)
+        if prev is not None:
+            result.records.append({**prev, "status": "skipped", "seconds": 0.0})
+        else:
+            todo.append(run)
+    bar = _Progress(len(runs), progress, skipped=len(result.records))
+
+    def finish(run: Run, record: dict) -> None:
+        state.save(run, record)
+        result.records.append(record)
+        bar.update(record["status"])
+        if on_record:
+            on_record(record)
+
+    if executor == "dask":
+        _run_dask(todo, out, jobs, scheduler, options, finish)
+    elif executor == "local":
+        _run_local(todo, out, jobs, options, finish)
+    else:
+        raise GicstatsError("gicstats run", f"unknown executor {executor!r}; use local or dask")
+    bar.close()
+    order = {run.key: i for i, run in enumerate(runs)}
+    result.records.sort(key=lambda r: order.get(r["key"], len(order)))
+    write_index(result.records, out)
+    return result
+
+
+def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish) -> None:
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run") as pool:
+        futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
+        for fut in as_completed(futures):
+            finish(futures[fut], fut.result())
+        if options.reuse_kernels:
+            for _ in range(jobs):
+                pool.submit(shutdown_warm_kernels)
+
+
+def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish) -> None:
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:
+        raise GicstatsError("gicstats run", "the dask executor needs `pip install 'gicstats[dask]'`") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {client.submit(run_one, run, str(out), options, pure=False, key=f"run-{i}"): run
+                   for i, run in enumerate(todo)}
+        for fut in dask_completed(list(futures)):
+            try:
+                record = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails one run
+                record = _record(futures[fut], "failed")
+                record["error"] = f"dask: {type(exc).__name__}: {exc}".splitlines()[0]
+            finish(futures[fut], record)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _Progress:
+    """A tqdm bar with counts of done, failed and skipped, and time left."""
+
+    def __init__(self, total: int, enabled: bool, skipped: int = 0) -> None:
+        self.counts = {"done": 0, "failed": 0, "skipped": skipped}
+        self.bar = None
+        if enabled and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=skipped, unit="nb", desc="gicstats run")
+            self.bar.set_postfix(self.counts, refresh=True)
+
+    def update(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(self.counts, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary(result: BatchResult) -> str:
+    """One line of counts, then one line per failed run."""
+    lines = [f"{result.count('done')} done, {result.count('failed')} failed, {result.count('skipped')} skipped"]
+    for r in result.failed:
+        cell = f" (cell {r['failed_cell']})" if r.get("failed_cell") else ""
+        lines.append(f"  failed: {r['key']}{cell}: {r['error']}")
+    return "\n".join(lines)
+
+
+__all__ = ["BatchResult", "Options", "Run", "plan", "run_batch", "run_one", "summary"]
