@@ -1,0 +1,307 @@
+"""How fast ``gicstats.read_report`` reads report pages, against pandas.
+
+Run on demand (not a test)::
+
+    python bench/bench_parse.py                 # defaults: 40 pages, 7 passes
+    python bench/bench_parse.py --profile       # also profile gicstats on HTML
+
+It generates realistic-size HTML reports (60–90 KB: Word-export cell styles,
+page chrome, narrative paragraphs; both template versions) with
+``tests/generate.py``, then times, in the same run and on the same pages:
+
+- ``gicstats.read_report(bytes)``: the full parse, mapping onto the template
+  included;
+- ``pandas.read_html(StringIO(html))``: a naive pass that only turns every
+  ``<table>`` into a DataFrame (lxml flavour), with no label mapping.
+
+Each pass reads a fresh batch of pages (so that per-text caches see new
+narrative, as in a corpus run); the figure reported is the median over
+passes. The process is pinned to one core, so pages per second is per core.
+The same values are also printed in the text shapes of spec §7.5 and timed.
+
+Targets: at least 200 HTML reports/s per core, and at least 2x pandas.read_html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import platform
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+import gicstats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import generate as G
+
+TARGET_RATE = 200.0  # HTML reports per second per core
+TARGET_RATIO = 2.0  # gicstats against pandas.read_html
+MIN_BYTES, MAX_BYTES = 60_000, 90_000
+AGENCIES = ("天门市公安局", "平潭综合实验区", "上海市人民政府办公厅", "武汉市生态环境局", "威海市文登区信访局")
+
+
+def report_values(version: str, rng: random.Random) -> dict:
+    """Values of one report: identities hold (the run-together shape needs
+    them), plus a few blank cells in HTML the way Shanghai 2019 leaves them."""
+    return G.balanced_values(version, rng, high=rng.choice((3, 10, 30)))
+
+
+def html_page(i: int, batch: int) -> bytes:
+    """One page of 60–90 KB; ``i`` and ``batch`` choose everything about it."""
+    rng = random.Random(batch * 100_003 + i)
+    version = ("2019", "2021")[i % 2]
+    values = report_values(version, rng)
+    for key in rng.sample(sorted(k for k in values if k[0] == "applications" and k[2] != "natural_person"), 20):
+        values[key] = None
+    agency, year = rng.choice(AGENCIES), rng.randint(2019, 2024)
+    target = rng.randint(MIN_BYTES + 5_000, MAX_BYTES - 5_000)
+    padding = 4
+    while True:
+        html = G.render_html(
+            values,
+            version,
+            agency,
+            year,
+            markup=rng.choice(("br", "p")),
+            styled=True,
+            chrome=True,
+            padding=padding,
+            seed=rng.randint(0, 10**9),
+            published=f"{year + 1}-01-{rng.randint(10, 31)}",
+        ).encode("utf-8")
+        if len(html) >= target or padding > 200:
+            return html
+        padding += max(1, (target - len(html)) // 2_000)
+
+
+def text_page(shape: str, i: int, batch: int) -> bytes:
+    rng = random.Random(batch * 100_003 + i)
+    version = ("2019", "2021")[i % 2]
+    values = report_values(version, rng)
+    agency, year = rng.choice(AGENCIES), rng.randint(2019, 2024)
+    options = {"rng": rng} if shape == "run" else {}
+    text = G.SHAPES[shape](values, version, agency, year, padding=8, seed=rng.randint(0, 10**9), **options)
+    return text.encode("utf-8")
+
+
+def read_gicstats(page: bytes) -> int:
+    return len(gicstats.read_report(page, name="bench").cells)
+
+
+def read_pandas(page: bytes) -> int:
+    return sum(len(t) for t in pd.read_html(io.StringIO(page.decode("utf-8"))))
+
+
+def time_pass(fn: Callable[[bytes], int], pages: list[bytes]) -> float:
+    """Seconds to read every page once."""
+    gc.collect()
+    start = time.perf_counter()
+    for page in pages:
+        fn(page)
+    return time.perf_counter() - start
+
+
+def pin_to_one_core() -> str:
+    try:
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return "not pinned (no sched_setaffinity)"
+
+
+def stage_times(pages: list[bytes], repeats: int) -> None:
+    """Median ms per page of each step of ``read_report``, timed without a
+    profiler (cProfile inflates Python-level work against C-level work).
+    Uses gicstats internals; skipped if they moved."""
+    try:
+        import lxml.html
+
+        from gicstats.findings import findings_frame
+        from gicstats.mapping import map_lines
+        from gicstats.meta import find_published, find_title, split_sections
+        from gicstats.readers.html import read_html
+        from gicstats.report import CELL_COLUMNS
+    except ImportError as exc:  # pragma: no cover - internals refactored
+        print(f"(stage timings skipped: {exc})")
+        return
+    texts = [p.decode("utf-8") for p in pages]
+    docs = [read_html(t) for t in texts]
+    mapped = [map_lines(d.lines, "bench")[1] for d in docs]
+
+    def tidy_frame(i: int) -> pd.DataFrame:
+        # what read_report does with the mapped cells (report.py), replayed
+        frame = pd.DataFrame(mapped[i], columns=[c for c in CELL_COLUMNS if c != "source"])
+        frame.insert(6, "source", "bench")
+        dtypes = dict.fromkeys(CELL_COLUMNS, "string") | {"value": "Float64"}
+        frame = frame.astype(dtypes)
+        frame.duplicated(["table", "row", "column"]).any()
+        findings_frame([])
+        return frame
+
+    steps = {
+        "decode bytes": lambda i: pages[i].decode("utf-8"),
+        "lxml parse only": lambda i: lxml.html.document_fromstring(texts[i]),
+        "read_html (lxml + cells + narrative)": lambda i: read_html(texts[i]),
+        "map_lines (labels, values, mapping)": lambda i: map_lines(docs[i].lines, "bench"),
+        "title, date, sections (meta)": lambda i: (
+            find_title(docs[i].text, docs[i].title_hints),
+            find_published(docs[i].text),
+            split_sections(docs[i].text),
+        ),
+        "tidy cells DataFrame + findings frame": tidy_frame,
+        "read_report, all of it": lambda i: gicstats.read_report(pages[i], name="bench"),
+    }
+    print(f"\nstage timings without profiler, median of {repeats} passes over {len(pages)} pages (ms/page):")
+    for name, fn in steps.items():
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for i in range(len(pages)):
+                fn(i)
+            runs.append((time.perf_counter() - start) / len(pages) * 1e3)
+        print(f"  {statistics.median(runs):7.2f}  {name}")
+
+
+def profile(pages: list[bytes], top: int) -> None:
+    """cProfile of gicstats on ``pages``: the functions with the most own
+    time, and time per module, as shares of the total."""
+    prof = cProfile.Profile()
+    prof.enable()
+    for page in pages:
+        read_gicstats(page)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    total = sum(v[2] for v in stats.stats.values())  # own time of every function
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)
+    per_page = total / len(pages) * 1e3
+    print(f"\ncProfile, gicstats on {len(pages)} HTML pages: {total:.3f} s of own time, {per_page:.2f} ms/page")
+    print(f"{'own %':>6} {'cum %':>6} {'calls':>9}  function")
+    for (file, line, name), (_, ncalls, tt, ct, _) in rows[:top]:
+        where = _short(file)
+        print(f"{100 * tt / total:6.1f} {100 * ct / total:6.1f} {ncalls:9d}  {where}:{line}({name})")
+    by_module: dict[str, float] = {}
+    for (file, _, name), (_, _, tt, _, _) in stats.stats.items():
+        key = _module(file, name)
+        by_module[key] = by_module.get(key, 0.0) + tt
+    print("\nown time by module:")
+    for key, tt in sorted(by_module.items(), key=lambda kv: kv[1], reverse=True)[:12]:
+        print(f"{100 * tt / total:6.1f}  {key}")
+    print("\nwhere read_report's time goes (cumulative time of its direct callees, and theirs):")
+    stats.calc_callees()
+    for parent in ("read_report", "read_html", "map_lines", "run"):
+        _callees(stats, parent, total)
+
+
+def _callees(stats: pstats.Stats, parent: str, total: float, top: int = 8) -> None:
+    """Print the direct callees of the gicstats function ``parent``, by
+    cumulative time as a share of ``total``."""
+    keys = [k for k in stats.stats if k[2] == parent and "gicstats" in k[0]]
+    if not keys:
+        return
+    key = keys[0]
+    callees = stats.all_callees.get(key, {})
+    own = stats.stats[key][2]
+    print(
+        f"  {_short(key[0])}:{key[1]}({parent}) {100 * stats.stats[key][3] / total:.1f}%, own {100 * own / total:.1f}%"
+    )
+    ranked = sorted(callees.items(), key=lambda kv: kv[1][3], reverse=True)[:top]
+    for (file, line, name), (_, _, _, ct) in ranked:
+        print(f"    {100 * ct / total:5.1f}%  {_short(file)}:{line}({name})")
+
+
+def _short(file: str) -> str:
+    for marker in ("site-packages/", "src/", "lib/python3"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
+
+
+def _module(file: str, name: str) -> str:
+    if file == "~":
+        # C functions: name them, lxml and regex calls are the interesting ones
+        return f"builtin {name.split(' of ')[0]}"
+    if "gicstats" in file:
+        return "gicstats/" + file.split("gicstats/", 1)[1]
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0] + " (package)"
+    return "stdlib " + Path(file).name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=40, help="pages per pass (default 40)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed passes (default 7); the median is reported")
+    parser.add_argument("--profile", action="store_true", help="profile gicstats even when it meets the target")
+    parser.add_argument("--top", type=int, default=25, help="functions to show in the profile")
+    args = parser.parse_args(argv)
+
+    pinned = pin_to_one_core()
+    print(f"gicstats {gicstats.__version__}, pandas {pd.__version__}, Python {platform.python_version()}, {pinned}")
+    print(f"{args.reports} pages per pass, {args.repeats} passes, median over passes\n")
+
+    # Warm-up: imports, compiled label regex, lxml; and a check that the
+    # pages read correctly, so that the figures are for a working parse.
+    warm = [html_page(i, 0) for i in range(6)]
+    for page in warm:
+        cells = read_gicstats(page)
+        assert cells >= 150, f"warm-up page read only {cells} cells"
+        read_pandas(page)
+    sizes = []
+    rates: dict[str, list[float]] = {"gicstats": [], "pandas": []}
+    for batch in range(1, args.repeats + 1):
+        pages = [html_page(i, batch) for i in range(args.reports)]
+        sizes += [len(p) for p in pages]
+        # alternate the order, so that drifting load hits both alike
+        order = ("gicstats", "pandas") if batch % 2 else ("pandas", "gicstats")
+        for which in order:
+            fn = read_gicstats if which == "gicstats" else read_pandas
+            rates[which].append(len(pages) / time_pass(fn, pages))
+    g, p = statistics.median(rates["gicstats"]), statistics.median(rates["pandas"])
+    kb = [s / 1024 for s in sizes]
+    print(f"HTML pages: {min(kb):.0f}–{max(kb):.0f} KB (median {statistics.median(kb):.0f} KB)")
+    print(f"{'':28}{'reports/s/core':>15}{'ms/report':>11}   passes (reports/s)")
+    for name, label in (("gicstats", "gicstats.read_report"), ("pandas", "pandas.read_html (naive)")):
+        med = statistics.median(rates[name])
+        spread = " ".join(f"{r:.0f}" for r in rates[name])
+        print(f"{label:28}{med:15.1f}{1000 / med:11.2f}   {spread}")
+    ratio = g / p
+    print(f"\nratio gicstats / pandas.read_html: {ratio:.2f}x (target ≥ {TARGET_RATIO:.0f}x)")
+    met = "met" if g >= TARGET_RATE else "NOT met"
+    print(f"gicstats HTML: {g:.0f} reports/s/core (target ≥ {TARGET_RATE:.0f}): {met}")
+    print(f"gicstats vs pandas: {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+
+    print("\nText shapes (spec §7.5), same kind of values, gicstats.read_report:")
+    print(f"{'shape':28}{'reports/s/core':>15}{'ms/report':>11}{'KB':>6}")
+    for shape in ("pipe", "lines", "cell_pipe", "run"):
+        shape_rates, shape_sizes = [], []
+        n = args.reports if shape != "run" else max(5, args.reports // 4)
+        for page in (text_page(shape, i, 0) for i in range(4)):
+            read_gicstats(page)
+        for batch in range(1, args.repeats + 1):
+            pages = [text_page(shape, i, batch) for i in range(n)]
+            shape_sizes += [len(x) for x in pages]
+            shape_rates.append(len(pages) / time_pass(read_gicstats, pages))
+        med = statistics.median(shape_rates)
+        print(f"{shape:28}{med:15.1f}{1000 / med:11.2f}{statistics.median(shape_sizes) / 1024:6.0f}")
+
+    if args.profile or g < TARGET_RATE or ratio < TARGET_RATIO:
+        pages = [html_page(i, 99) for i in range(args.reports)]
+        stage_times(pages, args.repeats)
+        profile(pages, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
