@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import queue
 import shutil
 import tempfile
 import threading
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from jupyter_core.utils import run_sync
 
 from . import __version__
 from .corpus import Corpus, read_corpus, write_atomic
@@ -67,6 +69,8 @@ class Options:
     with_code: bool = False
     reuse_kernels: bool = False
     kernel_name: str = "python3"
+    # start the next run's fresh kernel while this one runs (local executor)
+    prestart: bool = False
 
 
 @dataclass
@@ -161,14 +165,25 @@ def _na(value):
 
 
 class _Kernels(threading.local):
-    """One warm kernel per worker thread, for ``reuse_kernels``."""
+    """One warm kernel (and its connected client) per worker thread."""
 
     km = None
+    kc = None
     folder: str | None = None
 
 
 _warm = _Kernels()
-_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+# Drop what the last notebook defined; imported modules stay warm. Cheaper
+# than %reset -f, which also clears history and runs a full collection.
+_RESET = (
+    "_ip, _k = get_ipython(), None\n"
+    "for _k in [k for k in _ip.user_ns if not k.startswith('_') and k not in _ip.user_ns_hidden]:\n"
+    "    del _ip.user_ns[_k]\n"
+    "import sys as _sys\n"
+    "if 'matplotlib.pyplot' in _sys.modules:\n"
+    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+    "del _ip, _k, _sys\n"
+)
 
 
 def _new_kernel(kernel_name: str, folder: str):
@@ -193,25 +208,20 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     timer = None
     timed_out = threading.Event()
     try:
+        kc = None
         if reuse:
-            km = _warm_kernel(options.kernel_name)
-            _reset_kernel(km)
+            km, kc = _warm_kernel(options.kernel_name)
+            _reset_kernel(kc)
         else:
-            folder = tempfile.mkdtemp(prefix="gicstats-k-")
-            km = _new_kernel(options.kernel_name, folder)
+            km, folder = _take_spare() or _fresh(options.kernel_name, start=False)
+            if options.prestart:
+                _spares.put(_fresh(options.kernel_name, start=True))
         if options.timeout:
-            def _kill() -> None:
-                timed_out.set()
-                try:
-                    km.shutdown_kernel(now=True)
-                except Exception:  # noqa: BLE001 - the run fails anyway
-                    pass
-
-            timer = threading.Timer(options.timeout, _kill)
-            timer.daemon = True
+            timer = _Watchdog(options.timeout, km, timed_out)
             timer.start()
-        nb = execute(run.notebook, run.params, path(".ipynb"), cwd=out, timeout=options.timeout,
-                     kernel_name=options.kernel_name, km=km)
+        # no cwd: papermill would chdir the whole process, which threads share
+        nb = execute(run.notebook, run.params, path(".ipynb"), timeout=options.timeout,
+                     kernel_name=options.kernel_name, km=km, kc=kc)
         export_html(nb, path(".html"), title=f"{run.label} · {run.notebook}", with_code=options.with_code)
         record.update(status="done", html=f"{run.key}.html", ipynb=f"{run.key}.ipynb",
                       headline=_headline(records(nb)))
@@ -240,6 +250,60 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     return record
 
 
+_spares: queue.SimpleQueue = queue.SimpleQueue()
+
+
+def _fresh(kernel_name: str, *, start: bool):
+    folder = tempfile.mkdtemp(prefix="gicstats-k-")
+    km = _new_kernel(kernel_name, folder)
+    if start:
+        km.start_kernel()  # returns once the process is spawned; it boots meanwhile
+    return km, folder
+
+
+def _take_spare():
+    try:
+        return _spares.get_nowait()
+    except queue.Empty:
+        return None
+
+
+def stop_spare_kernels() -> None:
+    """Shut down kernels started ahead for runs that did not come."""
+    while (spare := _take_spare()) is not None:
+        _stop(spare[0])
+        shutil.rmtree(spare[1], ignore_errors=True)
+
+
+class _Watchdog(threading.Thread):
+    """Kills a run's kernel when the run passes its time limit.
+
+    The kernel may not be up yet when the limit passes (papermill starts it),
+    so it keeps trying until the kernel is gone or the run ends. A dead kernel
+    makes papermill fail the run at once.
+    """
+
+    def __init__(self, seconds: float, km, fired: threading.Event) -> None:
+        super().__init__(daemon=True, name="gicstats-watchdog")
+        self.seconds, self.km, self.fired = seconds, km, fired
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        if self.done.wait(self.seconds):
+            return
+        self.fired.set()
+        while not self.done.is_set():
+            try:
+                if self.km.has_kernel:
+                    self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - the run fails anyway
+                pass
+            self.done.wait(0.2)
+
+    def cancel(self) -> None:
+        self.done.set()
+
+
 def _stop(km) -> None:
     """Shut a kernel down at once: no graceful 0.6 s wait, no SIGINT first."""
     try:
@@ -255,21 +319,28 @@ def _warm_kernel(kernel_name: str):
         _warm.folder = tempfile.mkdtemp(prefix="gicstats-k-")
         km = _new_kernel(kernel_name, _warm.folder)
         km.start_kernel()
-        _warm.km = km
-    return _warm.km
+        # nbclient polls shell and iopub concurrently: it needs an async client
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        kc = AsyncKernelClient()
+        kc.load_connection_info(km.get_connection_info())
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        _warm.km, _warm.kc = km, kc
+    return _warm.km, _warm.kc
 
 
-def _reset_kernel(km) -> None:
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        kc.execute_interactive(_RESET, timeout=60, store_history=False, output_hook=lambda msg: None)
-    finally:
-        kc.stop_channels()
+def _reset_kernel(kc) -> None:
+    """Clear the namespace and figures a notebook left, keeping imports warm."""
+    reply = run_sync(kc.execute_interactive)(_RESET, timeout=60, store_history=False, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise GicstatsError("kernel", "could not reset the warm kernel")
 
 
 def _drop_warm() -> None:
+    kc, _warm.kc = _warm.kc, None
+    if kc is not None:
+        kc.stop_channels()
     km, _warm.km = _warm.km, None
     folder, _warm.folder = _warm.folder, None
     if km is not None:
@@ -408,13 +479,28 @@ def run_batch(
 
 
 def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish) -> None:
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run") as pool:
-        futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
-        for fut in as_completed(futures):
-            finish(futures[fut], fut.result())
-        if options.reuse_kernels:
-            for _ in range(jobs):
-                pool.submit(shutdown_warm_kernels)
+    from dataclasses import replace
+
+    options = replace(options, prestart=not options.reuse_kernels)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run") as pool:
+            futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+            if options.reuse_kernels:
+                barrier = threading.Barrier(jobs)
+                for _ in range(jobs):  # one task per thread: each stops its own warm kernel
+                    pool.submit(_stop_warm_at, barrier)
+    finally:
+        stop_spare_kernels()
+
+
+def _stop_warm_at(barrier: threading.Barrier) -> None:
+    try:
+        barrier.wait(timeout=30)
+    except threading.BrokenBarrierError:
+        pass
+    shutdown_warm_kernels()
 
 
 def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish) -> None:

@@ -42,14 +42,11 @@ def _display(obj) -> None:
 
 
 def show_figure(fig) -> None:
-    """Display a figure as an inline PNG and close it, whatever the backend."""
+    """Display a figure as an inline PNG, whatever the backend."""
     import io
 
-    import matplotlib.pyplot as plt
-
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
+    fig.savefig(buf, format="png", dpi=100)  # tight_layout is done; "tight" bbox would draw twice
     try:
         from IPython.display import Image, display
     except ImportError:  # pragma: no cover

@@ -16,6 +16,8 @@ import logging
 import math
 import os
 import tempfile
+import threading
+from functools import lru_cache
 from pathlib import Path
 
 from .corpus import write_atomic
@@ -58,10 +60,20 @@ def notebook_path(name: str) -> Path:
 
 
 def load(name: str):
-    """The notebook as an nbformat node, read from its jupytext text."""
+    """The notebook as an nbformat node, read from its jupytext text (a copy:
+    the parsed text is cached while the file is unchanged)."""
+    import copy
+
+    return copy.deepcopy(_parsed(notebook_path(name), notebook_path(name).stat().st_mtime_ns)[0])
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, mtime_ns: int):
+    """Parse a notebook's text once, and ask papermill for its parameters."""
     import jupytext
 
-    return _stable_ids(jupytext.read(notebook_path(name)))
+    nb = _stable_ids(jupytext.read(path))
+    return nb, _inspect(nb)
 
 
 def _stable_ids(nb):
@@ -72,9 +84,14 @@ def _stable_ids(nb):
     return nb
 
 
-def declared_parameters(nb) -> dict[str, dict]:
+def declared_parameters(name: str) -> dict[str, dict]:
     """The notebook's parameters as papermill infers them from its
     ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    path = notebook_path(name)
+    return _parsed(path, path.stat().st_mtime_ns)[1]
+
+
+def _inspect(nb) -> dict[str, dict]:
     import nbformat
     import papermill
 
@@ -84,13 +101,13 @@ def declared_parameters(nb) -> dict[str, dict]:
         return papermill.inspect_notebook(str(path))
 
 
-def validate_parameters(name: str, nb, parameters: dict) -> None:
+def validate_parameters(name: str, parameters: dict) -> None:
     """Reject parameters the notebook does not declare.
 
     Raises:
         GicstatsError: naming the unknown parameters and the valid ones.
     """
-    declared = declared_parameters(nb)
+    declared = declared_parameters(name)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         import difflib
@@ -114,8 +131,12 @@ def execute(
     timeout: float | None = 600,
     kernel_name: str = "python3",
     km=None,
+    kc=None,
 ):
     """Execute notebook ``name`` with ``parameters`` and write it to ``output``.
+
+    ``km`` runs it on a kernel the caller manages (and shuts down); ``kc``, a
+    started client of that kernel, reuses it instead of connecting anew.
 
     Returns:
         The executed notebook node.
@@ -128,8 +149,8 @@ def execute(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    validate_parameters(name, parameters)
     nb = load(name)
-    validate_parameters(name, nb, parameters)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +158,8 @@ def execute(
         nbformat.write(nb, src)
         tmp_out = Path(tmp) / "out.ipynb"
         kwargs = {"km": km} if km is not None else {}
+        if kc is not None:
+            kwargs.update(engine_name=_warm_engine(), warm_kc=kc)
         try:
             executed = papermill.execute_notebook(
                 str(src),
@@ -145,6 +168,7 @@ def execute(
                 kernel_name=kernel_name,
                 cwd=str(cwd) if cwd else None,
                 progress_bar=False,
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
                 execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
                 **kwargs,
             )
@@ -161,6 +185,50 @@ def execute(
     return executed
 
 
+_WARM_ENGINE = "gicstats-warm"
+
+
+def _warm_engine() -> str:
+    """Register (once) a papermill engine that runs on an already connected
+    kernel client: everything else (parameters, metadata, error handling) is
+    papermill's own, so its outputs match a fresh kernel's."""
+    from jupyter_core.utils import run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if _WARM_ENGINE in papermill_engines._engines:
+        return _WARM_ENGINE
+
+    class WarmClient(PapermillNotebookClient):
+        warm_kc = None
+
+        async def async_start_new_kernel_client(self):
+            self.kc = self.warm_kc
+            self.kc.allow_stdin = False
+            return self.kc
+
+        # nbclient binds the sync wrapper to its own coroutine: rebind it
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            warm_kc = kwargs.pop("warm_kc")
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")}
+            client = WarmClient(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                                kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
+                                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            client.warm_kc = warm_kc
+            return client.execute()
+
+    papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    return _WARM_ENGINE
+
+
+_exporters = threading.local()
+
+
 def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = False) -> Path:
     """Write a self-contained HTML export of an executed notebook.
 
@@ -169,15 +237,18 @@ def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = 
     """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=not with_code,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        exclude_anchor_links=True,
-    )
-    # nbconvert gives chart images a generic alt text and logs each time
-    exporter.log.setLevel(logging.ERROR)
+    exporter = getattr(_exporters, f"code_{with_code}", None)
+    if exporter is None:  # building an exporter sets up Jinja: once per thread
+        exporter = HTMLExporter(
+            template_name="basic",
+            exclude_input=not with_code,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+        )
+        # nbconvert gives chart images a generic alt text and logs each time
+        exporter.log.setLevel(logging.ERROR)
+        setattr(_exporters, f"code_{with_code}", exporter)
     body, _ = exporter.from_notebook_node(_without_records(nb))
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'

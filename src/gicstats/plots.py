@@ -10,12 +10,15 @@ reader; every chart names its source in a caption.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import matplotlib
 import pandas as pd
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from .report import Report
 
@@ -50,13 +53,48 @@ def setup_fonts() -> str | None:
             font_manager.fontManager.addfont(str(path))
             found = str(path)
             break
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = CJK_FAMILIES + FALLBACK + list(plt.rcParams["font.sans-serif"])
-    plt.rcParams["axes.unicode_minus"] = False
-    plt.rcParams["axes.spines.top"] = False
-    plt.rcParams["axes.spines.right"] = False
-    plt.rcParams["figure.dpi"] = 100
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = CJK_FAMILIES + FALLBACK + list(matplotlib.rcParams["font.sans-serif"])
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["axes.spines.top"] = False
+    matplotlib.rcParams["axes.spines.right"] = False
+    matplotlib.rcParams["figure.dpi"] = 100
     return found
+
+
+def _subplots(figsize: tuple[float, float]):
+    """A figure on the Agg canvas, without pyplot: no global figure state to
+    leak between notebooks, and pyplot's import is not paid."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
+def _text_inches(text: str, size: float) -> float:
+    """Width of ``text`` at ``size`` points: CJK characters are a full em, the
+    rest about half of one."""
+    em = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(text))
+    return em * size / 72
+
+
+def _layout(fig, ax, *, right: float = 0.35) -> None:
+    """Fixed margins from the tick labels' lengths.
+
+    ``tight_layout`` would measure by drawing the figure once more; for these
+    simple charts the margins follow from the label text, which is cheaper
+    and gives the same picture every time.
+    """
+    width, height = fig.get_size_inches()
+    size = matplotlib.rcParams["ytick.labelsize"]
+    size = matplotlib.font_manager.FontProperties(size=size).get_size_in_points()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    left = max([_text_inches(t, size) for t in labels] or [0.3]) + (0.45 if ax.get_ylabel() else 0.2)
+    fig.subplots_adjust(
+        left=min(0.6, (left + 0.1) / width),
+        right=1 - right / width,
+        top=1 - 0.65 / height,
+        bottom=(0.85 + 0.16 * getattr(fig, "_caption_lines", 0)) / height,
+    )
 
 
 def _caption(fig, report: Report | None, extra: str = "") -> None:
@@ -65,7 +103,8 @@ def _caption(fig, report: Report | None, extra: str = "") -> None:
     else:
         text = "来源 Source：gicstats corpus"
     if extra:
-        text += f"；{extra}"
+        text += "\n" + extra  # notes on their own line, so nothing runs off the page
+        fig._caption_lines = 1
     fig.text(0.01, 0.01, text, fontsize=8, color="#555555", ha="left", va="bottom")
 
 
@@ -93,7 +132,7 @@ def applicant_mix(report: Report):
     apps = report.table("applications", labels=False)
     cols = [c for c in table.columns if c.id != "total"]
     values = [apps.loc["new_received", c.id] if "new_received" in apps.index else pd.NA for c in cols]
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = _subplots((7, 3.6))
     if all(pd.isna(v) for v in values):
         _blank_note(ax)
     else:
@@ -101,45 +140,65 @@ def applicant_mix(report: Report):
         ax.set_xlabel("件 (applications)")
     ax.set_title("本年新收申请的申请人构成\nNew applications by applicant type", fontsize=11)
     _caption(fig, report)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig, ax)
     return fig
 
 
+# Outcome groups of 三、本年度办理结果, each the numerator of an indicator
+# whose share of （七）总计 it is (see gicstats.indicators).
 OUTCOME_GROUPS = (
-    ("（一）予以公开", ("granted",)),
-    ("（二）部分公开", ("partially_granted",)),
-    ("（三）不予公开", "withheld_"),
-    ("（四）无法提供", "unable_"),
-    ("（五）不予处理", "not_processed_"),
-    ("（六）其他处理", "other_"),
+    ("（一）予以公开", "full_grant_rate"),
+    ("（二）部分公开", None),  # disclosure_rate minus full_grant_rate
+    ("（三）不予公开", "withheld_share"),
+    ("（四）无法提供", "unable_share"),
+    ("（五）不予处理", "not_processed_share"),
+    ("（六）其他处理", "other_handling_share"),
 )
 
 
-def outcome_totals(report: Report) -> pd.Series:
-    """本年度办理结果 by group (总计 column), in 件; null where a cell is blank."""
-    apps = report.table("applications", labels=False)
-    out = {}
-    for label, rows in OUTCOME_GROUPS:
-        ids = [r for r in apps.index if (r.startswith(rows) if isinstance(rows, str) else r in rows)]
-        vals = apps.loc[ids, "total"] if ids else pd.Series(dtype="Float64")
-        out[label] = float(vals.sum()) if len(vals) and vals.notna().all() else float("nan")
-    return pd.Series(out)
+def outcome_totals(report: Report) -> tuple[pd.Series, set[str]]:
+    """本年度办理结果 by group, in 件, and the bases used.
+
+    The counts are the indicators' numerators, so a blank 总计 is handled as
+    the indicators handle it: summed from the applicant columns where the
+    report's own totals prove its blank cells are 0, otherwise left null.
+    """
+    from . import indicators
+
+    long = indicators.compute(*indicators.from_reports([report])).set_index("indicator")
+    out, bases = {}, set()
+    for label, ind in OUTCOME_GROUPS:
+        if ind is None:
+            full, both = long.loc["full_grant_rate", "numerator"], long.loc["disclosure_rate", "numerator"]
+            value = both - full if pd.notna(full) and pd.notna(both) else float("nan")
+            basis = long.loc["disclosure_rate", "basis"]
+        else:
+            value, basis = long.loc[ind, "numerator"], long.loc[ind, "basis"]
+        out[label] = float(value) if pd.notna(value) else float("nan")
+        if pd.notna(basis):
+            bases.add(str(basis))
+    return pd.Series(out), bases
 
 
 def outcome_breakdown(report: Report):
     """本年度办理结果 (outcomes of applications handled this year), in 件."""
     setup_fonts()
-    totals = outcome_totals(report)
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    totals, bases = outcome_totals(report)
+    fig, ax = _subplots((7, 3.6))
     if totals.isna().all():
         _blank_note(ax, "总计列为空 (total column blank)")
     else:
         _barh(ax, list(totals.index), list(totals.values), COLORS[2])
         ax.set_xlabel("件 (applications)")
     ax.set_title("本年度办理结果\nOutcomes of applications handled", fontsize=11)
+    notes = []
     blank = int(totals.isna().sum())
-    _caption(fig, report, f"{blank}组含空白单元格未绘出" if blank else "")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    if blank:
+        notes.append(f"{blank}组含空白单元格未绘出")
+    if any("deduced" in b for b in bases):
+        notes.append("总计栏空白处按申请人各列求和，空白经表内合计证明为0")
+    _caption(fig, report, "；".join(notes))
+    _layout(fig, ax)
     return fig
 
 
@@ -149,7 +208,7 @@ def review_litigation(report: Report):
     table = report.template.table("review_litigation")
     wide = report.table("review_litigation", labels=False)
     outcomes = [c for c in table.columns if c.id != "total"]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _subplots((7, 3.2))
     if wide[[c.id for c in outcomes]].isna().all().all():
         _blank_note(ax)
     else:
@@ -159,11 +218,12 @@ def review_litigation(report: Report):
             ax.barh([table.row(r).label for r in wide.index], vals, left=left, color=color, label=col.label)
             left += vals
         ax.invert_yaxis()
-        ax.legend(ncols=4, fontsize=8, loc="lower right", frameon=False)
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
         ax.set_xlabel("件 (cases)")
     ax.set_title("行政复议、行政诉讼结果\nAdministrative review and litigation outcomes", fontsize=11)
-    _caption(fig, report)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    blank = int(wide[[c.id for c in outcomes]].isna().sum().sum())
+    _caption(fig, report, f"{blank}个空白单元格画作0（blank cells drawn as 0）" if blank else "")
+    _layout(fig, ax, right=1.25)  # room for the legend
     return fig
 
 
@@ -180,7 +240,7 @@ def proactive(report: Report):
             labels.append(table.row(row).label)
             v = wide.loc[row, "decisions"]
             values.append(float(v) if pd.notna(v) else float("nan"))
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _subplots((7, 3.2))
     if not values or all(pd.isna(v) for v in values):
         _blank_note(ax)
     else:
@@ -189,7 +249,7 @@ def proactive(report: Report):
     ax.set_title("主动公开：行政许可、处罚、强制等处理决定数量\nDecisions published (licensing, penalties, coercion)",
                  fontsize=11)
     _caption(fig, report)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig, ax)
     return fig
 
 
@@ -199,7 +259,7 @@ def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: s
     column → legend label. ``template_change`` marks the first year on the
     2021 template with a dashed line."""
     setup_fonts()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = _subplots((7, 3.6))
     for color, (col, label) in zip(COLORS, columns.items()):
         series = frame[col].astype("Float64")
         ax.plot(frame.index, series.astype(float), marker="o", color=color, label=label)
@@ -208,11 +268,11 @@ def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: s
         ax.text(template_change - 0.45, ax.get_ylim()[1], "2021版模板 (2021 template)", fontsize=8,
                 va="top", color="#555555")
     ax.set_xticks(list(frame.index))
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
     ax.set_title(title, fontsize=11)
     ax.legend(fontsize=8, frameon=False)
     fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig, ax)
     return fig
 
 
@@ -221,7 +281,7 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
     small samples, drawn hatched."""
     setup_fonts()
     series = series.dropna().sort_values(ascending=False)
-    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.4 * len(series) + 1.2)))
+    fig, ax = _subplots((7, max(2.5, 0.4 * len(series) + 1.2)))
     if series.empty:
         _blank_note(ax)
     else:
@@ -238,17 +298,17 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
     note = "斜线：样本过小 (hatched: small sample)" if flagged is not None else ""
     fig.text(0.01, 0.01, "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
              fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig, ax)
     return fig
 
 
 def distribution(data: dict[str, pd.Series], *, caption: str = ""):
     """Box plots of rate indicators (label → values) across agency-years."""
     setup_fonts()
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    fig, ax = _subplots((7, 3.6))
     ax.boxplot([v.values for v in data.values()], tick_labels=list(data))
     ax.set_ylabel("比率 (ratio)")
     ax.set_title("指标分布 Distribution of indicators", fontsize=11)
     fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    _layout(fig, ax)
     return fig
