@@ -53,6 +53,7 @@ class _Event:
     locator: str = ""
     key: str = ""
     positional: bool = False
+    data_line: bool = False  # a table row of values only (table 四's data row)
 
 
 @dataclass
@@ -80,12 +81,18 @@ class _Candidate:
 def _events(lines: list[Line]) -> list[_Event]:
     events: list[_Event] = []
     for line in lines:
+        start = len(events)
         for cell in line.cells:
             tokens = tokenize(cell.text)
             if line.structured:
                 events.extend(_structured_cell(cell, tokens))
             else:
                 events.extend(_free_text_events(tokens, cell.locator))
+        if line.structured:
+            own = events[start:]
+            if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
+                for ev in own:
+                    ev.data_line = True
         if line.structured:
             events.append(_Event("eol"))
     return events
@@ -110,13 +117,13 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
         if tok is not None and tok.kind != "text":
             stretch.append(tok)
             continue
-        if stretch and _is_table_stretch(stretch):
+        if stretch and is_table_stretch(stretch):
             events.extend(_token_event(t, locator) for t in stretch)
         stretch = []
     return events
 
 
-def _is_table_stretch(tokens: list[Token]) -> bool:
+def is_table_stretch(tokens: list[Token]) -> bool:
     kinds = [_label_kinds(t.key) for t in tokens if t.kind == "label"]
     if any("anchor" in k for k in kinds):
         return True
@@ -270,7 +277,7 @@ class Mapper:
     def on_run(self, ev: _Event) -> None:
         text = ev.text.strip()
         if self.pending is None:
-            if self.table is None or not text:
+            if self.table is None or not (text or (ev.data_line and self.table.single_line)):
                 return
             if not self.table.single_line:
                 self.finding(
@@ -374,6 +381,14 @@ class Mapper:
         # free text: the values may have run together
         text = " ".join(r.text.strip() for r in runs if r.text.strip())
         locator = runs[0].locator if len(runs) == 1 else f"{runs[0].locator} … {runs[-1].locator}"
+        segments = text.split()
+        if len(segments) == k:
+            # one value a segment: read as printed; identities are for checks
+            note = "" if len(runs) > 1 else f" (run {text!r} split at its spaces)"
+            for (rid, col), raw in zip(slot_cells, segments):
+                parsed = parse_value(raw)
+                self._emit(table, rid, col, raw, parsed.value, parsed.unit, locator + note, parsed.readable)
+            return
         accept, group = self._row_identity(table, pending)
         try:
             options = split_run(text, dtypes, accept, group=group)
@@ -496,6 +511,7 @@ class Mapper:
                     for (rid, col), (raw, value, unit) in zip(slots, chosen[i]):
                         self._emit(table, rid, col, raw, value, unit, cand.locator + note, True)
                     continue
+                every = " | ".join(",".join(_fmt(v) for _, v, _ in opt) for opt in cand.options)
                 shown = " | ".join(",".join(_fmt(v) for _, v, _ in opt) for opt in cand.options[:8])
                 more = f" 等{len(cand.options)}种" if len(cand.options) > 8 else ""
                 self.finding(
@@ -504,7 +520,7 @@ class Mapper:
                     f"{self._where(cand.pending)}的数字串“{cand.run_text}”有多种拆分（{shown}{more}），无法唯一确定，未读取",
                     cells=self._cell_ids(cand.pending),
                     actual=cand.run_text,
-                    expected=shown + more,
+                    expected=every,
                 )
                 self._emit_unsplit(cand.pending, cand.run_text, cand.locator)
 

@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from .labels import prepare, tokenize
+from .mapping import is_table_stretch
 from .templates import SECTIONS, section_of_heading
 
 _TITLE = re.compile(
@@ -35,13 +36,15 @@ def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None
     candidates += lines
     for cand in candidates:
         cand = _nfkc(cand.strip())
-        m = _TITLE.search(cand)
+        # match on simplified characters, keep the title as printed; the
+        # conversion maps character to character, so spans line up
+        m = _TITLE.search(prepare(cand)) if len(prepare(cand)) == len(cand) else _TITLE.search(cand)
         if not m:
             continue
-        agency = (m.group("pre") or m.group("post") or "").strip()
-        agency = _AGENCY_JUNK.sub("", agency).strip()
-        return m.group(0), agency or None, int(m.group("year"))
-    m = _PERIOD.search(_nfkc(text))
+        pre, post = cand[m.start("pre") : m.end("pre")], cand[m.start("post") : m.end("post")]
+        agency = _AGENCY_JUNK.sub("", (pre or post).strip()).strip()
+        return cand[m.start() : m.end()], agency or None, int(m.group("year"))
+    m = _PERIOD.search(prepare(_nfkc(text)))
     return None, None, int(m.group("year")) if m else None
 
 
@@ -66,14 +69,15 @@ def find_published(text: str) -> dt.date | None:
 def _strip_tables(text: str) -> str:
     """Drop stretches of table labels and values that a text dump ran into
     the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
-    headings, so that section texts hold narrative only."""
+    headings, so that section texts hold narrative only. A stretch counts as
+    a table by the mapper's own rule (an anchor, or three row labels), so
+    prose such as ``规章13件,行政规范性文件60件`` stays."""
     out = []
     for line in text.split("\n"):
         tokens = tokenize(line) if len(line) > 40 else []
         if not any(t.kind == "run" for t in tokens):
             out.append(line)
             continue
-        prepared = prepare(line)
         kept: list[str] = []
         last = 0
         stretch: list = []
@@ -81,13 +85,13 @@ def _strip_tables(text: str) -> str:
             if tok is not None and tok.kind != "text" and not section_of_heading(tok.text):
                 stretch.append(tok)
                 continue
-            labels = sum(1 for t in stretch if t.kind == "label")
-            runs = sum(1 for t in stretch if t.kind == "run")
-            if labels >= 3 or (labels and runs and labels + runs >= 3):
-                kept.append(prepared[last : stretch[0].start])
+            if stretch and is_table_stretch(stretch):
+                # tokens index prepare(line), which has the same length as the
+                # line (NFKC is done): slice the text as printed
+                kept.append(line[last : stretch[0].start])
                 last = stretch[-1].end
             stretch = []
-        kept.append(prepared[last:])
+        kept.append(line[last:])
         out.append(" ".join(k.strip() for k in kept if k.strip()))
     return "\n".join(out)
 

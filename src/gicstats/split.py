@@ -129,8 +129,8 @@ def split_run(
         for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
             piece = body[pos:end]
             if not pattern.match(piece):
-                if piece and piece[0] == "0" and dtype != "signed":
-                    break  # a leading zero only ever stands alone
+                if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
+                    break  # a leading zero stands alone, or begins a decimal (0.092)
                 continue
             last_of_segment = end == len(body)
             part = Part(piece, float(piece), unit if last_of_segment else None)

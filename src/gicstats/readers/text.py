@@ -16,9 +16,12 @@ from . import Document
 _MIN_PIPE_ROWS = 3
 
 
-def _pipe_cells(line: str) -> list[str]:
+def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
+    """Cells of a pipe row. Where the document's rows open with ``|`` (a
+    Markdown-like dump), the empty text before it is not a cell; elsewhere a
+    line starting with ``|`` has a blank first cell."""
     cells = [c.strip() for c in line.split("|")]
-    if cells and cells[0] == "" and line.lstrip().startswith("|"):
+    if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
         cells = cells[1:]
     return cells
 
@@ -28,6 +31,8 @@ def read_text(text: str) -> Document:
     raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     pipe_rows = sum(1 for ln in raw_lines if "|" in ln and sum(1 for c in ln.split("|") if c.strip()) >= 2)
     tabular = pipe_rows >= _MIN_PIPE_ROWS
+    piped = [ln for ln in raw_lines if "|" in ln]
+    leading_pipe = sum(ln.lstrip().startswith("|") for ln in piped) > len(piped) / 2
     lines: list[Line] = []
     narrative: list[str] = []
     for number, raw in enumerate(raw_lines, start=1):
@@ -35,7 +40,7 @@ def read_text(text: str) -> Document:
             continue
         where = f"line {number}"
         if "|" in raw and tabular:
-            cells = _pipe_cells(raw)
+            cells = _pipe_cells(raw, leading_pipe)
             lines.append(Line([Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)], structured=True))
             continue
         if "|" in raw:
