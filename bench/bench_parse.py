@@ -126,13 +126,13 @@ def stage_times(pages: list[bytes], repeats: int) -> None:
     profiler (cProfile inflates Python-level work against C-level work).
     Uses gicstats internals; skipped if they moved."""
     try:
-        import lxml.html
+        import lxml.etree
 
         from gicstats.findings import findings_frame
         from gicstats.mapping import map_lines
         from gicstats.meta import find_published, find_title, split_sections
         from gicstats.readers.html import read_html
-        from gicstats.report import CELL_COLUMNS
+        from gicstats.report import cells_frame
     except ImportError as exc:  # pragma: no cover - internals refactored
         print(f"(stage timings skipped: {exc})")
         return
@@ -141,18 +141,13 @@ def stage_times(pages: list[bytes], repeats: int) -> None:
     mapped = [map_lines(d.lines, "bench")[1] for d in docs]
 
     def tidy_frame(i: int) -> pd.DataFrame:
-        # what read_report does with the mapped cells (report.py), replayed
-        frame = pd.DataFrame(mapped[i], columns=[c for c in CELL_COLUMNS if c != "source"])
-        frame.insert(6, "source", "bench")
-        dtypes = dict.fromkeys(CELL_COLUMNS, "string") | {"value": "Float64"}
-        frame = frame.astype(dtypes)
-        frame.duplicated(["table", "row", "column"]).any()
+        # what read_report does with the mapped cells (report.py)
         findings_frame([])
-        return frame
+        return cells_frame(mapped[i], "bench")
 
     steps = {
         "decode bytes": lambda i: pages[i].decode("utf-8"),
-        "lxml parse only": lambda i: lxml.html.document_fromstring(texts[i]),
+        "lxml parse only": lambda i: lxml.etree.fromstring(texts[i], lxml.etree.HTMLParser()),
         "read_html (lxml + cells + narrative)": lambda i: read_html(texts[i]),
         "map_lines (labels, values, mapping)": lambda i: map_lines(docs[i].lines, "bench"),
         "title, date, sections (meta)": lambda i: (

@@ -450,7 +450,7 @@ class Corpus:
             sha256=row["sha256"],
             format=row.get("format"),
             cells=cells.reset_index(drop=True),
-            sections=dict(zip(sections["section"], sections["text"])),
+            _sections=dict(zip(sections["section"], sections["text"])),
             findings=parse[list(FINDING_COLUMNS)].reset_index(drop=True),
             title=row.get("title") if pd.notna(row.get("title")) else None,
         )

@@ -40,5 +40,6 @@ class Finding:
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     """Collect findings into a DataFrame with the fixed column order."""
-    frame = pd.DataFrame([asdict(f) for f in findings], columns=list(COLUMNS))
-    return frame.astype("string") if len(frame) else frame.astype(object)
+    if not findings:
+        return pd.DataFrame({c: pd.array([], dtype="string") for c in COLUMNS})
+    return pd.DataFrame([asdict(f) for f in findings], columns=list(COLUMNS)).astype("string")

@@ -40,7 +40,12 @@ class Token:
 
 def prepare(text: str) -> str:
     """NFKC-fold and convert traditional characters, keeping whitespace."""
-    text = unicodedata.normalize("NFKC", text.replace("\xa0", " "))
+    return simplify(unicodedata.normalize("NFKC", text.replace("\xa0", " ")))
+
+
+def simplify(text: str) -> str:
+    """Traditional characters to simplified, character for character, so the
+    result indexes like the input (for text already NFKC-folded)."""
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)
     return text.translate(TRAD_TO_SIMP)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 
-from .labels import prepare, tokenize
+from .labels import simplify, tokenize
 from .mapping import is_table_stretch
 from .templates import SECTIONS, section_of_heading
 
@@ -25,7 +26,9 @@ _AGENCY_JUNK = re.compile(r"^(关于|《)|[》」』\"“”]$")
 _HEADING = re.compile(r"(?<![(（一二三四五六七八九十])([一二三四五六])、")
 
 
+@lru_cache(maxsize=8)
 def _nfkc(text: str) -> str:
+    # the title, date and section finders each fold the same long text
     return unicodedata.normalize("NFKC", text)
 
 
@@ -38,13 +41,13 @@ def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None
         cand = _nfkc(cand.strip())
         # match on simplified characters, keep the title as printed; the
         # conversion maps character to character, so spans line up
-        m = _TITLE.search(prepare(cand)) if len(prepare(cand)) == len(cand) else _TITLE.search(cand)
+        m = _TITLE.search(simplify(cand))
         if not m:
             continue
         pre, post = cand[m.start("pre") : m.end("pre")], cand[m.start("post") : m.end("post")]
         agency = _AGENCY_JUNK.sub("", (pre or post).strip()).strip()
         return cand[m.start() : m.end()], agency or None, int(m.group("year"))
-    m = _PERIOD.search(prepare(_nfkc(text)))
+    m = _PERIOD.search(simplify(_nfkc(text)))
     return None, None, int(m.group("year")) if m else None
 
 
@@ -66,6 +69,10 @@ def find_published(text: str) -> dt.date | None:
         return None
 
 
+# Texts that open the tables of 二, 三 and 四 when a dump runs them into prose.
+_DUMP_HINT = re.compile(r"第\s*二\s*十\s*条|申\s*请\s*人\s*情\s*况|本\s*列\s*数\s*据|未\s*经\s*复\s*议|本\s*年\s*度\s*办")
+
+
 def _strip_tables(text: str) -> str:
     """Drop stretches of table labels and values that a text dump ran into
     the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
@@ -74,7 +81,8 @@ def _strip_tables(text: str) -> str:
     prose such as ``规章13件,行政规范性文件60件`` stays."""
     out = []
     for line in text.split("\n"):
-        tokens = tokenize(line) if len(line) > 40 else []
+        # only lines that carry an anchor of a table dump are worth tokenizing
+        tokens = tokenize(line) if len(line) > 40 and _DUMP_HINT.search(line) else []
         if not any(t.kind == "run" for t in tokens):
             out.append(line)
             continue

@@ -39,10 +39,12 @@ class Report:
             raw, unit, source, locator``. ``raw`` is the cell text as printed,
             ``value`` is null for a blank or unreadable cell, ``locator`` says
             where in the source the cell was found.
-        sections: Narrative text keyed by section id (``overview`` …
-            ``other_matters``; ``preamble`` for text before the first heading).
         findings: What reading found: unknown labels, ambiguous splits, …
         title: The report's title as printed.
+        narrative: The report's text with the tables left out.
+        sections: (property) Narrative text keyed by section id
+            (``overview`` … ``other_matters``; ``preamble`` for text before the
+            first heading), split from ``narrative`` when first asked for.
     """
 
     agency: str | None
@@ -53,10 +55,17 @@ class Report:
     sha256: str
     format: str
     cells: pd.DataFrame
-    sections: dict[str, str]
     findings: pd.DataFrame
     title: str | None = None
-    _template: T.Template | None = field(default=None, repr=False)
+    narrative: str | None = field(default=None, repr=False)
+    _sections: dict[str, str] | None = field(default=None, repr=False)
+
+    @property
+    def sections(self) -> dict[str, str]:
+        """Narrative text keyed by section id, split on first use."""
+        if self._sections is None:
+            self._sections = split_sections(self.narrative or "")
+        return self._sections
 
     @property
     def id(self) -> str:
@@ -123,6 +132,38 @@ class Report:
         )
 
 
+def cells_frame(cells: list[dict], source: str) -> pd.DataFrame:
+    """The tidy cells table, built through Arrow with its final dtypes
+    (nullable strings, nullable Float64: a blank cell is ``<NA>``, not NaN).
+
+    The mapper never emits a key twice (it reports a duplicate as a finding
+    instead), so ``(table, row, column)`` is unique.
+    """
+    import pyarrow as pa
+
+    columns = {name: [c[name] for c in cells] for name in ("table", "row", "column", "raw", "unit", "locator")}
+    table = pa.table(
+        {
+            **{name: pa.array(columns[name], pa.string()) for name in ("table", "row", "column")},
+            "value": pa.array([c["value"] for c in cells], pa.float64()),
+            "raw": pa.array(columns["raw"], pa.string()),
+            "unit": pa.array(columns["unit"], pa.string()),
+            "source": pa.array([source] * len(cells), pa.string()),
+            "locator": pa.array(columns["locator"], pa.string()),
+        }
+    )
+    return table.to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+
+
+def _arrow_types() -> dict:
+    import pyarrow as pa
+
+    return {pa.string(): pd.StringDtype(), pa.float64(): pd.Float64Dtype()}
+
+
+_ARROW_TO_PANDAS = _arrow_types()
+
+
 def read_report(
     source: str | os.PathLike | bytes,
     *,
@@ -169,22 +210,7 @@ def read_report(
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:
         findings.append(Finding(report_id, "parse.no_year", "warning", "", "", "", "未能从标题或统计期限识别年度"))
-    frame = pd.DataFrame(cells, columns=[c for c in CELL_COLUMNS if c != "source"])
-    frame.insert(6, "source", src.name)
-    frame = frame.astype(
-        {
-            "table": "string",
-            "row": "string",
-            "column": "string",
-            "value": "Float64",
-            "raw": "string",
-            "unit": "string",
-            "source": "string",
-            "locator": "string",
-        }
-    )
-    if frame.duplicated(["table", "row", "column"]).any():  # pragma: no cover - the mapper prevents this
-        raise GicstatsError(src.name, "internal error: duplicate cell keys")
+    frame = cells_frame(cells, src.name)
     report = Report(
         agency=agency,
         year=year,
@@ -194,7 +220,7 @@ def read_report(
         sha256=src.sha256,
         format=fmt,
         cells=frame,
-        sections=split_sections(doc.text),
+        narrative=doc.text,
         findings=findings_frame(findings),
         title=title,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # What an empty cell may be printed as. "无" means "none": the agency did
 # not fill a number, so it is kept null like a blank, not read as 0.
@@ -45,6 +46,7 @@ def clean(raw: str) -> str:
     return _WS.sub("", unicodedata.normalize("NFKC", raw.replace("\xa0", " ")))
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str | None) -> Value:
     """Parse one cell's text.
 
