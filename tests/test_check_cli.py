@@ -9,13 +9,13 @@ import subprocess
 import sys
 
 from conftest import DATA
+from generate import balanced_values, render_html, render_pipe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gicstats
 from gicstats import templates as T
 from gicstats.checks import check_identities, check_plausibility
-from generate import balanced_values, render_html, render_pipe
 
 CHECKED = ("applications", "review_litigation")
 

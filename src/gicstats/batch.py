@@ -236,7 +236,7 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
             record["ipynb"] = f"{run.key}.failed.ipynb"
         if reuse:
             _drop_warm()
-    except Exception as exc:  # noqa: BLE001 - one failure must not stop a batch
+    except Exception as exc:
         record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if reuse:
             _drop_warm()
@@ -296,7 +296,7 @@ class _Watchdog(threading.Thread):
             try:
                 if self.km.has_kernel:
                     self.km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - the run fails anyway
+            except Exception:
                 pass
             self.done.wait(0.2)
 
@@ -310,7 +310,7 @@ def _stop(km) -> None:
         if km.has_kernel:
             km.shutdown_kernel(now=True)
         km.cleanup_resources()
-    except Exception:  # noqa: BLE001 - shutting down a dead kernel
+    except Exception:
         pass
 
 
@@ -505,7 +505,8 @@ def _stop_warm_at(barrier: threading.Barrier) -> None:
 
 def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish) -> None:
     try:
-        from distributed import Client, LocalCluster, as_completed as dask_completed
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
     except ImportError:
         raise GicstatsError("gicstats run", "the dask executor needs `pip install 'gicstats[dask]'`") from None
     cluster = None
@@ -520,7 +521,7 @@ def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, opti
         for fut in dask_completed(list(futures)):
             try:
                 record = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails one run
+            except Exception as exc:
                 record = _record(futures[fut], "failed")
                 record["error"] = f"dask: {type(exc).__name__}: {exc}".splitlines()[0]
             finish(futures[fut], record)

@@ -70,7 +70,9 @@ def find_published(text: str) -> dt.date | None:
 
 
 # Texts that open the tables of 二, 三 and 四 when a dump runs them into prose.
-_DUMP_HINT = re.compile(r"第\s*二\s*十\s*条|申\s*请\s*人\s*情\s*况|本\s*列\s*数\s*据|未\s*经\s*复\s*议|本\s*年\s*度\s*办")
+_DUMP_HINT = re.compile(
+    "|".join(r"\s*".join(word) for word in ("第二十条", "申请人情况", "本列数据", "未经复议", "本年度办"))
+)
 
 
 def _strip_tables(text: str) -> str:
