@@ -115,7 +115,8 @@ def headline(report: Report) -> pd.DataFrame:
             v = hit["value"].iloc[0]
             rates[ind_id] = None if pd.isna(v) else float(v)
             rows.append((label, None if pd.isna(v) else round(float(v) * 100, 1), "%"))
-    frame = pd.DataFrame(rows, columns=["指标 Figure", "数值 Value", "单位 Unit"])
+    shown = [(label, "—" if value is None else f"{value:g}", unit) for label, value, unit in rows]
+    frame = pd.DataFrame(shown, columns=["指标 Figure", "数值 Value", "单位 Unit"]).set_index("指标 Figure")
     record("headline", {r[0]: r[1] for r in rows})
     record("rates", rates)
     record(
