@@ -159,9 +159,9 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     return events
 
 
-def detect_version(lines_or_events) -> tuple[str | None, dict[str, int]]:
-    """Count labels that exist in one template version only."""
-    events = lines_or_events if lines_or_events and isinstance(lines_or_events[0], _Event) else _events(lines_or_events)
+def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
+    """The template version, from the labels that exist in one version only
+    (never from the year), and the count of such labels per version."""
     markers = T.version_markers()
     counts = {v: 0 for v in T.VERSIONS}
     for ev in events:
@@ -190,7 +190,6 @@ class Mapper:
         self.other_index = T.label_index("2021" if version == "2019" else "2019")
         self.table: T.Table | None = None
         self.pending: _PendingRow | None = None
-        self.last_row: tuple[str, str] | None = None
         self.seen: dict[tuple[str, str], str] = {}
         self.cells: list[dict] = []
         self.findings: list[Finding] = []
