@@ -38,7 +38,7 @@ print(f"{year_from}–{year_to}年：{len(selection.agencies)}个机关，{len(s
 table = nb.compare_table(selection, ["applications_received", "disclosure_rate", "full_grant_rate",
                                      "unable_share", "not_processed_share", "carry_forward_rate",
                                      "dispute_conversion_rate"])
-table
+nb.labelled(table)
 
 # %% [markdown]
 # ## 排名 Rankings

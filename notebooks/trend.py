@@ -37,7 +37,7 @@ print(f"{agency}：{len(series)}份报告，{series.years[0]}–{series.years[-1
 # %%
 table = nb.trend_table(series, ["applications_received", "workload", "disclosure_rate", "full_grant_rate",
                                 "unable_share", "carry_forward_rate", "review_correction_rate_closed"])
-table
+nb.labelled(table)
 
 # %%
 nb.trend_charts(table, change, agency)

@@ -223,6 +223,15 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
     return table
 
 
+def labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The same table with indicator columns named by their Chinese and
+    English labels, for display; rates shown as ratios."""
+    from .indicators import INDICATORS
+
+    names = {i.id: f"{i.label_zh} {i.label_en}" for i in INDICATORS}
+    return table.rename(columns=names)
+
+
 def template_change_year(corpus: Corpus) -> int | None:
     """The first year on the 2021 template after a year on the 2019 template."""
     rows = corpus.reports.dropna(subset=["year"]).sort_values("year")
@@ -259,14 +268,18 @@ def carry_over_continuity(corpus: Corpus) -> pd.DataFrame:
         rows.append(
             {
                 "年度 Year": year,
-                "本年上年结转 Carried over (Y)": now,
-                "上年结转下年度 Carried forward (Y-1)": before,
+                "本年上年结转 Carried over (Y)": _show(now),
+                "上年结转下年度 Carried forward (Y-1)": _show(before),
                 "核对 Check": status,
             }
         )
     frame = pd.DataFrame(rows)
     record("carry_over", frame["核对 Check"].tolist())
     return frame
+
+
+def _show(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
 
 
 def findings_by_year(corpus: Corpus) -> pd.DataFrame:

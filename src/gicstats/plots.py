@@ -268,11 +268,14 @@ def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: s
         ax.text(template_change - 0.45, ax.get_ylim()[1], "2021版模板 (2021 template)", fontsize=8,
                 va="top", color="#555555")
     ax.set_xticks(list(frame.index))
-    ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
+    if len(ylabel) <= 2:  # a short Chinese unit reads better upright
+        ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
+    else:
+        ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=11)
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
-    _layout(fig, ax)
+    _layout(fig, ax, right=1.6)  # room for the legend
     return fig
 
 
