@@ -210,35 +210,14 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
         "本年“上年结转”应等于上年“结转下年度继续办理”",
     ),
     # 〔2019〕 only, and a heuristic (spec §6.3 [H]): a warning
-    SeriesRule(
-        "series.prev_year_items",
-        "active_art20_5",
-        ("admin_licensing", "other_external_services"),
-        ("prev_year_items",),
-        _ITEMS_TERMS,
-        ("2019",),
-        "warning",
-        _ITEMS_TEXT,
-    ),
-    SeriesRule(
-        "series.prev_year_items",
-        "active_art20_6",
-        ("admin_penalty", "admin_coercion"),
-        ("prev_year_items",),
-        _ITEMS_TERMS,
-        ("2019",),
-        "warning",
-        _ITEMS_TEXT,
-    ),
-    SeriesRule(
-        "series.prev_year_items",
-        "active_art20_8",
-        ("admin_fees",),
-        ("prev_year_items",),
-        _ITEMS_TERMS,
-        ("2019",),
-        "warning",
-        _ITEMS_TEXT,
+    *(
+        SeriesRule("series.prev_year_items", table, rows, ("prev_year_items",), _ITEMS_TERMS, ("2019",),
+                   "warning", _ITEMS_TEXT)
+        for table, rows in (
+            ("active_art20_5", ("admin_licensing", "other_external_services")),
+            ("active_art20_6", ("admin_penalty", "admin_coercion")),
+            ("active_art20_8", ("admin_fees",)),
+        )
     ),
     # 〔2021〕: clean-ups of normative documents break it, so a flag only
     SeriesRule(
