@@ -237,3 +237,26 @@ def test_check_frame_columns():
     frame = report.check()
     assert list(frame.columns) == ["report", "rule", "severity", "cells", "expected", "actual", "message"]
     assert isinstance(frame, pd.DataFrame)
+
+
+def _active_2019(year: int, penalty: tuple[int, int, int]) -> gicstats.Report:
+    text = "\n".join(
+        [
+            f"某区{year}年政府信息公开工作年度报告",
+            "第二十条第(六)项 | |||",
+            "信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |",
+            "行政处罚 | {} | {} | {} |".format(*penalty),
+            "行政强制 | 12 | 0 | 60 |",
+        ]
+    )
+    return read(text, f"p_{year}.txt")
+
+
+def test_item_counts_carry_across_years_on_the_2019_template():
+    # Pingtan 2019 -> 2020 (spec §6.3): 行政处罚 2648 | 0, then 2648 | -18
+    assert [f for f in check_series([_active_2019(2019, (2648, 0, 430)), _active_2019(2020, (2648, -18, 500))])
+            if f.severity != "not_assessable"] == []
+    flagged = check_series([_active_2019(2019, (2648, -18, 430)), _active_2019(2020, (2648, 0, 500))])
+    assert [(f.rule, f.severity, f.expected, f.actual) for f in flagged if f.severity != "not_assessable"] == [
+        ("series.prev_year_items", "warning", "2630", "2648")
+    ]
