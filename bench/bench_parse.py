@@ -19,6 +19,11 @@ narrative, as in a corpus run); the figure reported is the median over
 passes. The process is pinned to one core, so pages per second is per core.
 The same values are also printed in the text shapes of spec §7.5 and timed.
 
+PDF: generated PDFs (reportlab, a test dependency) with drawn tables, with
+table 三 continuing on a new page, and without ruling lines (the text-layer
+fallback); and the real ``data/hongze_2024.pdf``. Reported in reports/s
+and pages/s per core. DOCX and XLSX attachments are timed too.
+
 Targets: at least 200 HTML reports/s per core, and at least 2x pandas.read_html.
 """
 
@@ -234,6 +239,60 @@ def _module(file: str, name: str) -> str:
     return "stdlib " + Path(file).name
 
 
+def attachment(kind: str, i: int, batch: int) -> bytes:
+    """One generated attachment: ``pdf`` (drawn tables), ``pdf-split`` (table
+    三 continuing on a new page), ``pdf-text`` (no ruling lines), ``docx``,
+    ``xlsx``."""
+    rng = random.Random(batch * 100_003 + i)
+    version = ("2019", "2021")[i % 2]
+    values = report_values(version, rng)
+    agency, year = rng.choice(AGENCIES), rng.randint(2019, 2024)
+    options: dict = {"padding": 2, "seed": rng.randint(0, 10**9)}
+    if kind == "pdf-split":
+        options["split_row"] = rng.randint(9, 18)
+    elif kind == "pdf-text":
+        options.update(ruled=False, label_valign=rng.choice(("TOP", "MIDDLE", "BOTTOM")))
+    return G.ATTACHMENTS[kind.split("-")[0]](values, version, agency, year, **options)
+
+
+def pdf_pages(data: bytes) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
+
+
+def pdf_section(args: argparse.Namespace) -> None:
+    """PDF (and DOCX, XLSX) throughput of gicstats.read_report."""
+    try:
+        import reportlab  # noqa: F401 - the generator draws PDFs with it
+    except ImportError:
+        print("\nPDF: skipped (reportlab, from the test extra, is not installed)")
+        return
+    n = max(2, args.reports // 5)
+    print(f"\nAttachments, gicstats.read_report ({n} reports per pass, {args.repeats} passes):")
+    print(f"{'format':28}{'reports/s/core':>15}{'ms/report':>11}{'pages/s':>9}{'KB':>6}")
+    real = Path(__file__).resolve().parents[1] / "data" / "hongze_2024.pdf"
+    kinds = ["pdf", "pdf-split", "pdf-text", "docx", "xlsx"]
+    for kind in kinds + (["hongze_2024.pdf (real)"] if real.is_file() else []):
+        rates, sizes, pages_per = [], [], []
+        for batch in range(1, args.repeats + 1):
+            if kind in kinds:
+                docs = [attachment(kind, i, batch) for i in range(n)]
+            else:
+                docs = [real.read_bytes()] * n
+            if batch == 1:
+                for doc in docs[:2]:
+                    assert read_gicstats(doc) >= 100, f"{kind}: warm-up report read too few cells"
+            sizes += [len(d) for d in docs]
+            if kind.startswith(("pdf", "hongze")):
+                pages_per += [pdf_pages(d) for d in docs]
+            rates.append(len(docs) / time_pass(read_gicstats, docs))
+        med = statistics.median(rates)
+        per_page = f"{med * statistics.mean(pages_per):9.1f}" if pages_per else f"{'':>9}"
+        print(f"{kind:28}{med:15.1f}{1000 / med:11.2f}{per_page}{statistics.median(sizes) / 1024:6.0f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=40, help="pages per pass (default 40)")
@@ -290,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             shape_rates.append(len(pages) / time_pass(read_gicstats, pages))
         med = statistics.median(shape_rates)
         print(f"{shape:28}{med:15.1f}{1000 / med:11.2f}{statistics.median(shape_sizes) / 1024:6.0f}")
+
+    pdf_section(args)
 
     if args.profile or g < TARGET_RATE or ratio < TARGET_RATIO:
         pages = [html_page(i, 99) for i in range(args.reports)]

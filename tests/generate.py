@@ -748,3 +748,297 @@ def balanced_values(version: str, rng: random.Random, *, high: int = 30) -> dict
             values["review_litigation", row.id, col.id] = v
         values["review_litigation", row.id, "total"] = sum(parts)
     return values
+
+
+# --------------------------------------------------------------------------
+# Attachments: DOCX, XLSX and PDF
+# --------------------------------------------------------------------------
+
+
+def placed(grid: Grid) -> list[tuple[int, int, Cell]]:
+    """Each cell of ``grid`` with its top-left grid position ``(row, column)``,
+    found by skipping positions taken by cells spanning down from above."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, row in enumerate(grid.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            out.append((r, c, cell))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    taken.add((r + dr, c + dc))
+            c += cell.colspan
+    return out
+
+
+def _printed_value(cell: Cell) -> str:
+    return cell.text
+
+
+def render_docx(
+    values: Values,
+    version: str,
+    agency: str,
+    year: int,
+    *,
+    variant: Variant = Variant(),
+    merged: bool = True,
+    padding: int = 0,
+    seed: int = 0,
+) -> bytes:
+    """The report as a Word document, as agencies attach it: paragraphs and
+    one bordered table per grid.
+
+    Args:
+        merged: Merge spanning cells as the template does (``gridSpan`` and
+            ``vMerge``). ``False`` leaves them unmerged: the text in the
+            first grid position, the others empty, as in hand-made tables.
+    """
+    import io
+
+    import docx
+
+    blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
+    doc = docx.Document()
+    for block in blocks:
+        if block.kind == "grid":
+            grid = block.grid
+            table = doc.add_table(rows=len(grid.rows), cols=grid.width)
+            table.style = "Table Grid"
+            for r, c, cell in placed(grid):
+                target = table.cell(r, c)
+                if merged and (cell.rowspan > 1 or cell.colspan > 1):
+                    target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+                target.text = "\n".join(cell.parts) if not cell.blank else ""
+        elif block.kind == "title":
+            doc.add_heading(block.text, level=1)
+        else:
+            doc.add_paragraph(block.text)
+    doc.core_properties.title = ""
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def render_xlsx(
+    values: Values,
+    version: str,
+    agency: str,
+    year: int,
+    *,
+    variant: Variant = Variant(),
+    merged: bool = True,
+    numbers_as_text: bool = False,
+    padding: int = 0,
+    seed: int = 0,
+) -> bytes:
+    """The report as one worksheet: the title and paragraphs in column A,
+    each grid below its section with merged ranges where the template spans.
+
+    Args:
+        merged: Merge spanning cells (``False``: text in the first cell only).
+        numbers_as_text: Store values as text, as many exported sheets do;
+            by default counts are numbers and amounts floats.
+    """
+    import io
+
+    import openpyxl
+
+    blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "年报"
+    row = 1
+    for block in blocks:
+        if block.kind != "grid":
+            sheet.cell(row, 1, block.text)
+            row += 1
+            continue
+        grid = block.grid
+        for r, c, cell in placed(grid):
+            target = sheet.cell(row + r, 1 + c)
+            target.value = _xlsx_value(cell, numbers_as_text)
+            if merged and (cell.rowspan > 1 or cell.colspan > 1):
+                sheet.merge_cells(
+                    start_row=row + r,
+                    start_column=1 + c,
+                    end_row=row + r + cell.rowspan - 1,
+                    end_column=c + cell.colspan,
+                )
+        row += len(grid.rows) + 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(cell: Cell, numbers_as_text: bool):
+    if cell.kind != "value":
+        return "\n".join(cell.parts)
+    text = cell.text
+    if not text:
+        return None
+    if numbers_as_text:
+        return text
+    try:
+        number = Decimal(text)
+    except ArithmeticError:
+        return text  # a unit in the cell: 117.785万
+    return int(number) if number == number.to_integral_value() and "." not in text else float(number)
+
+
+# PDF layout: column widths (points) of each grid, A4 portrait.
+_PDF_WIDTHS = {
+    4: [150, 110, 110, 110],
+    10: [26, 62, 116] + [38] * 7,
+    15: [32] * 15,
+}
+_PDF_FONT = "STSong-Light"
+
+
+def render_pdf(
+    values: Values,
+    version: str,
+    agency: str,
+    year: int,
+    *,
+    variant: Variant = Variant(),
+    ruled: bool = True,
+    label_valign: str = "MIDDLE",
+    split_row: int | None = None,
+    padding: int = 0,
+    seed: int = 0,
+) -> bytes:
+    """The report as a PDF with a text layer, drawn with reportlab (a test
+    dependency) in the Adobe CJK font STSong-Light.
+
+    Labels wrap inside their cells (the long （二） label over three lines,
+    ``三、本年度办理结果`` one character a line in its narrow column, table
+    四's headers two characters a line), as Word prints the template.
+
+    Args:
+        ruled: Draw the grid lines. ``False`` leaves only the text, so the
+            reader has to fall back on the text layer (no blanks then: a
+            blank cell leaves nothing to read).
+        label_valign: Vertical alignment of label cells (``TOP``,
+            ``MIDDLE``, ``BOTTOM``); values are centred, so a wrapped label
+            starts above, beside or below its numbers.
+        split_row: Cut table 三 after this many rows and go on on the next
+            page, as a table continues across pages: cells spanning the cut
+            go on as empty cells.
+    """
+    import io
+    from xml.sax.saxutils import escape as xml_escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
+    body = ParagraphStyle("body", fontName=_PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21)
+    heading = ParagraphStyle("heading", parent=body, firstLineIndent=0)
+    title_style = ParagraphStyle("title", fontName=_PDF_FONT, fontSize=16, leading=24, alignment=1, wordWrap="CJK")
+    cell_style = ParagraphStyle("cell", fontName=_PDF_FONT, fontSize=9, leading=11, wordWrap="CJK")
+    centred = ParagraphStyle("centred", parent=cell_style, alignment=1)
+
+    def table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int) -> PdfTable:
+        data: list[list] = [["" for _ in range(grid.width)] for _ in range(height)]
+        style = [
+            ("FONT", (0, 0), (-1, -1), _PDF_FONT, 9),
+            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+        if ruled:
+            style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
+        for r, c, cell in rows:
+            if cell.kind == "value":
+                data[r][c] = cell.text
+            elif cell.text:
+                text = "<br/>".join(xml_escape(p) for p in cell.parts)
+                data[r][c] = Paragraph(text, cell_style if cell.kind == "label" else centred)
+            if cell.kind in ("label", "group"):
+                style.append(("VALIGN", (c, r), (c, r), label_valign))
+            if cell.rowspan > 1 or cell.colspan > 1:
+                style.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
+        out = PdfTable(data, colWidths=_PDF_WIDTHS[grid.width])
+        out.setStyle(TableStyle(style))
+        return out
+
+    flow: list = []
+    for block in document(values, version, agency, year, variant=variant, padding=padding, seed=seed):
+        if block.kind == "title":
+            flow.append(Paragraph(xml_escape(block.text), title_style))
+            flow.append(Spacer(1, 8))
+        elif block.kind == "heading":
+            flow.append(Paragraph(xml_escape(block.text), heading))
+        elif block.kind == "para":
+            flow.append(Paragraph(xml_escape(block.text), body))
+        else:
+            grid = block.grid
+            cells = placed(grid)
+            flow.append(Spacer(1, 6))
+            if split_row is None or grid.width != 10 or not 3 < split_row < len(grid.rows):
+                flow.append(table(grid, cells, len(grid.rows)))
+            else:
+                first, rest = [], []
+                for r, c, cell in cells:
+                    if r < split_row:
+                        end = r + cell.rowspan
+                        first.append((r, c, Cell(cell.parts, cell.kind, min(end, split_row) - r, cell.colspan)))
+                        if end > split_row:  # goes on, empty, on the next page
+                            rest.append((0, c, Cell(("",), "group", end - split_row, cell.colspan)))
+                    else:
+                        rest.append((r - split_row, c, cell))
+                flow.append(table(grid, first, split_row))
+                flow.append(PageBreak())
+                flow.append(table(grid, rest, len(grid.rows) - split_row))
+            flow.append(Spacer(1, 6))
+    out = io.BytesIO()
+    pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=56, rightMargin=56, topMargin=56, bottomMargin=56,
+                            title="", author="", creator="")
+    pdf.build(flow, onFirstPage=_page_number, onLaterPages=_page_number)
+    return out.getvalue()
+
+
+def _page_number(canvas, doc) -> None:
+    canvas.saveState()
+    canvas.setFont("Helvetica", 9)
+    canvas.drawCentredString(297.6, 30, f"- {doc.page} -")
+    canvas.restoreState()
+
+
+def render_scanned_pdf(pages: int = 1) -> bytes:
+    """A PDF of page images only, as a scanner makes it: no text layer."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    for page in range(pages):
+        image = Image.new("L", (420, 594), 255)
+        draw = ImageDraw.Draw(image)
+        for i in range(12):  # grey bars where the lines of text would be
+            draw.rectangle((40, 40 + 40 * i, 380, 52 + 40 * i), fill=90 + 10 * (i % 3) + page)
+        canvas.drawImage(ImageReader(image), 0, 0, width=A4[0], height=A4[1])
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+ATTACHMENTS: dict[str, Callable[..., bytes]] = {
+    "docx": render_docx,
+    "xlsx": render_xlsx,
+    "pdf": render_pdf,
+}
+"""The attachment formats, by name: ``ATTACHMENTS[name](values, version, agency, year, ...)`` gives bytes."""

@@ -25,6 +25,7 @@ EXPECTED_KEYS = {
     "report/平潭综合实验区_2021",
     "report/平潭综合实验区_2023",
     "report/平潭综合实验区_2025",
+    "report/淮安市洪泽区人民政府_2024",
     "trend/平潭综合实验区",
     "compare/2019-2025",
 }
@@ -54,7 +55,7 @@ def test_full_run(full_run):
     runs, result, out = full_run
     assert {r.key for r in runs} == EXPECTED_KEYS
     assert {r["key"] for r in result.records} == EXPECTED_KEYS
-    assert result.count("done") == 8 and not result.failed
+    assert result.count("done") == 9 and not result.failed
     pingtan = next(r for r in result.records if r["key"] == "report/平潭综合实验区_2021")
     assert pingtan["headline"]["applications"] == 70
     assert pingtan["headline"]["disclosure_rate"] == pytest.approx(35 / 69)
@@ -65,10 +66,10 @@ def test_full_run(full_run):
 
 
 def test_rerun_skips_everything(full_run):
-    runs, first, out = full_run
+    runs, _, out = full_run
     before = _exports(out)
     again = run_batch(plan(runs[0].params["corpus"]), out, jobs=2)
-    assert again.count("skipped") == 8 and again.count("done") == 0
+    assert again.count("skipped") == 9 and again.count("done") == 0
     assert _exports(out) == before
 
 
@@ -84,7 +85,7 @@ def test_one_broken_input_fails_alone(bundled_corpus, tmp_path):
     failed = result.failed
     assert [r["key"] for r in failed] == ["report/平潭综合实验区_2023"]
     assert failed[0]["failed_cell"] is not None and "1999" in failed[0]["error"]
-    assert result.count("done") == 5
+    assert result.count("done") == 6
     assert not (out / "report" / "平潭综合实验区_2023.html").exists()
     assert "失败" in (out / "index.html").read_text(encoding="utf-8") or "failed" in (
         out / "index.html").read_text(encoding="utf-8")
@@ -92,7 +93,7 @@ def test_one_broken_input_fails_alone(bundled_corpus, tmp_path):
     cli = subprocess.run([sys.executable, "-m", "gicstats.cli", "run", "--corpus", str(corpus), "--notebook",
                           "report", "-o", str(out), "-j", "2", "-q"], capture_output=True, text=True)
     assert cli.returncode == 1
-    assert "failed: report/平潭综合实验区_2023" in cli.stdout and "5 skipped" in cli.stdout
+    assert "failed: report/平潭综合实验区_2023" in cli.stdout and "6 skipped" in cli.stdout
     assert "Traceback" not in cli.stderr
 
 
@@ -110,11 +111,11 @@ def test_killed_run_resumes(bundled_corpus, tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = json.loads(state.read_text(encoding="utf-8"))
-    assert 2 <= len(finished) < 8
+    assert 2 <= len(finished) < 9
     _no_partial_files(out)
     result = run_batch(plan(bundled_corpus), out, jobs=2)
     assert result.count("skipped") == len(finished)
-    assert result.count("done") == 8 - len(finished) and not result.failed
+    assert result.count("done") == 9 - len(finished) and not result.failed
     _no_partial_files(out)
 
 
@@ -126,7 +127,7 @@ def test_dask_local_cluster_gives_identical_outputs(full_run, tmp_path):
     runs, _, local_out = full_run
     out = tmp_path / "dask"
     result = run_batch(runs, out, jobs=2, executor="dask")
-    assert result.count("done") == 8 and not result.failed
+    assert result.count("done") == 9 and not result.failed
     assert _exports(out) == _exports(local_out)
 
 
@@ -134,7 +135,7 @@ def test_warm_kernels_give_identical_exports(full_run, tmp_path):
     runs, _, local_out = full_run
     out = tmp_path / "warm"
     result = run_batch(runs, out, jobs=2, options=Options(reuse_kernels=True))
-    assert result.count("done") == 8 and not result.failed
+    assert result.count("done") == 9 and not result.failed
     assert _exports(out) == _exports(local_out)
 
 

@@ -64,7 +64,10 @@ def test_trend_notebook(tmp_path, bundled_corpus):
 
 def test_compare_notebook(tmp_path, bundled_corpus):
     _, rec = _run(tmp_path, "compare", {"year_from": 2019, "year_to": 2025}, bundled_corpus)
-    assert rec["selection"] == {"reports": 6, "agencies": ["上海市人民政府办公厅", "天门市公安局", "平潭综合实验区"]}
+    assert rec["selection"] == {
+        "reports": 7,
+        "agencies": ["上海市人民政府办公厅", "天门市公安局", "平潭综合实验区", "淮安市洪泽区人民政府"],
+    }
     row = rec["compare"]["平潭综合实验区|2019"]
     assert row["applications_received"] == 23
     assert "disclosure_rate" in row["样本过小 Small sample"]  # 23 applications: a small sample

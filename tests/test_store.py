@@ -15,9 +15,10 @@ from gicstats.corpus import build, read_corpus
 def test_bundled_corpus_tables(bundled_corpus):
     corpus = read_corpus(bundled_corpus)
     reports = corpus.reports
-    assert len(reports) == 6 and reports["error"].isna().all()
-    assert corpus.agencies == ["上海市人民政府办公厅", "天门市公安局", "平潭综合实验区"]
-    assert corpus.years == [2019, 2020, 2021, 2023, 2025]
+    assert len(reports) == 7 and reports["error"].isna().all()
+    assert corpus.agencies == ["上海市人民政府办公厅", "天门市公安局", "平潭综合实验区", "淮安市洪泽区人民政府"]
+    assert corpus.years == [2019, 2020, 2021, 2023, 2024, 2025]
+    assert reports.set_index("report").loc["hongze_2024.pdf", "format"] == "pdf"
     pingtan = corpus.select(agency="平潭综合实验区管理委员会")  # an alias from data/agencies.toml
     assert pingtan.years == [2019, 2021, 2023, 2025]
     assert set(pingtan.reports["region"]) == {"福建省/平潭综合实验区"}

@@ -117,8 +117,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .corpus import build
+    from .fetch import read_url_list
 
     try:
+        urls = read_url_list(args.urls) if args.urls else []
+        if not args.sources and not urls:
+            raise GicstatsError("build", "nothing to read: name report files or folders, or --urls FILE")
         result = build(
             args.sources,
             args.output,
@@ -126,6 +130,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             corrections=args.corrections,
             agencies=args.agencies,
             progress=sys.stderr.isatty(),
+            urls=urls,
+            cache=args.cache,
         )
     except GicstatsError as exc:
         print(f"gicstats: {exc}", file=sys.stderr)
@@ -213,7 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--all", action="store_true", help="print findings of every severity")
     c.set_defaults(func=cmd_check)
     b = sub.add_parser("build", help="read reports into a corpus of Parquet files")
-    b.add_argument("sources", nargs="+", help="report files or folders")
+    b.add_argument("sources", nargs="*", help="report files or folders")
+    b.add_argument("--urls", metavar="FILE", help="file of report URLs to fetch, one a line (# comments)")
+    b.add_argument("--cache", type=Path, default=None,
+                   help="folder of fetched pages (default: <output>/cache); cached URLs are not fetched again")
     b.add_argument("-o", "--output", required=True, type=Path, help="corpus folder")
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     b.add_argument("--corrections", help="reviewed corrections file (TOML)")

@@ -27,6 +27,7 @@ import json
 import os
 import tempfile
 import tomllib
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -122,11 +123,11 @@ class Agencies:
 # --------------------------------------------------------------------------
 
 
-def _read_one(path: str, sha256: str, corrections: str | None) -> dict:
-    """Read and check one file; never raises."""
+def _read_one(path: str, sha256: str, corrections: str | None, cache: str | None = None) -> dict:
+    """Read and check one file (or a URL already fetched into ``cache``); never raises."""
     base = {"report_id": sha256[:16], "report": Path(path).name, "source": path, "sha256": sha256}
     try:
-        report = read_report(path, corrections=corrections)
+        report = read_report(path, corrections=corrections, cache=cache)
         findings = check_frame(report)
     except GicstatsError as exc:
         return {**base, "error": exc.problem}
@@ -203,6 +204,8 @@ def build(
     corrections: str | os.PathLike | None = None,
     agencies: str | os.PathLike | None = None,
     progress: bool = False,
+    urls: Iterable[str] = (),
+    cache: str | os.PathLike | None = None,
 ) -> BuildResult:
     """Read every report under ``sources`` into the corpus folder ``out``.
 
@@ -213,6 +216,10 @@ def build(
         corrections: A reviewed corrections file applied after reading.
         agencies: A reviewed agency alias file, for grouping and regions.
         progress: Show a progress bar on stderr.
+        urls: Report pages to fetch (``http(s)://``), one report each. Their
+            ``source`` is the URL.
+        cache: Folder of fetched pages (default ``<out>/cache``); a URL
+            already there is not fetched again, see :mod:`gicstats.fetch`.
 
     Returns:
         A :class:`BuildResult`; files that could not be read are listed in
@@ -227,6 +234,17 @@ def build(
     previous = _load_previous(out, inputs_key)
     results: list[dict] = []
     todo: list[tuple[str, str]] = []
+    cache_dir = str(cache) if cache is not None else str(out / "cache")
+    fetched = _fetch_all(list(urls), cache_dir, progress)
+    for url, sha_or_error in fetched:
+        if sha_or_error.startswith("error:"):
+            results.append({"report_id": f"missing:{url}", "report": url, "source": url, "sha256": None,
+                            "error": sha_or_error.removeprefix("error:")})
+        elif (cached := previous.get(sha_or_error)) is not None:
+            results.append({**cached, "source": url, "report": Path(urllib.parse.urlsplit(url).path).name or url,
+                            "_reused": True})
+        else:
+            todo.append((url, sha_or_error))
     for p in files:
         key = str(p)
         if key not in hashes:
@@ -238,7 +256,7 @@ def build(
             results.append({**cached, "source": key, "report": p.name, "_reused": True})
         else:
             todo.append((key, hashes[key]))
-    results.extend(_read_many(todo, str(corrections) if corrections else None, jobs, progress))
+    results.extend(_read_many(todo, str(corrections) if corrections else None, jobs, progress, cache_dir))
     frames = _assemble(results, alias, inputs_key)
     build_id = uuid.uuid4().hex
     for name in TABLES:
@@ -258,17 +276,38 @@ def build(
                        reused, failed)
 
 
-def _read_many(todo: list[tuple[str, str]], corrections: str | None, jobs: int | None, progress: bool) -> list[dict]:
+def _fetch_all(urls: list[str], cache_dir: str, progress: bool) -> list[tuple[str, str]]:
+    """Fetch each URL into the cache: ``(url, sha256)``, or ``(url, "error:…")``."""
+    if not urls:
+        return []
+    from .fetch import Fetcher
+
+    fetcher = Fetcher(cache_dir)
+    bar = _progress(len(urls), progress, "fetching")
+    out = []
+    for url in urls:
+        try:
+            out.append((url, fetcher.fetch(url).sha256))
+        except GicstatsError as exc:
+            out.append((url, f"error:{exc.problem}"))
+        bar.update(1)
+    bar.close()
+    return out
+
+
+def _read_many(
+    todo: list[tuple[str, str]], corrections: str | None, jobs: int | None, progress: bool, cache: str | None = None
+) -> list[dict]:
     jobs = jobs or os.cpu_count() or 1
     bar = _progress(len(todo), progress, "reading")
     out = []
     if jobs <= 1 or len(todo) <= 2:
         for path, sha in todo:
-            out.append(_read_one(path, sha, corrections))
+            out.append(_read_one(path, sha, corrections, cache))
             bar.update(1)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_read_one, path, sha, corrections) for path, sha in todo]
+            futures = [pool.submit(_read_one, path, sha, corrections, cache) for path, sha in todo]
             for fut in futures:
                 out.append(fut.result())
                 bar.update(1)

@@ -17,7 +17,7 @@ from .meta import find_published, find_title, split_sections
 from .readers import Document
 from .readers.html import read_html
 from .readers.text import read_text
-from .sources import FORMATS, decode, load, sniff_format
+from .sources import FORMATS, decode, is_url, load, sniff_format
 
 CELL_COLUMNS = ("table", "row", "column", "value", "raw", "unit", "source", "locator")
 
@@ -34,7 +34,7 @@ class Report:
         published: The publication date, where the report states it.
         source: The file name (or ``<bytes>``).
         sha256: Hash of the source bytes.
-        format: ``html`` or ``text`` (more in later versions).
+        format: ``html``, ``text``, ``pdf``, ``docx`` or ``xlsx``.
         cells: Tidy table, one row per cell: ``table, row, column, value,
             raw, unit, source, locator``. ``raw`` is the cell text as printed,
             ``value`` is null for a blank or unreadable cell, ``locator`` says
@@ -170,15 +170,20 @@ def read_report(
     format: str | None = None,
     name: str | None = None,
     corrections: str | os.PathLike | list | None = None,
+    cache: str | os.PathLike | None = None,
 ) -> Report:
     """Read one report.
 
     Args:
-        source: A path, or the report's bytes.
-        format: ``"html"`` or ``"text"``; detected from the content if omitted.
+        source: A path, an ``http(s)://`` URL, or the report's bytes.
+        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"`` or ``"xlsx"``;
+            detected from the content if omitted.
         name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
         corrections: A reviewed corrections file (or loaded corrections) to
             apply after reading; see :mod:`gicstats.corrections`.
+        cache: For a URL: the folder of fetched pages (default
+            ``$GICSTATS_CACHE``, else ``~/.cache/gicstats``); a page already
+            there is not fetched again. See :mod:`gicstats.fetch`.
 
     Returns:
         The :class:`Report`.
@@ -187,17 +192,33 @@ def read_report(
         GicstatsError: if the source cannot be read; the message names the
             file and the problem.
     """
-    src = load(source, name=name)
+    if isinstance(source, str) and is_url(source):
+        from .fetch import fetch
+
+        page = fetch(source, cache_dir=cache)
+        src = load(page.data, name=name or source, charset=page.charset)
+    else:
+        src = load(source, name=name)
     detected = sniff_format(src)
     fmt = format or detected
     if fmt not in FORMATS:
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if fmt in ("pdf", "docx", "xlsx"):
-        raise GicstatsError(
-            src.name, f"{fmt.upper()} reports are not supported yet; save the report page as HTML or text"
-        )
-    text = decode(src)
-    doc: Document = read_html(text) if fmt == "html" else read_text(text)
+    doc: Document
+    if fmt == "pdf":
+        from .readers.pdf import read_pdf
+
+        doc = read_pdf(src.data, src.name)
+    elif fmt == "docx":
+        from .readers.office import read_docx
+
+        doc = read_docx(src.data, src.name)
+    elif fmt == "xlsx":
+        from .readers.office import read_xlsx
+
+        doc = read_xlsx(src.data, src.name)
+    else:
+        text = decode(src)
+        doc = read_html(text) if fmt == "html" else read_text(text)
     report_id = Path(src.name).name
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:

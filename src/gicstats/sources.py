@@ -16,19 +16,27 @@ FORMATS = ("html", "text", "pdf", "docx", "xlsx")
 MAX_BYTES = int(os.environ.get("GICSTATS_MAX_BYTES", 64 * 1024 * 1024))
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
 _HTML_HINT = re.compile(r"<\s*(html|body|table|tr|td|p|div|br|span|h[1-6])[\s>/]", re.I)
+
+
+def is_url(text: str) -> bool:
+    """Whether a source names a web page (``http://`` or ``https://``)."""
+    return text[:8].lower().startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
 class Source:
-    """A source document as bytes, with its name and hash."""
+    """A source document as bytes, with its name and hash, and the charset
+    its server declared (HTTP ``Content-Type``), if it was fetched."""
 
     name: str
     data: bytes
     sha256: str
+    charset: str | None = None
 
 
-def load(source: str | os.PathLike | bytes, *, name: str | None = None) -> Source:
+def load(source: str | os.PathLike | bytes, *, name: str | None = None, charset: str | None = None) -> Source:
     """Read a path (or take bytes) and hash it."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -51,7 +59,7 @@ def load(source: str | os.PathLike | bytes, *, name: str | None = None) -> Sourc
             raise GicstatsError(label, f"cannot read file ({exc.strerror or exc})") from None
     if len(data) > MAX_BYTES:
         raise GicstatsError(label, f"input is {len(data)} bytes, over the limit of {MAX_BYTES} (GICSTATS_MAX_BYTES)")
-    return Source(label, data, hashlib.sha256(data).hexdigest())
+    return Source(label, data, hashlib.sha256(data).hexdigest(), charset)
 
 
 def sniff_format(src: Source) -> str:
@@ -61,10 +69,12 @@ def sniff_format(src: Source) -> str:
         GicstatsError: for empty files and formats that cannot be read.
     """
     data = src.data
-    if not data.strip():
+    if not data:
         raise GicstatsError(src.name, "file is empty")
+    if not data.strip():
+        raise GicstatsError(src.name, "file is empty (whitespace only)")
     head = data[:8]
-    if head.startswith(b"%PDF"):
+    if b"%PDF-" in data[:1024]:  # readers accept junk before the header
         return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise GicstatsError(
@@ -87,7 +97,7 @@ def sniff_format(src: Source) -> str:
 
 
 def _declared_charset(data: bytes) -> str | None:
-    m = _META_CHARSET.search(data[:8192])
+    m = _META_CHARSET.search(data[:8192]) or _XML_ENCODING.search(data[:200])
     return m.group(1).decode("ascii").lower() if m else None
 
 
@@ -95,16 +105,60 @@ def _canonical(codec: str) -> str:
     codec = codec.lower().replace("_", "-")
     # A page labelled gb2312 often holds GBK-only characters (镕 喆 珺);
     # decoding as gb2312 would fail or truncate, gb18030 is a superset of both.
-    if codec in ("gb2312", "gbk", "gb-2312", "x-gbk", "cp936", "euc-cn", "hz-gb-2312"):
+    if codec in ("gb2312", "gbk", "gb-2312", "x-gbk", "cp936", "euc-cn", "hz-gb-2312", "gb18030", "windows-936"):
         return "gb18030"
     if codec in ("utf8", "utf-8"):
         return "utf-8"
     return codec
 
 
+def _plausible(text: str) -> float:
+    """Share of the characters that a Chinese report is made of: ASCII,
+    CJK ideographs, CJK and full-width punctuation. Text decoded with the
+    wrong codec is full of Latin-1 letters, C1 controls, private-use and
+    replacement characters, and scores low."""
+    sample = text[:20000]
+    if not sample:
+        return 1.0
+    good = 0
+    for ch in sample:
+        o = ord(ch)
+        if (
+            (0x20 <= o < 0x7F)
+            or ch in "\t\n\r\xa0"
+            or 0x4E00 <= o <= 0x9FFF  # CJK unified ideographs
+            or 0x3400 <= o <= 0x4DBF  # extension A
+            or 0x20000 <= o <= 0x3134F  # extensions B-G
+            or 0x3000 <= o <= 0x303F  # CJK symbols and punctuation
+            or 0xFF00 <= o <= 0xFFEF  # full-width forms
+            or 0x2000 <= o <= 0x206F  # general punctuation (“” …)
+            or 0x2460 <= o <= 0x24FF  # enclosed numbers ①
+            or 0x2160 <= o <= 0x217F  # Roman numerals Ⅰ
+            or 0x2500 <= o <= 0x25FF  # box drawing, shapes
+            or 0xF900 <= o <= 0xFAFF  # compatibility ideographs
+            or 0xFE30 <= o <= 0xFE4F  # CJK compatibility forms
+            or ch in "·×÷°±§¥￥"
+        ):
+            good += 1
+    return good / len(sample)
+
+
+# A decoding whose characters are at least this share plausible is accepted
+# (the declared charset first); below it the next candidate is tried.
+_PLAUSIBLE = 0.98
+
+
 def decode(src: Source) -> str:
-    """Decode bytes to text: BOM, then strict UTF-8, then the declared charset
-    when it decodes cleanly, then charset detection, then GB18030."""
+    """Decode bytes to text.
+
+    In order: a byte-order mark; strict UTF-8; then the charset the server
+    or the page declares, GB18030 (a superset of GB2312 and GBK) and the
+    charset detected by charset-normalizer, taking the first that decodes
+    without error into plausible text. A declared charset that is wrong
+    (bytes that do not decode, or decode into Latin-1 gibberish) is
+    overridden this way; when no candidate is plausible the most plausible
+    decoding is kept.
+    """
     data = src.data
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
@@ -118,22 +172,36 @@ def decode(src: Source) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    candidates = []
-    declared = _declared_charset(data)
-    if declared:
-        candidates.append(_canonical(declared))
+    candidates: list[str] = []
+    for declared in (src.charset, _declared_charset(data)):
+        if declared:
+            candidates.append(_canonical(declared))
     candidates.append("gb18030")
+    decoded: list[tuple[float, str]] = []
+
+    def attempt(codec: str) -> str | None:
+        try:
+            text = data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            return None
+        score = _plausible(text)
+        decoded.append((score, text))
+        return text if score >= _PLAUSIBLE else None
+
+    for codec in dict.fromkeys(candidates):
+        text = attempt(codec)
+        if text is not None:
+            return text
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:200_000]).best()
-        if best is not None:
-            candidates.append(_canonical(best.encoding))
+        if best is not None and _canonical(best.encoding) not in candidates:
+            text = attempt(_canonical(best.encoding))
+            if text is not None:
+                return text
     except ImportError:  # pragma: no cover - charset-normalizer is a dependency
         pass
-    for codec in candidates:
-        try:
-            return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            continue
+    if decoded:
+        return max(decoded, key=lambda d: d[0])[1]
     raise GicstatsError(src.name, "text is in an unknown encoding (not UTF-8, GBK/GB18030 or the declared charset)")
