@@ -254,3 +254,13 @@ def test_build_from_urls_makes_no_second_request(server, tmp_path):
     assert second.stdout.strip() == f"{corpus}: 2 files (0 read, 2 unchanged), 1 could not be read"
     # the pages were fetched once; only the missing one is asked for again
     assert server.hits == {"/nb/hongze_2024.pdf": 1, "/nb/pingtan_2021.txt": 1, "/nb/gone.html": 2}
+
+
+def test_parse_command_reads_a_url(server, tmp_path, monkeypatch):
+    from gicstats.cli import main
+
+    server.routes["/r.pdf"] = {"body": HONGZE, "type": "application/pdf"}
+    monkeypatch.setenv("GICSTATS_CACHE", str(tmp_path / "cache"))
+    assert main(["parse", server.url("/r.pdf"), "--format", "csv"]) == 0
+    assert main(["parse", server.url("/missing.pdf")]) == 1
+    assert server.hits["/r.pdf"] == 1

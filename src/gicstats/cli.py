@@ -24,9 +24,19 @@ from .paths import data_dir, expand_sources
 from .report import Report, read_report
 
 
+def _sources(args: Sequence[str]) -> list:
+    """URLs as given, files as named, folders expanded to their reports."""
+    from .sources import is_url
+
+    out: list = []
+    for arg in args:
+        out.extend([arg] if is_url(arg) else expand_sources([arg]))
+    return out
+
+
 def _read_all(paths: Sequence[str], corrections=None) -> tuple[list[Report], list[str]]:
     reports, failures = [], []
-    for path in expand_sources(list(paths)):
+    for path in _sources(paths):
         try:
             reports.append(read_report(path, corrections=corrections))
         except GicstatsError as exc:
@@ -201,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gicstats {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="print the tidy cells of report files")
-    p.add_argument("files", nargs="+", help="report files or folders (HTML or text)")
+    p.add_argument("files", nargs="+", help="report files, folders or http(s) URLs")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_parse)
     c = sub.add_parser("check", help="check reports: identities, narrative against tables, year against year")
