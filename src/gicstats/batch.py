@@ -58,7 +58,13 @@ class Run:
 
     @property
     def key(self) -> str:
-        return f"{self.notebook}/{safe_name(self.label)}"
+        """The run's output name: the label made safe for a file name, plus a
+        short hash of the label whenever that changed it, so two labels never
+        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike)."""
+        name = safe_name(self.label, max_bytes=100)
+        if name != self.label:
+            name += "-" + hashlib.sha256(self.label.encode("utf-8")).hexdigest()[:8]
+        return f"{self.notebook}/{name}"
 
 
 @dataclass

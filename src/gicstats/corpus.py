@@ -349,7 +349,8 @@ def _load_previous(out: Path, inputs_key: str) -> dict[str, dict]:
         drop = ["build_id", "report_id"]
         row["cells"] = cells.get(rid, pd.DataFrame()).drop(columns=drop, errors="ignore")
         row["findings"] = findings.get(rid, pd.DataFrame()).drop(columns=drop, errors="ignore")
-        row["findings"] = row["findings"][row["findings"]["rule"].str.startswith("series.") == False]  # noqa: E712
+        if len(row["findings"]):  # series findings are recomputed over the whole corpus
+            row["findings"] = row["findings"][~row["findings"]["rule"].str.startswith("series.")]
         row["sections"] = sections.get(rid, pd.DataFrame()).drop(columns=drop, errors="ignore")
         previous[row["sha256"]] = row
     return previous

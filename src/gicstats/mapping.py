@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass, field
 
 from . import templates as T
+from .errors import GicstatsError
 from .findings import Finding
 from .labels import Token, is_run, tokenize
-from .split import SearchExhausted, split_run
+from .limits import current as current_limits
+from .split import Budget, SearchExhausted, split_run
 from .values import BLANKS, parse_value
 
 # Longest text (characters) recorded as an unknown label; longer text inside
@@ -40,10 +42,16 @@ class Cell:
 class Line:
     """A row of cells. ``structured`` lines (HTML rows, pipe rows) keep one
     value per cell, so a blank cell is a blank value; other lines are free
-    text whose values may have run together."""
+    text whose values may have run together.
+
+    ``refused`` is set on the only line of a source a reader refused (past a
+    limit of :mod:`gicstats.limits`) without knowing the file's name;
+    :func:`map_lines` raises it as a :class:`GicstatsError` naming the file.
+    """
 
     cells: list[Cell]
     structured: bool
+    refused: str | None = None
 
 
 @dataclass
@@ -196,6 +204,10 @@ class Mapper:
         self.candidates: list[_Candidate] = []
         self.tables_seen: set[str] = set()
         self.last_group: str | None = None
+        limits = current_limits()
+        self.max_split_steps = limits.max_split_steps
+        # every digit run of the report draws on one budget of search steps
+        self.split_budget = Budget(limits.max_report_steps)
 
     # -- findings -----------------------------------------------------------
     def finding(
@@ -307,6 +319,10 @@ class Mapper:
             return
         if len(text) <= _MAX_LABEL_CHARS and not is_run(text):
             self.finish()
+            if self.table is None:
+                # that row was the table's last: the text is narrative after
+                # the table (a note such as 注：本表数据由本机关统计。)
+                return
             self.finding(
                 "parse.unknown_label",
                 "warning",
@@ -390,7 +406,8 @@ class Mapper:
             return
         accept, group = self._row_identity(table, pending)
         try:
-            options = split_run(text, dtypes, accept, group=group)
+            options = split_run(text, dtypes, accept, group=group, max_steps=self.max_split_steps,
+                                budget=self.split_budget)
         except SearchExhausted:
             self.finding(
                 "parse.split_exhausted",
@@ -581,7 +598,13 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
     Returns:
         The template version (``None`` if undetermined), the cells as dicts
         and the parse findings.
+
+    Raises:
+        GicstatsError: naming ``report``, when a reader refused the source
+            (a line with ``refused`` set).
     """
+    if lines and lines[0].refused:
+        raise GicstatsError(report, lines[0].refused)
     events = _events(lines)
     version, counts = detect_version(events)
     findings: list[Finding] = []

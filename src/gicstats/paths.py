@@ -72,9 +72,13 @@ def safe_name(text: str, *, max_bytes: int = 120) -> str:
     >>> safe_name("平潭综合实验区 2021")
     '平潭综合实验区_2021'
     """
-    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", str(text)))
+    name = unicodedata.normalize("NFC", str(text))
+    # control, format (bidi overrides, zero-width) and separator characters
+    name = "".join("_" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in name)
+    name = _UNSAFE.sub("_", name)
     name = re.sub(r"\s+", "_", name).strip("._ ") or "_"
-    if name.split(".")[0].upper() in _RESERVED:
-        name += "_"
+    stem, dot, rest = name.partition(".")
+    if stem.upper() in _RESERVED:  # Windows devices: CON, com1.txt, …
+        name = f"{stem}_{dot}{rest}"
     encoded = name.encode("utf-8")[:max_bytes]
     return encoded.decode("utf-8", errors="ignore") or "_"

@@ -4,10 +4,15 @@ Handles every shape of ``shared/spec/template.md`` §7.5: pipe rows with
 merged-cell gaps and rowspan labels only on their first row; one cell per
 line; ``cell |`` lines and ``|`` on its own line; and cells run together with
 no separator, which the mapper splits with the table's identities.
+
+Lines and ``|`` separators are counted before the text is split, so a text
+past the limits of :mod:`gicstats.limits` is refused before any work.
 """
 
 from __future__ import annotations
 
+from ..errors import GicstatsError
+from ..limits import current, over
 from ..mapping import Cell, Line
 from . import Document
 
@@ -26,9 +31,35 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
     return cells
 
 
-def read_text(text: str) -> Document:
-    """Split scraped text into lines of cells."""
-    raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+def refused(problem: str, name: str | None) -> Document:
+    """A source past a limit: raise naming the file when the reader knows it;
+    otherwise a document whose only line carries the problem, which
+    :func:`gicstats.mapping.map_lines` raises naming the file."""
+    if name is not None:
+        raise GicstatsError(name, problem)
+    return Document([Line([], structured=False, refused=problem)], "")
+
+
+def read_text(text: str, name: str | None = None) -> Document:
+    """Split scraped text into lines of cells.
+
+    Args:
+        text: The text.
+        name: The file, for errors (see :func:`refused`).
+
+    Raises:
+        GicstatsError: (with ``name``) for a text past a limit of
+            :mod:`gicstats.limits`.
+    """
+    limits = current()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    n_lines = text.count("\n") + 1
+    if n_lines > limits.max_lines:
+        return refused("text " + over("lines", n_lines, limits.max_lines, "max_lines"), name)
+    bars = text.count("|")
+    if bars > limits.max_cells:
+        return refused("text " + over("'|' cell separators", bars, limits.max_cells, "max_cells"), name)
+    raw_lines = text.split("\n")
     pipe_rows = sum(1 for ln in raw_lines if "|" in ln and sum(1 for c in ln.split("|") if c.strip()) >= 2)
     tabular = pipe_rows >= _MIN_PIPE_ROWS
     piped = [ln for ln in raw_lines if "|" in ln]

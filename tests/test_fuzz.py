@@ -1,0 +1,662 @@
+"""Fuzzing the readers, and the adversarial inputs of issue 7.
+
+Whatever bytes come in, ``gicstats.read_report`` ends in a :class:`Report`
+or in a :class:`GicstatsError` whose one-line message names the file; never
+in another exception, never in a hang. The fuzzers start from real reports
+(``data/``) and from reports rendered in every shape by ``generate.py``, and
+mutate them: bit flips, truncation, deletion, splicing in a piece of another
+report, repeating a piece, inserting template labels, digit runs, tags,
+entities and control characters, re-encoding in another codec, and lying
+about the charset.
+
+Each reader is one entry of ``TARGETS`` (seeds, the format it is read as,
+its mutators); a new reader (PDF, DOCX, XLSX) is fuzzed by adding an entry.
+
+Budgets:
+
+- The default run (CI) fuzzes each target for ``FUZZ_EXAMPLES`` hypothesis
+  examples, about a minute for the whole file with the adversarial cases.
+- ``pytest -m slow tests/test_fuzz.py`` runs the long fuzz: every target
+  for ``GICSTATS_FUZZ_MINUTES`` minutes in total (default 10), then atheris
+  (coverage-guided, if ``pip install atheris`` worked) for
+  ``GICSTATS_ATHERIS_SECONDS`` (default 300). Failing inputs are shrunk by
+  hypothesis and kept in its example database (``.hypothesis/``), so the
+  next run tries them first; atheris writes them as ``crash-*`` files.
+
+``python tests/test_fuzz.py atheris [libFuzzer flags] [corpus dir]`` runs
+the atheris harness by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import generate as G
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import gicstats
+from gicstats import GicstatsError
+from gicstats.templates import SECTIONS, TEMPLATES, VERSIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+NAME = "fuzzed-报告.html"  # what errors must name (no folder: the mapper names the base name)
+
+# One input may take this long before it counts as a hang. A normal report
+# reads in well under a second; the slowest legitimate adversarial input
+# (every digit run exhausting the split budget) takes about ten.
+MAX_SECONDS = float(os.environ.get("GICSTATS_FUZZ_MAX_SECONDS", 60))
+FUZZ_EXAMPLES = int(os.environ.get("GICSTATS_FUZZ_EXAMPLES", 250))
+FUZZ_MINUTES = float(os.environ.get("GICSTATS_FUZZ_MINUTES", 10))
+ATHERIS_SECONDS = int(os.environ.get("GICSTATS_ATHERIS_SECONDS", 300))
+
+
+# --------------------------------------------------------------------------
+# Seeds
+# --------------------------------------------------------------------------
+
+
+def _render(shape: str, version: str, seed: int, **extra) -> bytes:
+    rng = random.Random(seed)
+    values = G.balanced_values(version, rng)
+    variant = G.Variant(half_width=seed % 2 == 1, spaced=seed % 3 == 0)
+    kwargs: dict = {"variant": variant, **extra}
+    if shape in ("lines", "cell_pipe"):
+        kwargs["blank"] = "-"
+    if shape == "run":
+        kwargs["rng"] = random.Random(seed)
+    if shape == "html":
+        kwargs.setdefault("chrome", seed % 2 == 0)
+        kwargs.setdefault("styled", seed % 3 == 1)
+    return G.SHAPES[shape](values, version, "某市某局", 2020 + seed % 5, **kwargs).encode("utf-8")
+
+
+@cache
+def shape_seeds(shape: str) -> tuple[bytes, ...]:
+    """Two generated reports per template version in ``shape``."""
+    return tuple(_render(shape, version, seed) for version in VERSIONS for seed in (1, 2))
+
+
+@cache
+def data_seeds(*suffixes: str) -> tuple[bytes, ...]:
+    return tuple(p.read_bytes() for p in sorted(DATA.iterdir()) if p.suffix in suffixes)
+
+
+# --------------------------------------------------------------------------
+# Mutations
+# --------------------------------------------------------------------------
+
+_LABELS = sorted(
+    {r.label for v in VERSIONS for t in TEMPLATES[v].tables for r in t.rows}
+    | {c.label for v in VERSIONS for t in TEMPLATES[v].tables for c in t.columns}
+    | {a for v in VERSIONS for t in TEMPLATES[v].tables for a in t.anchors}
+    | {s.label for s in SECTIONS}
+)
+_TAGS = (
+    "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "<tbody>", "<br>", "<p>", "</p>", "<div>",
+    '<td rowspan="99999">', '<td colspan="-3">', '<td rowspan="2;" colspan="1e9">', "<script>", "</script>",
+    "<style>", "<template>", "<noscript>", "<!--", "-->", "<![CDATA[", "]]>", '<?xml version="1.0" encoding="gbk"?>',
+    "<html>", "</html>", "<body>", "<title>", "<h1>", "<svg><foreignObject>", "<math>", "<select><option>",
+    "<table><tr><td>" * 40, "<div>" * 300, "<font>" * 60, "&nbsp;", "&#0;", "&#xD800;", "&#x110000;", "&amp;",
+    "&lt;td&gt;", '<meta charset="big5">', '<meta http-equiv="Content-Type" content="text/html; charset=utf-16">',
+    '<td rowspan="1000" colspan="1000">', "<h1><div>" * 30, "<title>", "</title>", "<h2>", "<thead>", "<tfoot>",
+)
+_CONTROLS = tuple(chr(c) for c in [*range(0x00, 0x20), 0x7F, 0x85, 0x2028, 0x2029, 0xFEFF, 0xFFFE, 0x200B, 0x3000])
+_CODECS = ("utf-8", "gb18030", "gbk", "big5", "utf-16", "utf-16-be", "utf-8-sig", "shift_jis", "euc-kr", "latin-1",
+           "cp1252", "koi8-r")
+
+position = st.floats(min_value=0, max_value=1)
+inserted_text = st.one_of(
+    st.sampled_from(_LABELS),
+    st.text("0123456789", min_size=1, max_size=200),  # digits where cells ran together
+    st.text("0123456789 -—/无万元|.", min_size=1, max_size=40),
+    st.sampled_from(_TAGS),
+    st.sampled_from(_CONTROLS),
+    st.sampled_from(("|", " | ", "\n", "\r", "\r\n", "|\n|", "\t", "\n\n\n")),
+    st.text(max_size=30),
+)
+_insert = st.tuples(st.just("insert"), position, inserted_text)
+_text_mutation = st.one_of(
+    _insert,
+    _insert,
+    _insert,
+    st.tuples(st.just("flip"), position, st.integers(0, 7)),
+    st.tuples(st.just("truncate"), position),
+    st.tuples(st.just("delete"), position, st.integers(1, 400)),
+    st.tuples(st.just("splice"), st.integers(0, 50), position, st.integers(1, 2000), position),
+    st.tuples(st.just("repeat"), position, st.integers(1, 300), st.integers(2, 60)),
+)
+text_mutations = st.lists(_text_mutation, min_size=1, max_size=6)
+"""Mutations after which the input is made valid UTF-8 again (a broken byte
+becomes U+FFFD), so that the readers, not the decoder, get the damage."""
+byte_mutations = st.lists(
+    st.one_of(
+        _text_mutation,
+        st.tuples(st.just("encode"), st.sampled_from(_CODECS)),
+        st.tuples(st.just("charset"), st.sampled_from(("gb2312", "utf-8", "big5", "utf-16", "x-unknown", "latin1"))),
+    ),
+    min_size=1,
+    max_size=6,
+)
+"""Mutations of the bytes as they are, re-encoding and charset lies included."""
+
+
+def _at(data: bytes, where: float) -> int:
+    return int(where * len(data))
+
+
+def mutate(data: bytes, ops: list[tuple], pool: tuple[bytes, ...], *, utf8: bool = False) -> bytes:
+    """Apply ``ops`` (drawn from the strategies above) to ``data`` in turn;
+    ``splice`` takes its piece from ``pool``; ``utf8`` makes the result
+    valid UTF-8 again."""
+    for op in ops:
+        kind = op[0]
+        if kind == "flip" and data:
+            i = min(_at(data, op[1]), len(data) - 1)
+            data = data[:i] + bytes([data[i] ^ (1 << op[2])]) + data[i + 1 :]
+        elif kind == "truncate":
+            data = data[: _at(data, op[1])]
+        elif kind == "delete":
+            i = _at(data, op[1])
+            data = data[:i] + data[i + op[2] :]
+        elif kind == "insert":
+            i = _at(data, op[1])
+            data = data[:i] + op[2].encode("utf-8", "surrogatepass") + data[i:]
+        elif kind == "splice" and pool:
+            donor = pool[op[1] % len(pool)]
+            start = _at(donor, op[2])
+            i = _at(data, op[4])
+            data = data[:i] + donor[start : start + op[3]] + data[i:]
+        elif kind == "repeat":
+            i = _at(data, op[1])
+            data = data[:i] + data[i : i + op[2]] * op[3] + data[i + op[2] :]
+        elif kind == "encode":
+            data = data.decode("utf-8", "replace").encode(op[1], "replace")
+        elif kind == "charset":
+            data = f'<meta charset="{op[1]}">'.encode() + data
+    if utf8:
+        data = data.decode("utf-8", "replace").encode("utf-8")
+    return data
+
+
+# --------------------------------------------------------------------------
+# Targets: one per reader (and per text shape)
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A reader to fuzz.
+
+    Attributes:
+        id: The test id.
+        seeds: Real and generated sources to start from.
+        format: What ``read_report`` is told the format is (``None``: sniffed).
+        mutations: The hypothesis strategy of mutation lists.
+        utf8: Keep the mutated input valid UTF-8 (aim at the reader, not
+            at the decoder).
+    """
+
+    id: str
+    seeds: Callable[[], tuple[bytes, ...]]
+    format: str | None = None
+    mutations: st.SearchStrategy = text_mutations
+    utf8: bool = True
+
+
+def _html_seeds() -> tuple[bytes, ...]:
+    return shape_seeds("html") + data_seeds(".html")
+
+
+def _text_seeds() -> tuple[bytes, ...]:
+    return tuple(s for shape in ("pipe", "lines", "cell_pipe", "run") for s in shape_seeds(shape)) + data_seeds(".txt")
+
+
+TARGETS = (
+    Target("html", _html_seeds, format="html"),
+    Target("html-bytes", _html_seeds, mutations=byte_mutations, utf8=False),
+    Target("pipe", lambda: shape_seeds("pipe") + data_seeds(".txt")[-1:]),  # tianmen: pipe rows
+    Target("lines", lambda: shape_seeds("lines")),
+    Target("cell_pipe", lambda: shape_seeds("cell_pipe")),
+    Target("run", lambda: shape_seeds("run") + data_seeds(".txt")[:-1]),  # pingtan: cells run together
+    Target("text-bytes", _text_seeds, mutations=byte_mutations, utf8=False),
+    Target("text-as-html", _text_seeds, format="html"),
+)
+
+
+def check_input(data: bytes, fmt: str | None = None, name: str = NAME) -> gicstats.Report | GicstatsError:
+    """Read ``data``: a Report, or a GicstatsError naming ``name`` on one
+    line; anything else (another exception, a hang) fails."""
+    start = time.perf_counter()
+    try:
+        report = gicstats.read_report(data, name=name, format=fmt)
+    except GicstatsError as exc:
+        outcome: gicstats.Report | GicstatsError = exc
+        message = str(exc)
+        assert message.startswith(f"{name}: "), message
+        assert "\n" not in message and exc.problem, message
+    else:
+        outcome = report
+        assert report.source == name
+        keys = report.cells[["table", "row", "column"]]
+        assert not keys.duplicated().any(), "a cell key appears twice"
+        assert report.template_version in (None, *VERSIONS)
+        report.check()  # what `gicstats build` does with every report it reads
+    elapsed = time.perf_counter() - start
+    assert elapsed < MAX_SECONDS, f"{len(data)} bytes took {elapsed:.1f} s"
+    return outcome
+
+
+def _fuzz_once(target: Target, max_examples: int):
+    seeds = target.seeds()
+
+    @settings(max_examples=max_examples, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(seed=st.integers(0, len(seeds) - 1), ops=target.mutations)
+    def fuzz(seed: int, ops: list[tuple]) -> None:
+        check_input(mutate(seeds[seed], ops, seeds, utf8=target.utf8), target.format)
+
+    fuzz()
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.id)
+def test_fuzz(target: Target) -> None:
+    """CI budget: a fixed number of mutated inputs per reader."""
+    _fuzz_once(target, FUZZ_EXAMPLES)
+
+
+@pytest.mark.slow
+def test_fuzz_long() -> None:
+    """The long fuzz: every target in turn, in rounds of fresh examples,
+    until ``GICSTATS_FUZZ_MINUTES`` have passed."""
+    deadline = time.monotonic() + FUZZ_MINUTES * 60
+    rounds = 0
+    while time.monotonic() < deadline:
+        for target in TARGETS:
+            _fuzz_once(target, 50)
+        rounds += 1
+    print(f"long fuzz: {rounds} rounds of 50 examples x {len(TARGETS)} targets in {FUZZ_MINUTES:g} min")
+
+
+# --------------------------------------------------------------------------
+# atheris (coverage-guided; optional)
+# --------------------------------------------------------------------------
+
+
+def _atheris_input(data: bytes) -> None:
+    try:
+        gicstats.read_report(data, name=NAME)
+    except GicstatsError as exc:
+        if not str(exc).startswith(f"{NAME}: "):
+            raise AssertionError(f"error does not name the file: {exc}") from None
+
+
+def atheris_main(argv: list[str]) -> None:
+    import atheris
+
+    atheris.instrument_all()
+    atheris.Setup([sys.argv[0], *argv], _atheris_input)
+    atheris.Fuzz()
+
+
+@pytest.mark.slow
+def test_atheris(tmp_path: Path) -> None:
+    """Coverage-guided fuzzing of ``read_report`` from the same seeds, in a
+    subprocess (libFuzzer owns its process) for ``GICSTATS_ATHERIS_SECONDS``."""
+    pytest.importorskip("atheris")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = {*shape_seeds("html"), *shape_seeds("pipe"), *shape_seeds("lines"), *shape_seeds("cell_pipe"),
+             *shape_seeds("run"), *data_seeds(".html", ".txt")}
+    for i, seed in enumerate(sorted(seeds)):
+        (corpus / f"seed{i}").write_bytes(seed)
+    cmd = [sys.executable, __file__, "atheris", f"-max_total_time={ATHERIS_SECONDS}", "-timeout=60",
+           "-rss_limit_mb=4096", "-max_len=200000", f"-artifact_prefix={tmp_path}/", str(corpus)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=ATHERIS_SECONDS + 600)
+    stats = re.findall(r"#(\d+)\s+DONE\s+cov: (\d+)", proc.stderr)
+    print(f"atheris: {stats[-1] if stats else proc.stderr[-2000:]}")
+    crashes = sorted(tmp_path.glob("crash-*")) + sorted(tmp_path.glob("timeout-*"))
+    assert proc.returncode == 0 and not crashes, proc.stderr[-4000:]
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "atheris":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    atheris_main(sys.argv[2:])
+
+
+# --------------------------------------------------------------------------
+# Adversarial inputs of issue 7, the limits, and the bugs the fuzzers found
+# --------------------------------------------------------------------------
+
+
+@cache
+def _values(version: str) -> dict:
+    return G.balanced_values(version, random.Random(7))
+
+
+def _page(version: str = "2021", **kwargs) -> str:
+    return G.render_html(_values(version), version, "某市某局", 2021, **kwargs)
+
+
+def _text(shape: str, version: str = "2021") -> str:
+    kwargs = {"blank": "-"} if shape in ("lines", "cell_pipe") else {}
+    return G.SHAPES[shape](_values(version), version, "某市某局", 2021, **kwargs)
+
+
+def _cells(report: gicstats.Report) -> dict:
+    return {(t, r, c): v for t, r, c, v in report.cells[["table", "row", "column", "value"]].itertuples(index=False)}
+
+
+def _refused(data: bytes | str, problem: str, fmt: str | None = None, seconds: float = 10) -> None:
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    start = time.perf_counter()
+    with pytest.raises(GicstatsError) as info:
+        gicstats.read_report(data, name=NAME, format=fmt)
+    assert time.perf_counter() - start < seconds
+    assert str(info.value) == f"{NAME}: {problem}"
+
+
+_MEASURE = """
+import json, resource, sys, time
+import gicstats
+start = time.perf_counter()
+try:
+    r = gicstats.read_report(sys.argv[1])
+    out = {"cells": len(r.cells), "agency": r.agency}
+except gicstats.GicstatsError as exc:
+    out = {"error": str(exc)}
+out["seconds"] = time.perf_counter() - start
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def _measure(path: Path) -> dict:
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_fifty_megabyte_page_reads_in_bounded_time_and_memory(tmp_path: Path) -> None:
+    """50 MB of narrative around a real report: read whole, in seconds, in
+    well under 2 GB (the tree of a 50 MB page takes about ten times that)."""
+    page = _page(chrome=True, styled=True)
+    filler = "".join(f"<p>{G.MORE_NARRATIVE[i % len(G.MORE_NARRATIVE)].format(n=i)}</p>\n" for i in range(1000))
+    head, tail = page.split('<div class="article">', 1)
+    big = head + '<div class="article">' + filler * (50_000_000 // len(filler.encode())) + tail
+    path = tmp_path / "big.html"
+    path.write_text(big, encoding="utf-8")
+    assert path.stat().st_size > 49_000_000
+    out = _measure(path)
+    assert out.get("cells") == len(_cells(gicstats.read_report(page.encode(), name="small.html"))), out
+    assert out["seconds"] < 60 and out["rss_mb"] < 2048, out
+
+
+def test_fifty_megabyte_table_is_refused_before_parsing(tmp_path: Path) -> None:
+    """50 MB of table cells would take gigabytes as a tree: refused on the
+    tag count, in a fraction of a second, without building it."""
+    row = "<tr>" + "<td>0</td>" * 10 + "</tr>"
+    path = tmp_path / "cells.html"
+    path.write_text("<html><body><table>" + row * (50_000_000 // len(row)) + "</table></body></html>")
+    out = _measure(path)
+    assert out["error"] == (f"{path}: page has 9,523,812 tags ('<' characters), over the limit of 2,000,000 "
+                            "(GICSTATS_MAX_TAGS)") or out["error"].startswith(f"{path.name}: page has "), out
+    assert out["seconds"] < 10 and out["rss_mb"] < 1024, out
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["<div>", "<span>", "<font>", "<b>", "<table><tr><td>", "<ul><li>", "<blockquote>", "<div><p><span>"],
+)
+def test_ten_thousand_nested_tags(opening: str) -> None:
+    """libxml2 stops at 2048 levels and would silently drop the rest of the
+    page; the page is refused instead, at once, without recursion."""
+    closing = "".join(f"</{t.strip('<>')}>" for t in reversed(re.findall(r"<[^>]+>", opening)))
+    page = "<html><body>" + opening * 10_000 + "申请人情况" + closing * 10_000 + _page() + "</body></html>"
+    _refused(page, "page is nested more than 2,048 elements deep (libxml2's limit)", seconds=5)
+
+
+def test_nesting_over_the_configured_depth_is_refused(monkeypatch) -> None:
+    page = "<html><body>" + "<div>" * 1500 + _page() + "</body></html>"
+    assert len(check_input(page.encode()).cells) == 200  # within libxml2's 2048
+    monkeypatch.setenv("GICSTATS_MAX_DEPTH", "1000")
+    _refused(page, "page is nested more than 1,000 elements deep (GICSTATS_MAX_DEPTH)")
+
+
+def test_a_report_inside_deep_markup_is_read_whole() -> None:
+    """500 levels: past libxml2's default of 256, where the page used to be
+    cut short without a word."""
+    page = _page()
+    deep = page.replace("<body>", "<body>" + "<div>" * 500).replace("</body>", "</div>" * 500 + "</body>")
+    assert _cells(gicstats.read_report(deep.encode(), name="deep.html")) == _cells(
+        gicstats.read_report(page.encode(), name="flat.html"))
+
+
+def test_tables_nested_three_hundred_deep_are_read_once_each() -> None:
+    """Each table is walked once however tables nest (they used to be walked
+    once per enclosing table, and their text repeated in every outer cell)."""
+    page = _page()
+    head, rest = page.split('<div class="article">', 1)
+    nest = "<table><tr><td>布局</td><td>" * 300
+    deep = head + nest + '<div class="article">' + rest.replace("</body>", "</td></tr></table>" * 300 + "</body>")
+    start = time.perf_counter()
+    report = gicstats.read_report(deep.encode(), name="nested.html")
+    assert time.perf_counter() - start < 10
+    assert _cells(report) == _cells(gicstats.read_report(page.encode(), name="flat.html"))
+
+
+def _labelled_runs(version: str, digits: str) -> str:
+    """Every row label of the template followed by ``digits``, one a line."""
+    rows = [r.label for t in TEMPLATES[version].tables for r in t.rows if not r.local]
+    return f"某市某局{2021}年政府信息公开工作年度报告\n" + "\n".join(f"{label}{digits}" for label in rows) + "\n"
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_two_hundred_digits_after_every_row_label(version: str) -> None:
+    """A run of 200 digits cannot be cut into one row's cells: every row
+    says so at once (the length bound prunes the search), none is guessed.
+    A row of one column reads the run as its one printed value."""
+    digits = "".join(str(i * 7 % 10) for i in range(200))
+    start = time.perf_counter()
+    report = gicstats.read_report(_labelled_runs(version, digits).encode(), name="runs.txt")
+    assert time.perf_counter() - start < 10
+    read = report.cells[report.cells["value"].notna()]
+    assert (read["raw"] == digits).all() and read["locator"].str.contains("split at its spaces").all()
+    assert "parse.unsplittable" in set(report.findings["rule"])
+
+
+@pytest.mark.parametrize("shape", ["html", "pipe"])
+def test_two_hundred_digits_in_a_cell(shape: str) -> None:
+    """In a table cell the run is one printed value: read as printed, at once."""
+    digits = "9" * 200
+    text = _page() if shape == "html" else _text("pipe")
+    pattern = r"<td>\d+</td>" if shape == "html" else r" \| \d+ \|"
+    text = re.sub(pattern, f"<td>{digits}</td>" if shape == "html" else f" | {digits} |", text, count=1)
+    assert digits in text
+    start = time.perf_counter()
+    report = gicstats.read_report(text.encode(), name=f"digits.{shape}")
+    assert time.perf_counter() - start < 10
+    assert (report.cells["raw"] == digits).sum() == 1
+
+
+def test_unsplittable_runs_share_one_budget(monkeypatch) -> None:
+    """Two thousand runs that each exhaust their own search would take half
+    an hour; the report's budget stops them together."""
+    monkeypatch.setenv("GICSTATS_MAX_REPORT_STEPS", "200000")
+    text = "\n".join(_labelled_runs("2021", "1" * 30) for _ in range(80))
+    start = time.perf_counter()
+    report = gicstats.read_report(text.encode(), name="runs.txt")
+    assert time.perf_counter() - start < 15
+    exhausted = report.findings[report.findings["rule"] == "parse.split_exhausted"]
+    assert len(exhausted) > 100
+    read = report.cells[report.cells["value"].notna()]
+    assert (read["raw"] == "1" * 30).all()  # rows of one column: the run as printed
+
+
+@pytest.mark.slow
+def test_unsplittable_runs_default_budget() -> None:
+    text = "\n".join(_labelled_runs("2021", "1" * 30) for _ in range(80))
+    start = time.perf_counter()
+    gicstats.read_report(text.encode(), name="runs.txt")
+    assert time.perf_counter() - start < 60
+
+
+def test_split_budget_is_charged() -> None:
+    from gicstats.split import Budget, SearchExhausted, split_run
+
+    budget = Budget(1000)
+    assert split_run("801000081", ["count"] * 7, lambda v: sum(v[:6]) == v[6], budget=budget)
+    spent = 1000 - budget.left
+    assert 0 < spent < 1000
+    with pytest.raises(SearchExhausted):
+        split_run("1" * 30, ["count"] * 7, lambda v: sum(v[:6]) == v[6], budget=budget)
+    assert budget.left == 0
+    with pytest.raises(SearchExhausted):
+        split_run("801000081", ["count"] * 7, budget=budget)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "source", "problem"),
+    [
+        ("GICSTATS_MAX_CELLS", "100", "html", "page has {n} table cells, over the limit of 100 (GICSTATS_MAX_CELLS)"),
+        ("GICSTATS_MAX_TAGS", "100", "html", "page has {n} tags ('<' characters), over the limit of 100 "
+                                             "(GICSTATS_MAX_TAGS)"),
+        ("GICSTATS_MAX_DEPTH", "5", "html", "page is nested more than 5 elements deep (GICSTATS_MAX_DEPTH)"),
+        ("GICSTATS_MAX_LINES", "50", "lines", "text has {n} lines, over the limit of 50 (GICSTATS_MAX_LINES)"),
+        ("GICSTATS_MAX_CELLS", "100", "pipe", "text has {n} '|' cell separators, over the limit of 100 "
+                                              "(GICSTATS_MAX_CELLS)"),
+    ],
+)
+def test_limits_are_configurable(monkeypatch, variable: str, value: str, source: str, problem: str) -> None:
+    text = _page() if source == "html" else _text(source)
+    counts = {
+        "GICSTATS_MAX_CELLS": text.count("<td") if source == "html" else text.count("|"),
+        "GICSTATS_MAX_TAGS": text.count("<"),
+        "GICSTATS_MAX_LINES": text.count("\n") + 1,
+    }
+    gicstats.read_report(text.encode(), name=NAME)  # fine within the defaults
+    monkeypatch.setenv(variable, value)
+    _refused(text, problem.format(n=f"{counts.get(variable, 0):,}"))
+
+
+def test_a_bad_limit_names_its_variable(monkeypatch) -> None:
+    monkeypatch.setenv("GICSTATS_MAX_LINES", "lots")
+    with pytest.raises(GicstatsError, match=r"^GICSTATS_MAX_LINES: must be a positive whole number, not 'lots'$"):
+        gicstats.read_report(_text("lines").encode(), name=NAME)
+
+
+def test_readers_told_the_name_raise_it_themselves(monkeypatch) -> None:
+    from gicstats.readers.html import read_html
+    from gicstats.readers.text import read_text
+
+    monkeypatch.setenv("GICSTATS_MAX_LINES", "10")
+    with pytest.raises(GicstatsError, match=r"^a\.txt: text has"):
+        read_text(_text("lines"), "a.txt")
+    with pytest.raises(GicstatsError, match=r"^a\.html: text has"):
+        read_html("<html><body><p>" + "<br>".join(["x"] * 20) + "</p></body></html>", "a.html")
+    # without a name, the refusal travels to map_lines, which names the report
+    assert read_text(_text("lines")).lines[0].refused.startswith("text has")
+
+
+# -- regressions found by the fuzzers and by reading the code ----------------
+
+
+def test_note_after_the_last_table_in_free_text() -> None:
+    """Found by the fuzzer: a short line after a table's last row (a note
+    such as 注：…) made the one-cell-per-line and ``cell |`` shapes crash
+    with AttributeError ('NoneType' object has no attribute 'title')."""
+    for shape in ("lines", "cell_pipe"):
+        text = _text(shape)
+        marker = SECTIONS[4].label
+        noted = text.replace(marker, "注：本表数据由本机关统计。\n\n" + marker, 1)
+        assert noted != text
+        report = gicstats.read_report(noted.encode(), name=f"note.{shape}")
+        assert _cells(report) == _cells(gicstats.read_report(text.encode(), name="plain.txt"))
+        assert "parse.unknown_label" not in set(report.findings["rule"])
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x01", "\x1b", "\ufffe", "\uffff"])
+def test_control_characters_in_html(char: str) -> None:
+    """Found by the fuzzer: a control character in the text after a tag made
+    lxml raise ValueError when the reader set that text back (Word exports
+    leave vertical tabs and form feeds)."""
+    page = _page()
+    dirty = page.replace("</p>", f"</p>{char}", 3).replace("<br/>", f"<br/>{char}")
+    assert _cells(gicstats.read_report(dirty.encode(), name="dirty.html")) == _cells(
+        gicstats.read_report(page.encode(), name="clean.html"))
+
+
+def test_xml_declaration_with_encoding() -> None:
+    """An XHTML page opening with ``<?xml … encoding="utf-8"?>`` made lxml
+    refuse the decoded text, and the page was read as plain text, tags and
+    all."""
+    page = _page()
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.replace("<!DOCTYPE html>", "")
+    report = gicstats.read_report(xhtml.encode(), name="x.xhtml", format="html")
+    assert _cells(report) == _cells(gicstats.read_report(page.encode(), name="p.html"))
+    assert "<" not in (report.narrative or "")
+
+
+def test_layout_table_does_not_repeat_the_report() -> None:
+    """A report inside a layout table cell: the outer cell's text no longer
+    holds the inner tables again (the mapper saw every label twice)."""
+    from gicstats.readers.html import read_html
+
+    page = _page()
+    wrapped = page.replace('<div class="article">', '<table><tr><td>').replace("</body>", "</td></tr></table></body>")
+    doc = read_html(wrapped)
+    outer = doc.lines[0].cells[0].text
+    assert "申请人情况" not in outer and "某市某局" in outer
+    assert _cells(gicstats.read_report(wrapped.encode(), name="w.html")) == _cells(
+        gicstats.read_report(page.encode(), name="p.html"))
+
+
+def _bounded(page: str, seconds: float = 10) -> gicstats.Report | GicstatsError:
+    start = time.perf_counter()
+    outcome = check_input(page.encode("utf-8"), "html")
+    assert time.perf_counter() - start < seconds
+    return outcome
+
+
+def test_huge_spans_are_bounded() -> None:
+    """Found by reading the code: each cell marked rowspan x colspan grid
+    slots (capped at 1000 x 1000), so ten cells of ``rowspan=1000
+    colspan=1000`` took seconds and a page of them hours."""
+    row = "<tr>" + '<td rowspan="1000" colspan="1000">1</td>' * 10 + "</tr>"
+    _bounded(_page().replace("</body>", "<table>" + row * 1000 + "</table></body>"))
+
+
+def test_many_scripts_and_tables_are_dropped_in_linear_time() -> None:
+    """Found by reading the code: dropping an element moved the text after it
+    onto the element before, so a page of many scripts (or tables) with text
+    between them copied that text once per element: 10 MB took two minutes."""
+    scripts = ("<script>var a=1;</script>" + "正文" * 250) * 20_000
+    tables = ("<table><tr><td>1</td></tr></table>" + "正文" * 250) * 20_000
+    for filler in (scripts, tables):
+        report = _bounded(_page().replace("</body>", filler + "</body>"))
+        assert isinstance(report, gicstats.Report) and len(report.cells) == 200
+
+
+def test_headings_nested_in_headings_are_bounded() -> None:
+    """Found by reading the code: every ``h1`` took the text of all it holds,
+    so 500 headings nested around 8 MB of text copied it 500 times (and kept
+    500 copies as title hints)."""
+    from gicstats.readers.html import read_html
+
+    page = _page().replace("<body>", "<body>" + "<h1><div>" * 500 + "标题" * 2_000_000 + "</div></h1>" * 500)
+    start = time.perf_counter()
+    doc = read_html(page)
+    assert time.perf_counter() - start < 10
+    assert doc.title_hints == ["某市某局2021年政府信息公开工作年度报告"]
