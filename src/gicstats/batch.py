@@ -298,11 +298,18 @@ class _Watchdog(threading.Thread):
         if self.done.wait(self.seconds):
             return
         self.fired.set()
+        # Interrupt first: the kernel answers the cell with an error, so the
+        # client's wait for output ends (a killed kernel sends nothing, and a
+        # blocking client could wait for ever). Kill only if that fails.
+        deadline = time.monotonic() + 10
         while not self.done.is_set():
             try:
                 if self.km.has_kernel:
-                    self.km.shutdown_kernel(now=True)
-            except Exception:
+                    if time.monotonic() < deadline:
+                        self.km.interrupt_kernel()
+                    else:
+                        self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - the run fails anyway
                 pass
             self.done.wait(0.2)
 
