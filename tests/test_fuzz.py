@@ -276,6 +276,7 @@ def test_fuzz(target: Target) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(FUZZ_MINUTES * 60 + 600)  # past the suite's 600 s per test: the budget plus a last round
 def test_fuzz_long() -> None:
     """The long fuzz: every target in turn, in rounds of fresh examples,
     until ``GICSTATS_FUZZ_MINUTES`` have passed."""
@@ -310,6 +311,7 @@ def atheris_main(argv: list[str]) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(ATHERIS_SECONDS + 900)
 def test_atheris(tmp_path: Path) -> None:
     """Coverage-guided fuzzing of ``read_report`` from the same seeds, in a
     subprocess (libFuzzer owns its process) for ``GICSTATS_ATHERIS_SECONDS``."""
