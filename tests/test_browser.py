@@ -47,7 +47,6 @@ def find_chromium() -> str | None:
 
 CHROMIUM = find_chromium()
 pytestmark = [
-    pytest.mark.slow,
     pytest.mark.skipif(
         CHROMIUM is None,
         reason=f"no Chromium binary found (looked for {', '.join(CANDIDATES)} on PATH and $GICSTATS_CHROMIUM)",

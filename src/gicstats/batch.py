@@ -309,7 +309,7 @@ class _Watchdog(threading.Thread):
                         self.km.interrupt_kernel()
                     else:
                         self.km.shutdown_kernel(now=True)
-            except Exception:  # noqa: BLE001 - the run fails anyway
+            except Exception:  # the run fails anyway
                 pass
             self.done.wait(0.2)
 
