@@ -36,11 +36,26 @@ Variable                        Default         What it bounds
 ``GICSTATS_MAX_REPORT_STEPS``   1000000         Search steps for all digit runs of one report
                                                 together; past it further runs are left
                                                 unsplit, with a finding.
+``GICSTATS_MAX_UNPACKED``       268435456       Bytes a DOCX or XLSX unpacks to (the sizes its
+                                                ZIP directory declares), or a PDF's streams
+                                                decode to, measured by bounded decoders before
+                                                the library sees the file (256 MiB): a ZIP or
+                                                Flate bomb is refused, not unpacked.
+``GICSTATS_MAX_PAGES``          500             Pages of a PDF, counted before any is read.
+``GICSTATS_MAX_OBJECTS``        500000          Characters and shapes (lines, rectangles) a
+                                                PDF draws, all pages together, counted as
+                                                pdfminer lays them out: each takes about 2 KB
+                                                and 20 µs.
 ==============================  ==============  ===============================================
 
 On the 2-core development machine a source at every limit at once is read in
 well under a minute; ``tests/test_fuzz.py`` checks the adversarial cases of
-issue 7 (a 50 MB page, 10,000 nested tags, a run of 200 digits) in seconds.
+issue 7 (a 50 MB page, 10,000 nested tags, a run of 200 digits, a ZIP bomb
+disguised as DOCX or XLSX, a PDF of 10,000 pages) in seconds.
+
+``GICSTATS_MAX_CELLS`` also counts a DOCX's table cells (with their column
+spans) and an XLSX's cells (each sheet's used range, rows times columns)
+before they are read.
 
 >>> limits = current()
 >>> limits.max_cells, limits.max_depth
@@ -71,6 +86,10 @@ class Limits:
         max_lines: Lines of one text (``GICSTATS_MAX_LINES``).
         max_split_steps: Search steps per digit run (``GICSTATS_MAX_SPLIT_STEPS``).
         max_report_steps: Search steps per report (``GICSTATS_MAX_REPORT_STEPS``).
+        max_unpacked: Bytes a DOCX/XLSX or a PDF's streams unpack to
+            (``GICSTATS_MAX_UNPACKED``).
+        max_pages: Pages of a PDF (``GICSTATS_MAX_PAGES``).
+        max_objects: Characters and shapes a PDF draws (``GICSTATS_MAX_OBJECTS``).
     """
 
     max_bytes: int = 64 * 1024 * 1024
@@ -80,6 +99,9 @@ class Limits:
     max_lines: int = 500_000
     max_split_steps: int = 100_000
     max_report_steps: int = 1_000_000
+    max_unpacked: int = 256 * 1024 * 1024
+    max_pages: int = 500
+    max_objects: int = 500_000
 
 
 VARIABLES = {
@@ -90,6 +112,9 @@ VARIABLES = {
     "max_lines": "GICSTATS_MAX_LINES",
     "max_split_steps": "GICSTATS_MAX_SPLIT_STEPS",
     "max_report_steps": "GICSTATS_MAX_REPORT_STEPS",
+    "max_unpacked": "GICSTATS_MAX_UNPACKED",
+    "max_pages": "GICSTATS_MAX_PAGES",
+    "max_objects": "GICSTATS_MAX_OBJECTS",
 }
 
 
@@ -128,4 +153,14 @@ def over(what: str, count: int | str, limit: int, name: str) -> str:
     return f"has {shown} {what}, over the limit of {limit:,} ({VARIABLES[name]})"
 
 
-__all__ = ["LIBXML2_MAX_DEPTH", "VARIABLES", "Limits", "current", "over"]
+def beyond(what: str, limit: int, name: str, verb: str = "has") -> str:
+    """The one-line problem for a source found past a limit before it was
+    all counted (counting stops at the limit).
+
+    >>> beyond("characters and shapes", 500000, "max_objects", verb="draws")
+    'draws more characters and shapes than the limit of 500,000 (GICSTATS_MAX_OBJECTS)'
+    """
+    return f"{verb} more {what} than the limit of {limit:,} ({VARIABLES[name]})"
+
+
+__all__ = ["LIBXML2_MAX_DEPTH", "VARIABLES", "Limits", "beyond", "current", "over"]

@@ -23,8 +23,10 @@ import io
 from decimal import Decimal
 
 from ..errors import GicstatsError
+from ..limits import current
 from ..mapping import Cell, Line
 from . import Document
+from .guards import cells_problem, check_archive
 from .pdf import drop_label_area_blanks
 
 
@@ -43,11 +45,14 @@ def read_docx(data: bytes, name: str = "<bytes>") -> Document:
     """Read a DOCX report's tables and paragraphs in document order.
 
     Raises:
-        GicstatsError: if the file is not a readable DOCX.
+        GicstatsError: if the file is not a readable DOCX, or unpacks or
+            holds table cells past the limits (:mod:`gicstats.limits`).
     """
     import docx
     from docx.table import Table
 
+    limits = current()
+    check_archive(data, name, "DOCX", limits)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = list(document.iter_inner_content())
@@ -56,10 +61,14 @@ def read_docx(data: bytes, name: str = "<bytes>") -> Document:
     lines: list[Line] = []
     narrative: list[str] = []
     t_number = 0
+    positions = 0  # grid positions python-docx will make, column spans included
     try:
         for p_number, block in enumerate(blocks, start=1):
             if isinstance(block, Table):
                 t_number += 1
+                positions += sum(tc.grid_span for tc in block._tbl.iter_tcs())
+                if positions > limits.max_cells:
+                    raise GicstatsError(name, cells_problem(limits.max_cells))
                 lines.extend(_docx_table(block, t_number))
                 continue
             text = block.text.strip()
@@ -67,6 +76,8 @@ def read_docx(data: bytes, name: str = "<bytes>") -> Document:
                 lines.append(Line([Cell(text, f"paragraph {p_number}")], structured=False))
                 narrative.append(text)
         title = (document.core_properties.title or "").strip()
+    except GicstatsError:
+        raise
     except Exception as exc:
         raise _unreadable(name, "DOCX", exc) from None
     return Document(lines, "\n".join(narrative), [title] if title else [])
@@ -104,12 +115,15 @@ def read_xlsx(data: bytes, name: str = "<bytes>") -> Document:
     """Read every worksheet of an XLSX report, row by row.
 
     Raises:
-        GicstatsError: if the file is not a readable XLSX.
+        GicstatsError: if the file is not a readable XLSX, or unpacks or
+            holds cells past the limits (:mod:`gicstats.limits`).
     """
     import openpyxl
     from openpyxl.cell.cell import MergedCell
     from openpyxl.utils import get_column_letter
 
+    limits = current()
+    check_archive(data, name, "XLSX", limits)
     try:
         # not read-only: merged ranges are only known in the full mode
         book = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
@@ -118,6 +132,10 @@ def read_xlsx(data: bytes, name: str = "<bytes>") -> Document:
     lines: list[Line] = []
     narrative: list[str] = []
     title = (book.properties.title or "").strip() if book.properties else ""
+    # rows are read over each sheet's used range, empty positions included:
+    # two cells at A1 and XFD1048576 would make 17 billion
+    if sum(sheet.max_row * sheet.max_column for sheet in book.worksheets) > limits.max_cells:
+        raise GicstatsError(name, cells_problem(limits.max_cells))
     try:
         for sheet in book.worksheets:
             block: list[list[tuple[int, str, str]]] = []

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 
 from ..errors import GicstatsError
 from ..labels import is_run
+from ..limits import Limits, beyond, current, over
 from ..mapping import Cell, Line
 from . import Document
+from .guards import check_pdf_objects, check_pdf_streams
 
 # A page number alone on a line (``- 3 -``, ``3``, ``第 3 页``, ``3/12``) in the
 # top or bottom margin is page furniture, not a table value.
@@ -163,17 +165,28 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
 
     Raises:
         GicstatsError: if the PDF cannot be parsed (truncated, damaged,
-            encrypted) or has no text layer (a scan).
+            encrypted), has no text layer (a scan), or goes past a limit
+            (:mod:`gicstats.limits`: the size its streams decode to, its
+            pages, the characters and shapes it draws).
     """
     import pdfplumber
 
+    limits = current()
+    check_pdf_streams(data, name, limits)  # before pdfminer decodes any
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:
         raise _unreadable(name, exc) from None
     try:
         with pdf:
-            pages = [_read_page(page, number, tables) for number, page in enumerate(pdf.pages, start=1)]
+            if pdf.doc.encryption:
+                check_pdf_objects(pdf.doc, name, limits)
+            _check_pages(pdf, name, limits)
+            budget = _Budget(name, limits.max_objects)
+            pages = []
+            for number, page in enumerate(pdf.pages, start=1):
+                pages.append(_read_page(page, number, tables, budget))
+                page.close()  # its layout objects: only the words are kept
             # left-aligned label columns, counted over the whole document: a
             # table's column has few rows on the page where the table starts
             starts = _column_starts([g for page in pages for g in page.groups])
@@ -209,6 +222,55 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
     return Document(lines, "\n".join(narrative), title_hints)
 
 
+def _check_pages(pdf, name: str, limits: Limits) -> None:
+    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages, counting no
+    further than the limit (the page tree is walked lazily)."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    count = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), limits.max_pages + 1))
+    if count > limits.max_pages:
+        try:  # what the page tree says, when it says more
+            declared = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        except Exception:  # a broken tree: say "more than"
+            declared = None
+        if isinstance(declared, int) and declared > limits.max_pages:
+            raise GicstatsError(name, over("pages", declared, limits.max_pages, "max_pages"))
+        raise GicstatsError(name, beyond("pages", limits.max_pages, "max_pages"))
+
+
+class _Budget:
+    """Characters and shapes left to draw, over all pages of one PDF."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name, self.limit, self.left = name, limit, limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise GicstatsError(self.name, beyond("characters and shapes", self.limit, "max_objects", verb="draws"))
+
+
+def _layout(page, budget: _Budget) -> None:
+    """Lay ``page`` out as pdfplumber does, counting what is drawn, and
+    leave the result where pdfplumber looks for it (``Page._layout``)."""
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    class Counting(PDFPageAggregatorWithMarkedContent):
+        def render_char(self, *args, **kwargs) -> float:
+            budget.spend()
+            return super().render_char(*args, **kwargs)
+
+        def paint_path(self, *args, **kwargs) -> None:
+            budget.spend()
+            super().paint_path(*args, **kwargs)
+
+    device = Counting(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
+    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    page._layout = device.get_result()
+
+
 def _unreadable(name: str, exc: Exception) -> GicstatsError:
     kind = type(exc).__name__
     if "Password" in kind or "Encrypt" in kind:
@@ -232,11 +294,10 @@ class _Page:
     images: int
 
 
-def _read_page(page, number: int, use_tables: bool) -> _Page:
+def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
+    _layout(page, budget)
     words = [
-        _Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"])
-        for w in page.extract_words()
-        if w["text"].strip()
+        _Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words() if w["text"].strip()
     ]
     items: list[_Item] = []
     taken: list[tuple[float, float, float, float]] = []
@@ -450,9 +511,7 @@ def _same_cell(above: _VisualLine, below: _VisualLine) -> bool:
     h = above.height
     a, b = above.segments[0], below.segments[0]
     return (
-        0 <= below.top - above.bottom <= 0.6 * h
-        and a.x0 - 2.5 * h <= b.x0 <= a.x0 + 0.5 * h
-        and a.x1 >= b.x1 - 0.5 * h
+        0 <= below.top - above.bottom <= 0.6 * h and a.x0 - 2.5 * h <= b.x0 <= a.x0 + 0.5 * h and a.x1 >= b.x1 - 0.5 * h
     )
 
 

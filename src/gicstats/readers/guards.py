@@ -1,0 +1,363 @@
+"""Checks that run before a PDF, DOCX or XLSX is handed to its library.
+
+pdfminer, python-docx and openpyxl unpack whatever a file asks them to, in
+memory and in one piece: a DOCX whose ``document.xml`` deflates from 1 MB
+to 1 GB takes 2 GB of memory before lxml gives up, and a PDF stream does
+the same in ``zlib.decompress``. A file of a few megabytes can ask for
+terabytes (a PDF stream with ``/Filter [/FlateDecode /FlateDecode]``
+multiplies the ratios). So before a library sees the file, what it would
+unpack is measured here, never more than the limit plus one block at a
+time, against ``GICSTATS_MAX_UNPACKED`` (see :mod:`gicstats.limits`):
+
+- a DOCX or XLSX: the uncompressed sizes its ZIP directory declares
+  (Python's ``zipfile``, which both libraries use, never returns more than
+  an entry declares), and the cells its tables and sheets hold;
+- a PDF: every stream of the file, decoded through its filter chain
+  (Flate, LZW, RunLength, ASCIIHex, ASCII85) by bounded decoders. Streams
+  are found in the raw bytes, so cross-reference streams (which pdfminer
+  decodes on opening) are covered; the streams of an encrypted PDF are
+  measured again after pdfminer has deciphered them, by
+  :func:`check_pdf_objects`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+
+from ..errors import GicstatsError
+from ..limits import Limits, beyond
+
+# --------------------------------------------------------------------------
+# DOCX and XLSX
+# --------------------------------------------------------------------------
+
+_MiB = 1024 * 1024
+
+
+def _size(n: int) -> str:
+    return f"{n / _MiB:,.0f} MiB" if n >= 10 * _MiB else f"{n:,} bytes"
+
+
+def unpacked_problem(total: int | None, limit: int) -> str:
+    """The one-line problem of a file that unpacks past the limit; ``None``
+    when decoding stopped at the limit.
+
+    >>> unpacked_problem(1 << 30, 128 << 20)
+    'unpacks to 1,024 MiB, over the limit of 128 MiB (GICSTATS_MAX_UNPACKED)'
+    >>> unpacked_problem(None, 128 << 20)
+    'has streams that decode to more than the limit of 128 MiB (GICSTATS_MAX_UNPACKED)'
+    """
+    if total is None:
+        return f"has streams that decode to more than the limit of {_size(limit)} (GICSTATS_MAX_UNPACKED)"
+    return f"unpacks to {_size(total)}, over the limit of {_size(limit)} (GICSTATS_MAX_UNPACKED)"
+
+
+# Where cells are declared, prefix-tolerant (the XML may name its namespace
+# anything): Word table cells and their column spans; Excel cells and merged
+# ranges (openpyxl makes a cell object for every position a range covers).
+_PARTS = {
+    "DOCX": (
+        re.compile(r"word/[^/]+\.xml"),
+        re.compile(rb"<(?:\w+:)?tc[\s>/]|<(?:\w+:)?gridSpan\s[^>]*?val=\"(\d{1,12})\""),
+    ),
+    "XLSX": (
+        re.compile(r"xl/worksheets/[^/]+\.xml"),
+        re.compile(
+            rb"<(?:\w+:)?c[\s>/]|<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]{1,3})(\d{1,9}):([A-Za-z]{1,3})(\d{1,9})\""
+        ),
+    ),
+}
+
+
+def check_archive(data: bytes, name: str, kind: str, limits: Limits) -> None:
+    """Refuse a DOCX or XLSX that unpacks, or declares cells, past the limits.
+
+    Args:
+        data: The file's bytes.
+        name: The file name, for the message.
+        kind: ``"DOCX"`` or ``"XLSX"``.
+        limits: The limits in force.
+
+    Raises:
+        GicstatsError: naming the file and the limit; or, for a damaged
+            archive, saying it is not readable.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        detail = " ".join(str(exc).split())[:80]
+        raise GicstatsError(
+            name, f"not a readable {kind} file, perhaps truncated or damaged ({type(exc).__name__}: {detail})"
+        ) from None
+    total = sum(e.file_size for e in entries)
+    if total > limits.max_unpacked:
+        raise GicstatsError(name, unpacked_problem(total, limits.max_unpacked))
+    part, pattern = _PARTS[kind]
+    cells = 0
+    for entry in entries:
+        if not part.fullmatch(entry.filename):
+            continue
+        for m in _matches(archive, entry, pattern):
+            if m.group(1) is None:
+                cells += 1
+            elif kind == "DOCX":
+                cells += int(m.group(1)) - 1  # the positions a span covers past its own
+            else:
+                rows = abs(int(m.group(4)) - int(m.group(2))) + 1
+                columns = abs(_column(m.group(3)) - _column(m.group(1))) + 1
+                cells += rows * columns - 1
+            if cells > limits.max_cells:
+                raise GicstatsError(name, cells_problem(limits.max_cells))
+
+
+def cells_problem(limit: int) -> str:
+    """The one-line problem of a file past ``GICSTATS_MAX_CELLS``.
+
+    >>> cells_problem(200_000)
+    'has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)'
+    """
+    return beyond("table cells", limit, "max_cells")
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _matches(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, pattern: re.Pattern, overlap: int = 256):
+    """Matches of ``pattern`` in an entry, read a block at a time (a match
+    is shorter than ``overlap``)."""
+    tail = b""
+    try:
+        with archive.open(entry) as f:
+            while True:
+                block = f.read(1 << 20)
+                text = tail + block
+                cut = len(text) - overlap if block else len(text)
+                for m in pattern.finditer(text):
+                    if m.start() >= cut:
+                        break
+                    yield m
+                if not block:
+                    return
+                tail = text[max(cut, 0) :]
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        return  # damaged: the library says so in its own words
+
+
+# --------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------
+
+_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+_FILTER = re.compile(rb"/(?:F|Filter)\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
+_NAME = re.compile(rb"/([^\s/\[\]<>()]+)")
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?:\s+(\d+)\s+R)?")
+_FLATE = {"FlateDecode", "Fl"}
+_LZW = {"LZWDecode", "LZW"}
+_RUNLENGTH = {"RunLengthDecode", "RL"}
+_ASCII = {"ASCIIHexDecode", "AHx", "ASCII85Decode", "A85"}
+_BLOCK = 1 << 16
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse a PDF whose streams decode past ``GICSTATS_MAX_UNPACKED``.
+
+    Each ``stream`` keyword of the raw file is decoded through the filters
+    its dictionary names, as far as the budget allows. A stream that does
+    not decode (damaged, encrypted, an image filter) counts its raw bytes:
+    pdfminer will find out what it is.
+
+    >>> import zlib
+    >>> body = zlib.compress(b" " * 5000)
+    >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\\n" % len(body) + body
+    >>> from gicstats.limits import Limits
+    >>> check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=10_000))
+    >>> try:
+    ...     check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=4_000))
+    ... except GicstatsError as exc:
+    ...     print(exc.problem)
+    has streams that decode to more than the limit of 4,000 bytes (GICSTATS_MAX_UNPACKED)
+    """
+    budget = limits.max_unpacked
+    for m in _STREAM.finditer(data):
+        head = data[max(0, m.start() - 2048) : m.start()]
+        k = head.rfind(b"obj")
+        head = head[k:] if k >= 0 else head
+        f = _FILTER.search(head)
+        filters = [n.decode("latin-1") for n in _NAME.findall(f.group(1))] if f else []
+        if not filters:
+            continue  # an unfiltered stream is no bigger than the file
+        piece = _stream_bytes(data, m.end(), head)
+        try:
+            budget -= decoded_size(piece, filters, budget)
+        except _OverBudget:
+            budget = -1
+        if budget < 0:
+            raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
+
+
+def _stream_bytes(data: bytes, start: int, head: bytes) -> memoryview:
+    """The bytes pdfminer takes as the stream: ``/Length`` bytes, then on
+    to the next ``endstream``. An indirect length is looked up in the raw
+    file; when it cannot be, everything to the end of the file (an upper
+    bound: the decoders stop at the end of their data)."""
+    length = 0
+    m = _LENGTH.search(head)
+    if m and m.group(2) is None:
+        length = int(m.group(1))
+    elif m:
+        ref = re.search(rb"(?<!\d)%s\s+%s\s+obj\s*(\d+)" % (m.group(1), m.group(2)), data)
+        length = int(ref.group(1)) if ref else len(data)
+    end = data.find(b"endstream", min(start + length, len(data)))
+    return memoryview(data)[start : end if end >= 0 else len(data)]
+
+
+def decoded_size(data: bytes | memoryview, filters: list[str], budget: int) -> int:
+    """The size of ``data`` decoded through ``filters``, or :class:`_OverBudget`
+    as soon as it passes ``budget``; never holds more than ``budget`` bytes.
+
+    >>> import zlib
+    >>> decoded_size(zlib.compress(zlib.compress(b"0" * 10**6)), ["FlateDecode", "Fl"], 2 * 10**6)
+    1000000
+    """
+    for i, f in enumerate(filters):
+        keep = i < len(filters) - 1  # the next stage needs the bytes
+        if f in _FLATE:
+            out = _inflate(data, budget, keep)
+        elif f in _LZW:
+            out = _unlzw(data, budget, keep)
+        elif f in _RUNLENGTH:
+            out = _unrun(data, budget, keep)
+        elif f in _ASCII:
+            out = _unascii(data, f)  # at most 4 bytes a byte (``z`` in ASCII85)
+            if len(out) > budget:
+                raise _OverBudget
+        else:
+            return len(data)  # an image filter: pdfplumber does not decode it
+        if not keep:
+            return out if isinstance(out, int) else len(out)
+        data = out
+    return len(data)
+
+
+def _inflate(data, budget: int, keep: bool) -> int | bytes:
+    d = zlib.decompressobj()
+    size, kept = 0, []
+
+    def room() -> int:  # output wanted from the next call: never 0 (unbounded)
+        return budget + 1 - size if keep else min(budget + 1 - size, _BLOCK * 16)
+
+    try:
+        for i in range(0, len(data), _BLOCK):
+            chunk = d.decompress(data[i : i + _BLOCK], room())
+            while True:
+                size += len(chunk)
+                if size > budget:
+                    raise _OverBudget
+                if keep:
+                    kept.append(chunk)
+                if not d.unconsumed_tail:
+                    break
+                chunk = d.decompress(d.unconsumed_tail, room())
+            if d.eof:
+                break
+    except zlib.error:
+        pass  # damaged: as far as it goes, as pdfminer does
+    return b"".join(kept) if keep else size
+
+
+def _unlzw(data, budget: int, keep: bool) -> int | bytes:
+    from pdfminer.lzw import LZWDecoder
+
+    size, kept = 0, []
+    try:
+        for chunk in LZWDecoder(io.BytesIO(bytes(data))).run():
+            size += len(chunk)
+            if size > budget:
+                raise _OverBudget
+            if keep:
+                kept.append(chunk)
+    except _OverBudget:
+        raise
+    except Exception:  # damaged: as far as it goes
+        pass
+    return b"".join(kept) if keep else size
+
+
+def _unascii(data, f: str) -> bytes:
+    from pdfminer.ascii85 import ascii85decode, asciihexdecode
+
+    try:
+        return (asciihexdecode if f in ("ASCIIHexDecode", "AHx") else ascii85decode)(bytes(data))
+    except Exception:  # damaged: pdfminer will say so
+        return b""
+
+
+def _unrun(data, budget: int, keep: bool) -> int | bytes:
+    # RunLengthDecode (PDF 1.7, 7.4.5): a length byte, then 1-128 literal
+    # bytes or one byte repeated 2-128 times; 128 ends the data
+    data = bytes(data)
+    size, kept, i = 0, [], 0
+    while i < len(data) and data[i] != 128:
+        n = data[i]
+        if n < 128:
+            piece, i = data[i + 1 : i + 2 + n], i + 2 + n
+        else:
+            piece, i = data[i + 1 : i + 2] * (257 - n), i + 2
+        size += len(piece)
+        if size > budget:
+            raise _OverBudget
+        if keep:
+            kept.append(piece)
+    return b"".join(kept) if keep else size
+
+
+def check_pdf_objects(doc, name: str, limits: Limits) -> None:
+    """For an encrypted PDF, which :func:`check_pdf_streams` cannot read:
+    decode each deciphered stream of pdfminer's ``doc`` within the budget.
+
+    Raises:
+        GicstatsError: naming the file and ``GICSTATS_MAX_UNPACKED``.
+    """
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    budget = limits.max_unpacked
+    seen: set[int] = set()
+    for xref in doc.xrefs:
+        for objid in xref.get_objids():
+            if objid in seen:
+                continue
+            seen.add(objid)
+            try:
+                strmid, _, _ = xref.get_pos(objid)
+                if strmid is not None:
+                    continue  # in an object stream: never a stream itself
+                obj = doc.getobj(objid)
+            except Exception:  # a broken object: pdfminer's business
+                continue
+            if not isinstance(obj, PDFStream) or obj.rawdata is None:
+                continue
+            data = obj.rawdata
+            if obj.decipher:
+                data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
+            filters = [getattr(resolve1(f), "name", "") for f, _ in obj.get_filters()]
+            try:
+                budget -= decoded_size(data, filters, budget)
+            except _OverBudget:
+                budget = -1
+            if budget < 0:
+                raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
+
+
+__all__ = ["check_archive", "check_pdf_objects", "check_pdf_streams", "decoded_size", "unpacked_problem"]
