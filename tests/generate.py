@@ -909,6 +909,7 @@ def render_pdf(
     split_row: int | None = None,
     padding: int = 0,
     seed: int = 0,
+    encrypt: str | None = None,
 ) -> bytes:
     """The report as a PDF with a text layer, drawn with reportlab (a test
     dependency) in the Adobe CJK font STSong-Light.
@@ -927,6 +928,8 @@ def render_pdf(
         split_row: Cut table 三 after this many rows and go on on the next
             page, as a table continues across pages: cells spanning the cut
             go on as empty cells.
+        encrypt: Encrypt with this user password (``""``: opens without
+            one, as many agencies' PDFs that forbid copying do).
     """
     import io
     from xml.sax.saxutils import escape as xml_escape
@@ -1003,6 +1006,10 @@ def render_pdf(
     out = io.BytesIO()
     pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=56, rightMargin=56, topMargin=56, bottomMargin=56,
                             title="", author="", creator="")
+    if encrypt is not None:
+        from reportlab.lib.pdfencrypt import StandardEncryption
+
+        pdf.encrypt = StandardEncryption(encrypt, ownerPassword="owner", canCopy=0)
     pdf.build(flow, onFirstPage=_page_number, onLaterPages=_page_number)
     return out.getvalue()
 

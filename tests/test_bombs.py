@@ -1,0 +1,299 @@
+"""Bombs and floods in PDF, DOCX and XLSX: refused in bounded time and
+memory, with one line naming the file and the limit (issue 7).
+
+The files come from ``hostile.py``: real reports (rendered by
+``generate.py``) with one part made hostile. Time and memory are measured in
+a fresh interpreter, so that what the test process already holds does not
+count; each bound is far above what the refusal takes (a fraction of a
+second, about 150 MB) and far below what reading the file would (gigabytes).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+import zlib
+from pathlib import Path
+
+import hostile as H
+import pytest
+
+import gicstats
+from gicstats import GicstatsError
+from gicstats.limits import Limits
+from gicstats.readers.guards import _OverBudget, check_pdf_streams, decoded_size
+
+_MEASURE = """
+import json, resource, sys, time
+import gicstats
+start = time.perf_counter()
+try:
+    r = gicstats.read_report(sys.argv[1])
+    out = {"cells": len(r.cells)}
+except gicstats.GicstatsError as exc:
+    out = {"error": str(exc)}
+out["seconds"] = time.perf_counter() - start
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+NO_TABLES = "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
+
+
+def measure(path: Path, **env: str) -> dict:
+    """Read ``path`` in a fresh interpreter: its outcome, seconds and peak memory."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **env},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def refused(
+    tmp_path: Path, name: str, data: bytes, problem: str, seconds: float = 10, rss_mb: float = 600, **env: str
+) -> dict:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = measure(path, **env)
+    assert out.get("error") == f"{path}: {problem}", out
+    assert out["seconds"] < seconds and out["rss_mb"] < rss_mb, out
+    return out
+
+
+def read(data: bytes, name: str) -> gicstats.Report | GicstatsError:
+    try:
+        return gicstats.read_report(data, name=name)
+    except GicstatsError as exc:
+        return exc
+
+
+# --------------------------------------------------------------------------
+# DOCX and XLSX
+# --------------------------------------------------------------------------
+
+
+def test_the_unspoilt_reports_read() -> None:
+    """The reports the bombs are made from: 200 cells each."""
+    assert len(read(H.report_docx(), "r.docx").cells) == 200
+    assert len(read(H.report_xlsx(), "r.xlsx").cells) == 200
+
+
+@pytest.mark.parametrize(("name", "make"), [("bomb.docx", H.zip_bomb_docx), ("bomb.xlsx", H.zip_bomb_xlsx)])
+def test_zip_bomb(tmp_path: Path, name: str, make) -> None:
+    """About 1 MB that unpacks to 1 GiB (python-docx took 2.2 GB of memory
+    before lxml gave up on it): refused from the ZIP directory alone."""
+    data = make()
+    assert len(data) < 1_200_000
+    size = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert size > 1024 * H.MiB
+    problem = f"unpacks to {size / H.MiB:,.0f} MiB, over the limit of 256 MiB (GICSTATS_MAX_UNPACKED)"
+    refused(tmp_path, name, data, problem, seconds=5, rss_mb=400)
+
+
+def test_zip_bomb_within_a_raised_limit_is_read_in_bounded_memory(tmp_path: Path) -> None:
+    """With the limit raised past it, the DOCX bomb is unpacked after all:
+    lxml then refuses a 1 GiB text node, in one line, in seconds."""
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(H.zip_bomb_docx())
+    out = measure(path, GICSTATS_MAX_UNPACKED=str(2048 * H.MiB))
+    assert out["error"].startswith(f"{path}: not a readable DOCX file, perhaps truncated or damaged (XMLSyntaxError: ")
+    assert out["seconds"] < 60, out
+
+
+def test_xlsx_cell_flood(tmp_path: Path) -> None:
+    """250,000 empty cells in a 450 KB file: counted in the sheet's XML
+    before openpyxl makes an object of each."""
+    refused(
+        tmp_path,
+        "cells.xlsx",
+        H.cell_flood_xlsx(250_000),
+        "has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)",
+        seconds=5,
+    )
+
+
+def test_xlsx_cells_within_a_raised_limit_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "cells.xlsx"
+    path.write_bytes(H.cell_flood_xlsx(250_000))
+    # the cells fill rows 1,000 to 3,499 of 100 columns: a used range of
+    # 349,900 positions, which reading by rows walks
+    out = measure(path, GICSTATS_MAX_CELLS="300000")
+    assert out["error"] == f"{path}: has more table cells than the limit of 300,000 (GICSTATS_MAX_CELLS)"
+    out = measure(path, GICSTATS_MAX_CELLS="350000")
+    assert out.get("cells") == 200, out  # the empty cells add nothing
+
+
+@pytest.mark.parametrize("ref", ["A1:XFD1048576", "B2:C100001", "XFD1:A1048576"])
+def test_xlsx_merged_range(tmp_path: Path, ref: str) -> None:
+    """One merged range over the whole sheet makes openpyxl create 17
+    billion cell objects while loading: counted before it loads."""
+    refused(
+        tmp_path,
+        "merged.xlsx",
+        H.merged_range_xlsx(ref),
+        "has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)",
+        seconds=5,
+    )
+
+
+def test_xlsx_far_cell(tmp_path: Path) -> None:
+    """A second cell at XFD1048576: the sheet's used range (rows times
+    columns) is what reading it by rows would walk."""
+    refused(
+        tmp_path,
+        "far.xlsx",
+        H.far_cell_xlsx(),
+        "has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)",
+        seconds=5,
+    )
+    assert len(read(H.far_cell_xlsx("P70"), "near.xlsx").cells) == 200  # a stray cell nearby is fine
+
+
+def test_docx_grid_span(tmp_path: Path) -> None:
+    """A cell spanning a billion columns: python-docx would make a billion
+    entries for its row."""
+    refused(
+        tmp_path,
+        "span.docx",
+        H.grid_span_docx(),
+        "has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)",
+        seconds=5,
+    )
+
+
+def test_zip_entry_lying_about_its_size() -> None:
+    """An entry declaring 1,000 bytes: ``zipfile`` returns no more than
+    that, and its checksum check then refuses the file."""
+    out = read(H.lying_zip_docx(), "lying.docx")
+    assert str(out) == (
+        "lying.docx: not a readable DOCX file, perhaps truncated or damaged "
+        "(BadZipFile: Bad CRC-32 for file 'word/document.xml')"
+    )
+
+
+# --------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------
+
+
+def test_ten_thousand_pages(tmp_path: Path) -> None:
+    """Refused after counting past the limit, not after reading 10,000
+    pages; the message gives the count the page tree declares."""
+    data = H.pages_pdf(10_000)
+    refused(
+        tmp_path,
+        "pages.pdf",
+        data,
+        "has 10,000 pages, over the limit of 500 (GICSTATS_MAX_PAGES)",
+        seconds=10,
+        rss_mb=400,
+    )
+
+
+def test_ten_thousand_pages_within_a_raised_limit(tmp_path: Path) -> None:
+    """Read to the end with the limit raised: bounded all the same (each
+    page is let go once its words are taken)."""
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(H.pages_pdf(10_000))
+    out = measure(path, GICSTATS_MAX_PAGES="10000")
+    assert (
+        out["error"] == f"{path}: no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
+    )
+    assert out["seconds"] < 120 and out["rss_mb"] < 1024, out
+
+
+def test_page_count_that_lies() -> None:
+    """A page tree declaring 3 pages over 600: counted, not believed."""
+    data = H.pages_pdf(600).replace(b"/Count 600", b"/Count 3  ")
+    assert str(read(data, "lies.pdf")) == "lies.pdf: has more pages than the limit of 500 (GICSTATS_MAX_PAGES)"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "largest"),
+    [
+        ("flate.pdf", H.flate_bomb_pdf, 1_200_000),
+        ("double.pdf", H.double_flate_pdf, 20_000),  # deflated twice: 4 GiB from 10 KB
+    ],
+)
+def test_flate_bomb(tmp_path: Path, name: str, make, largest: int) -> None:
+    """pdfminer inflates a stream in one piece (1 GiB took 2.2 GB of memory
+    and 7 s); measured first, a block at a time, and refused."""
+    data = make()
+    assert len(data) < largest
+    refused(
+        tmp_path,
+        name,
+        data,
+        "has streams that decode to more than the limit of 256 MiB (GICSTATS_MAX_UNPACKED)",
+        seconds=10,
+        rss_mb=400,
+    )
+
+
+def test_decoders_count_exactly() -> None:
+    """The bounded decoders agree with zlib, and stop one byte past the budget."""
+    data = H._deflate_repeated(b"ab" * 512, 64)
+    assert zlib.decompress(data) == b"ab" * 512 * 64
+    assert decoded_size(data, ["FlateDecode"], 65_536) == 65_536
+    assert decoded_size(zlib.compress(data), ["Fl", "Fl"], 65_536) == 65_536
+    with pytest.raises(_OverBudget):  # one byte short
+        decoded_size(data, ["FlateDecode"], 65_535)
+    # RunLength: 3 literal bytes, then 'x' repeated 128 times, then EOD
+    assert decoded_size(b"\x02abc\x81x\x80", ["RunLengthDecode"], 1000) == 131
+    assert decoded_size(b"41 42>", ["ASCIIHexDecode"], 1000) == 2
+    # an image filter is not decoded by pdfplumber: its raw size
+    assert decoded_size(b"\xff\xd8" * 10, ["DCTDecode"], 1000) == 20
+
+
+def test_flate_bomb_within_a_raised_limit_is_read(tmp_path: Path) -> None:
+    """Below the limit the same kind of stream is read: 64 MiB of spaces."""
+    path = tmp_path / "spaces.pdf"
+    path.write_bytes(H.flate_bomb_pdf(64 * H.MiB))
+    out = measure(path)
+    assert (
+        out["error"] == f"{path}: no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
+    )
+
+
+def test_encrypted_pdf_streams_are_measured_after_deciphering(monkeypatch) -> None:
+    """The raw scan cannot inflate an encrypted stream; the streams are
+    measured again once pdfminer has deciphered them."""
+    data = H.report_pdf(encrypt="")
+    check_pdf_streams(data, "e.pdf", Limits(max_unpacked=2000))  # the raw scan sees nothing to inflate
+    monkeypatch.setenv("GICSTATS_MAX_UNPACKED", "2000")
+    assert str(read(data, "e.pdf")) == (
+        "e.pdf: has streams that decode to more than the limit of 2,000 bytes (GICSTATS_MAX_UNPACKED)"
+    )
+
+
+def test_dense_page(tmp_path: Path) -> None:
+    """600,000 characters on one page in a 16 KB file: pdfminer makes an
+    object of each (about 2 KB); counted as they are made, and refused."""
+    refused(
+        tmp_path,
+        "dense.pdf",
+        H.dense_pdf(600_000),
+        "draws more characters and shapes than the limit of 500,000 (GICSTATS_MAX_OBJECTS)",
+        seconds=60,
+        rss_mb=1500,
+    )
+
+
+def test_objects_limit_is_configurable(monkeypatch) -> None:
+    pdf = H.report_pdf()
+    assert len(read(pdf, "r.pdf").cells) == 200
+    monkeypatch.setenv("GICSTATS_MAX_OBJECTS", "500")
+    assert str(read(pdf, "r.pdf")) == (
+        "r.pdf: draws more characters and shapes than the limit of 500 (GICSTATS_MAX_OBJECTS)"
+    )
+    monkeypatch.setenv("GICSTATS_MAX_PAGES", "1")
+    assert str(read(pdf, "r.pdf")) == "r.pdf: has 2 pages, over the limit of 1 (GICSTATS_MAX_PAGES)"
