@@ -910,6 +910,7 @@ def render_pdf(
     padding: int = 0,
     seed: int = 0,
     encrypt: str | None = None,
+    compress: bool = True,
 ) -> bytes:
     """The report as a PDF with a text layer, drawn with reportlab (a test
     dependency) in the Adobe CJK font STSong-Light.
@@ -930,6 +931,9 @@ def render_pdf(
             go on as empty cells.
         encrypt: Encrypt with this user password (``""``: opens without
             one, as many agencies' PDFs that forbid copying do).
+        compress: Deflate the page contents. ``False`` leaves the drawing
+            operators as text, for fuzzing them; the output is then
+            byte-for-byte reproducible.
     """
     import io
     from xml.sax.saxutils import escape as xml_escape
@@ -1006,6 +1010,8 @@ def render_pdf(
     out = io.BytesIO()
     pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=56, rightMargin=56, topMargin=56, bottomMargin=56,
                             title="", author="", creator="")
+    if not compress:
+        pdf.pageCompression, pdf.invariant = 0, 1
     if encrypt is not None:
         from reportlab.lib.pdfencrypt import StandardEncryption
 

@@ -272,6 +272,8 @@ def _layout(page, budget: _Budget) -> None:
 
 
 def _unreadable(name: str, exc: Exception) -> GicstatsError:
+    if type(exc).__name__ == "PdfminerException" and exc.args and isinstance(exc.args[0], Exception):
+        exc = exc.args[0]  # pdfplumber wraps what pdfminer raised
     kind = type(exc).__name__
     if "Password" in kind or "Encrypt" in kind:
         return GicstatsError(name, "PDF is encrypted; open it and save a copy without a password")
