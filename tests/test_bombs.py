@@ -297,3 +297,19 @@ def test_objects_limit_is_configurable(monkeypatch) -> None:
     )
     monkeypatch.setenv("GICSTATS_MAX_PAGES", "1")
     assert str(read(pdf, "r.pdf")) == "r.pdf: has 2 pages, over the limit of 1 (GICSTATS_MAX_PAGES)"
+
+
+def test_pdfminer_repairs_do_not_reach_the_command_line(tmp_path: Path, caplog) -> None:
+    """pdfminer logs what it repairs; `gicstats parse` still prints one
+    line per file, and nothing else, on stderr."""
+    content = bytearray(zlib.compress(b"BT /F1 12 Tf 72 760 Td (x) Tj ET " * 50))
+    content[3] ^= 0xFF  # damaged: pdfminer inflates what it can
+    path = tmp_path / "damaged.pdf"
+    path.write_bytes(H._one_page(H._stream(bytes(content), b"/FlateDecode")))
+    proc = subprocess.run(
+        [sys.executable, "-m", "gicstats.cli", "parse", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.stderr.splitlines() == [f"gicstats: {path}: {NO_TABLES}"]
+    # the repair did happen, and is logged for an application that listens
+    read(path.read_bytes(), "damaged.pdf")
+    assert "Data-loss while decompressing corrupted data" in [r.getMessage() for r in caplog.records]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import logging
 import re
 import statistics
 from dataclasses import dataclass
@@ -39,6 +40,13 @@ from ..limits import Limits, beyond, current, over
 from ..mapping import Cell, Line
 from . import Document
 from .guards import check_pdf_objects, check_pdf_streams
+
+# pdfminer logs what it repairs in a damaged file ("Data-loss while
+# decompressing corrupted data"). Without a handler, Python's last-resort
+# handler prints each to stderr, in the middle of `gicstats parse`'s one line
+# per file. A NullHandler keeps them from there; an application that
+# configures logging still receives them through the root logger.
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 # A page number alone on a line (``- 3 -``, ``3``, ``第 3 页``, ``3/12``) in the
 # top or bottom margin is page furniture, not a table value.
