@@ -254,3 +254,25 @@ def dense_pdf(chars: int) -> bytes:
     row = b"1 2 3 4 5 " * 10
     lines = [b"BT /F1 2 Tf 10 %d Td (%s) Tj ET" % (830 - (i % 400) * 2, row) for i in range(chars // len(row))]
     return _one_page(_stream(zlib.compress(b"\n".join(lines)), b"/FlateDecode"))
+
+
+_LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lollollollollollollollollollol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1)) * 10) for i in range(1, 10))
+    + b"]>"
+)
+
+
+def billion_laughs(kind: str) -> bytes:
+    """A real DOCX or XLSX whose main part declares entities that expand to
+    3 GB (``&lol9;``, ten to the ninth ``lol``) and uses one in a cell."""
+    if kind == "docx":
+        data, part, root, text = report_docx(), "word/document.xml", b"<w:document", b"<w:t>"
+    else:
+        data, part, root, text = report_xlsx(), "xl/worksheets/sheet1.xml", b"<worksheet", b"<t>"
+
+    def edit(body: bytes):
+        i, j = body.index(root), body.index(text) + len(text)
+        return _LAUGHS + body[i:j] + b"&lol9;", 0, b" ", body[j:]
+
+    return rezip(data, part, edit)

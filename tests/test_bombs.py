@@ -313,3 +313,20 @@ def test_pdfminer_repairs_do_not_reach_the_command_line(tmp_path: Path, caplog) 
     # the repair did happen, and is logged for an application that listens
     read(path.read_bytes(), "damaged.pdf")
     assert "Data-loss while decompressing corrupted data" in [r.getMessage() for r in caplog.records]
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [
+        ("docx", "(XMLSyntaxError: Maximum entity amplification factor exceeded"),
+        ("xlsx", "(ValueError: Unable to read workbook"),
+    ],
+)
+def test_billion_laughs(tmp_path: Path, kind: str, detail: str) -> None:
+    """Entities expanding to 3 GB: lxml (python-docx) and defusedxml
+    (openpyxl, through nbconvert's dependency) refuse to expand them."""
+    path = tmp_path / f"laughs.{kind}"
+    path.write_bytes(H.billion_laughs(kind))
+    out = measure(path)
+    assert out["error"].startswith(f"{path}: not a readable {kind.upper()} file, perhaps truncated or damaged {detail}")
+    assert out["seconds"] < 5 and out["rss_mb"] < 400, out
