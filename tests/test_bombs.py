@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -330,3 +331,44 @@ def test_billion_laughs(tmp_path: Path, kind: str, detail: str) -> None:
     out = measure(path)
     assert out["error"].startswith(f"{path}: not a readable {kind.upper()} file, perhaps truncated or damaged {detail}")
     assert out["seconds"] < 5 and out["rss_mb"] < 400, out
+
+
+def test_flate_bomb_with_padded_dictionary_and_indirect_length() -> None:
+    """The stream's dictionary is found from its object's start however long
+    it is, and an indirect /Length is looked up: no hiding the filter."""
+    body = H._deflate_repeated(b" " * H.MiB, 512)
+    padding = b" /Junk [" + b"0 " * 5000 + b"]"
+    stream = b"<< /Length 6 0 R /Filter /FlateDecode" + padding + b" >>\nstream\n" + body + b"\nendstream"
+    data = H._pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            H._FONT,
+            H._PAGE % 5,
+            stream,
+            b"%d" % len(body),
+        ]
+    )
+    assert str(read(data, "padded.pdf")) == (
+        "padded.pdf: has streams that decode to more than the limit of 256 MiB (GICSTATS_MAX_UNPACKED)"
+    )
+
+
+def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
+    """20,000 small streams whose lengths are objects of their own: the
+    lengths are indexed once, not searched for once a stream (which took
+    minutes on such a file)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>", H._FONT, H._PAGE % 5]
+    content = zlib.compress(b"BT /F1 12 Tf 72 760 Td (x) Tj ET")  # 32 bytes
+    for _ in range(20_000):
+        n = len(objects) + 2  # the stream is object n - 1, its length object n
+        objects += [
+            b"<< /Length %d 0 R /Filter /FlateDecode >>\nstream\n" % n + content + b"\nendstream",
+            b"%d" % len(content),
+        ]
+    data = H._pdf(objects)
+    start = time.perf_counter()
+    check_pdf_streams(data, "many.pdf", Limits(max_unpacked=20_000 * 32))  # exactly the limit
+    assert time.perf_counter() - start < 10
+    with pytest.raises(GicstatsError, match="more than the limit of 639,999 bytes"):
+        check_pdf_streams(data, "many.pdf", Limits(max_unpacked=20_000 * 32 - 1))

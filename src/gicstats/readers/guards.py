@@ -155,7 +155,10 @@ def _matches(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, pattern: re.Patte
 # PDF
 # --------------------------------------------------------------------------
 
-_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+# An object's start, or a stream's: the dictionary of a stream is what lies
+# between the two ("endobj" and "endstream" are not matched).
+_KEYWORD = re.compile(rb"\bobj\b|(?<!end)stream(?:\r\n|\n|\r)")
+_INT_OBJECT = re.compile(rb"(?<!\d)(\d{1,10})\s+(\d{1,5})\s+obj\s*(\d{1,12})\s*endobj")
 _FILTER = re.compile(rb"/(?:F|Filter)\s*(\[[^\]]*\]|/[^\s/\[\]<>()]+)")
 _NAME = re.compile(rb"/([^\s/\[\]<>()]+)")
 _LENGTH = re.compile(rb"/Length\s+(\d+)(?:\s+(\d+)\s+R)?")
@@ -190,15 +193,24 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
     has streams that decode to more than the limit of 4,000 bytes (GICSTATS_MAX_UNPACKED)
     """
     budget = limits.max_unpacked
-    for m in _STREAM.finditer(data):
-        head = data[max(0, m.start() - 2048) : m.start()]
-        k = head.rfind(b"obj")
-        head = head[k:] if k >= 0 else head
+    head_start = 0
+    integers: dict[tuple[bytes, bytes], int] | None = None  # "N G obj 123 endobj", for indirect lengths
+    for m in _KEYWORD.finditer(data):
+        if m.group() == b"obj":
+            head_start = m.end()
+            continue
+        # the dictionary since the object began, or since the last stream
+        # (each stretch of the file is searched once)
+        head = data[head_start : m.start()]
+        head_start = m.end()
         f = _FILTER.search(head)
         filters = [n.decode("latin-1") for n in _NAME.findall(f.group(1))] if f else []
         if not filters:
             continue  # an unfiltered stream is no bigger than the file
-        piece = _stream_bytes(data, m.end(), head)
+        length = _LENGTH.search(head)
+        if length and length.group(2) is not None and integers is None:
+            integers = {(i.group(1), i.group(2)): int(i.group(3)) for i in _INT_OBJECT.finditer(data)}
+        piece = _stream_bytes(data, m.end(), length, integers or {})
         try:
             budget -= decoded_size(piece, filters, budget)
         except _OverBudget:
@@ -207,19 +219,18 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
             raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
 
 
-def _stream_bytes(data: bytes, start: int, head: bytes) -> memoryview:
+def _stream_bytes(data: bytes, start: int, length: re.Match | None, integers: dict) -> memoryview:
     """The bytes pdfminer takes as the stream: ``/Length`` bytes, then on
-    to the next ``endstream``. An indirect length is looked up in the raw
-    file; when it cannot be, everything to the end of the file (an upper
-    bound: the decoders stop at the end of their data)."""
-    length = 0
-    m = _LENGTH.search(head)
-    if m and m.group(2) is None:
-        length = int(m.group(1))
-    elif m:
-        ref = re.search(rb"(?<!\d)%s\s+%s\s+obj\s*(\d+)" % (m.group(1), m.group(2)), data)
-        length = int(ref.group(1)) if ref else len(data)
-    end = data.find(b"endstream", min(start + length, len(data)))
+    to the next ``endstream``. An indirect length is looked up among the
+    file's integer objects; when it is not there (in an object stream),
+    everything to the end of the file: an upper bound, as the decoders stop
+    at the end of their data."""
+    n = 0
+    if length and length.group(2) is None:
+        n = int(length.group(1))
+    elif length:
+        n = integers.get((length.group(1), length.group(2)), len(data))
+    end = data.find(b"endstream", min(start + n, len(data)))
     return memoryview(data)[start : end if end >= 0 else len(data)]
 
 
