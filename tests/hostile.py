@@ -276,3 +276,41 @@ def billion_laughs(kind: str) -> bytes:
         return _LAUGHS + body[i:j] + b"&lol9;", 0, b" ", body[j:]
 
     return rezip(data, part, edit)
+
+
+def lzw_zeros(cycles: int) -> bytes:
+    """LZWDecode data of zero bytes at LZW's best ratio (about 1,400 to 1):
+    after each clear code, codes 0, 258, 259, … 4094, each naming the
+    previous string plus one more zero, so code n stands for n - 256
+    zeros. Code widths follow PDF's early change, as pdfminer reads them:
+    a code is written in the width the table's size calls for."""
+    out = bytearray()
+    acc = nacc = 0
+
+    def put(code: int, width: int) -> None:
+        nonlocal acc, nacc
+        acc, nacc = (acc << width) | code, nacc + width
+        while nacc >= 8:
+            nacc -= 8
+            out.append((acc >> nacc) & 0xFF)
+        acc &= (1 << nacc) - 1
+
+    width = 9
+    for _ in range(cycles):
+        put(256, width)  # clear: the table is 258 entries again, codes 9 bits
+        size, width = 258, 9
+        put(0, width)
+        for code in range(258, 4095):
+            put(code, width)
+            size += 1
+            width = 12 if size >= 2047 else 11 if size >= 1023 else 10 if size >= 511 else 9
+    put(257, width)  # end of data
+    if nacc:
+        out.append((acc << (8 - nacc)) & 0xFF)
+    return bytes(out)
+
+
+def lzw_bomb_pdf(cycles: int = 100) -> bytes:
+    """One page whose content stream is :func:`lzw_zeros`: 100 cycles are
+    about 500 KB and decode to 740 MB."""
+    return _one_page(_stream(lzw_zeros(cycles), b"/LZWDecode"))

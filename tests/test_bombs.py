@@ -223,11 +223,13 @@ def test_page_count_that_lies() -> None:
     [
         ("flate.pdf", H.flate_bomb_pdf, 1_200_000),
         ("double.pdf", H.double_flate_pdf, 20_000),  # deflated twice: 4 GiB from 10 KB
+        ("lzw.pdf", H.lzw_bomb_pdf, 600_000),  # LZW: 740 MB from 540 KB
     ],
 )
-def test_flate_bomb(tmp_path: Path, name: str, make, largest: int) -> None:
-    """pdfminer inflates a stream in one piece (1 GiB took 2.2 GB of memory
-    and 7 s); measured first, a block at a time, and refused."""
+def test_stream_bomb(tmp_path: Path, name: str, make, largest: int) -> None:
+    """pdfminer decodes a stream in one piece (a 1 GiB Flate stream took
+    2.2 GB of memory and 7 s); measured first, a block at a time, and
+    refused."""
     data = make()
     assert len(data) < largest
     refused(
@@ -248,6 +250,14 @@ def test_decoders_count_exactly() -> None:
     assert decoded_size(zlib.compress(data), ["Fl", "Fl"], 65_536) == 65_536
     with pytest.raises(_OverBudget):  # one byte short
         decoded_size(data, ["FlateDecode"], 65_535)
+    # LZW: as pdfminer decodes it, 14.7 MB of zeros from 10.8 KB
+    from pdfminer.lzw import lzwdecode
+
+    lzw = H.lzw_zeros(2)
+    assert lzwdecode(lzw) == bytes(14_734_082)
+    assert decoded_size(lzw, ["LZWDecode"], 20_000_000) == 14_734_082
+    with pytest.raises(_OverBudget):
+        decoded_size(lzw, ["LZW"], 14_734_081)
     # RunLength: 3 literal bytes, then 'x' repeated 128 times, then EOD
     assert decoded_size(b"\x02abc\x81x\x80", ["RunLengthDecode"], 1000) == 131
     assert decoded_size(b"41 42>", ["ASCIIHexDecode"], 1000) == 2
