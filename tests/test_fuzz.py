@@ -620,7 +620,10 @@ def test_atheris(tmp_path: Path) -> None:
         *shape_seeds("lines"),
         *shape_seeds("cell_pipe"),
         *shape_seeds("run"),
-        *data_seeds(".html", ".txt"),
+        *data_seeds(".html", ".txt", ".pdf"),
+        *docx_seeds(),
+        *xlsx_seeds(),
+        *pdf_seeds(),
     }
     for i, seed in enumerate(sorted(seeds)):
         (corpus / f"seed{i}").write_bytes(seed)
@@ -631,7 +634,7 @@ def test_atheris(tmp_path: Path) -> None:
         f"-max_total_time={ATHERIS_SECONDS}",
         "-timeout=60",
         "-rss_limit_mb=4096",
-        "-max_len=200000",
+        "-max_len=300000",
         f"-artifact_prefix={tmp_path}/",
         str(corpus),
     ]
