@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import generate as G
 import hostile as H
 import pytest
 
@@ -27,6 +29,7 @@ import gicstats
 from gicstats import GicstatsError
 from gicstats.limits import Limits
 from gicstats.readers.guards import _OverBudget, check_pdf_streams, decoded_size
+from gicstats.templates import VERSIONS
 
 _MEASURE = """
 import json, resource, sys, time
@@ -382,3 +385,17 @@ def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
     assert time.perf_counter() - start < 10
     with pytest.raises(GicstatsError, match="more than the limit of 639,999 bytes"):
         check_pdf_streams(data, "many.pdf", Limits(max_unpacked=20_000 * 32 - 1))
+
+
+def test_zip_whose_entry_offsets_point_before_the_file() -> None:
+    """Found by the long fuzz: an XLSX cut in half with a piece of its end
+    spliced back. The directory's offsets point before the file's start, and
+    zipfile raised ValueError (a negative seek) from the guard, which only
+    expected zipfile's own errors."""
+    version = VERSIONS[0]
+    data = G.render_xlsx(G.balanced_values(version, random.Random(1)), version, "某市某局", 2021)
+    half = data[: len(data) // 2]
+    tail = data[int(len(data) * 0.875) : int(len(data) * 0.875) + 1060]
+    out = read(half + tail, "spliced.xlsx")
+    assert isinstance(out, GicstatsError), out
+    assert str(out).startswith("spliced.xlsx: ")
