@@ -15,10 +15,24 @@ _TITLE = re.compile(
     r"(?P<pre>[^\s,，。；;:：]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?(?P<post>[^\s,，。；;:：]{0,60}?)"
     r"政府信息公开(?:工作)?年度?报告"
 )
-_TITLE_LINE = re.compile(r"^\s*(?:标题|题目|title)\s*[:：]\s*(.+)$", re.I | re.M)
+# horizontal space only: \s* at every line start of a page of blank lines
+# would rescan the rest of the page from each of them
+_TITLE_LINE = re.compile(r"^[^\S\n]*(?:标题|题目|title)[^\S\n]*[:：][^\S\n]*(.+)$", re.I | re.M)
+# A title is short: a candidate up to this many characters is searched
+# whole. A longer one (a text dump that ran the page into one line) is
+# searched only in a window before each of its first few title endings
+# (政府信息公开工作年度报告), which holds any title that ends there: 60 + year
+# + 60 characters, and spaces. Searched whole, the title pattern costs up to
+# 60 x 60 steps a character: seconds for a line of 100,000.
+_TITLE_MAX_CHARS = 200
+_TITLE_END = re.compile(r"政府信息公开(?:工作)?年度?报告")
+_TITLE_WINDOW = 160
+_TITLE_ENDS = 8
+# Hints (HTML headings) and title lines tried at most; real pages have a few.
+_MAX_HINTS = 64
 _PERIOD = re.compile(r"统计期限(?:为|是)?(?:自|从)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 _PUBLISHED = re.compile(
-    r"(?:发布日期|发布时间|成文日期|发文日期|公开日期|日期)\s*[:：]?\s*"
+    r"(?:发布日期|发布时间|成文日期|发文日期|公开日期|日期)\s{0,8}[:：]?\s{0,8}"
     r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
 )
 _DATE_LINE = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*$")
@@ -34,14 +48,12 @@ def _nfkc(text: str) -> str:
 
 def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None, int | None]:
     """Return ``(title, agency, year)`` from the title of the report."""
-    candidates = [*_TITLE_LINE.findall(text[:4000]), *hints]
-    lines = [ln for ln in text.split("\n")[:40] if ln.strip()]
+    candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
+    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
     candidates += lines
     for cand in candidates:
         cand = _nfkc(cand.strip())
-        # match on simplified characters, keep the title as printed; the
-        # conversion maps character to character, so spans line up
-        m = _TITLE.search(simplify(cand))
+        m = _search_title(cand)
         if not m:
             continue
         pre, post = cand[m.start("pre") : m.end("pre")], cand[m.start("post") : m.end("post")]
@@ -49,6 +61,21 @@ def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None
         return cand[m.start() : m.end()], agency or None, int(m.group("year"))
     m = _PERIOD.search(simplify(_nfkc(text)))
     return None, None, int(m.group("year")) if m else None
+
+
+def _search_title(cand: str) -> re.Match | None:
+    """The first title in ``cand`` (NFKC-folded), in bounded time.
+
+    Matches on simplified characters; the title is kept as printed (the
+    conversion maps character to character, so spans line up)."""
+    simple = simplify(cand)
+    if len(simple) <= _TITLE_MAX_CHARS:
+        return _TITLE.search(simple)
+    for _, end in zip(range(_TITLE_ENDS), _TITLE_END.finditer(simple)):
+        m = _TITLE.search(simple, max(0, end.start() - _TITLE_WINDOW), end.end())
+        if m:
+            return m
+    return None
 
 
 def find_published(text: str) -> dt.date | None:
