@@ -1,7 +1,8 @@
 """Bugs the fuzz tests found, each pinned by tests that failed before
 its fix:
 
-1. a title search that backtracked for seconds on very long lines.
+1. a title search that backtracked for seconds on very long lines;
+2. a page past a limit named by its base name, not the path as given.
 
 Inputs are built here by hand or from the bundled reports; nothing touches
 the network.
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import generate as G
 import pandas as pd
+import pytest
 
+from gicstats.cli import main
+from gicstats.errors import GicstatsError
 from gicstats.meta import find_published, find_title, split_sections
 from gicstats.report import read_report
 
@@ -100,3 +104,27 @@ def test_other_metadata_finders_are_quick_on_long_lines() -> None:
     split_sections(text)
     elapsed = time.perf_counter() - start
     assert elapsed < 3, f"took {elapsed:.1f} s"
+
+
+# --------------------------------------------------------------------------
+# 4. Limit refusals name the path as given
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "variable", "problem"),
+    [("big.html", "GICSTATS_MAX_TAGS", "page has"), ("big.txt", "GICSTATS_MAX_LINES", "text has")],
+)
+def test_limit_refusal_names_the_path_as_given(tmp_path, monkeypatch, capsys, name, variable, problem) -> None:
+    folder = tmp_path / "some" / "dir"
+    folder.mkdir(parents=True)
+    text = _page() if name.endswith(".html") else (DATA / "pingtan_2021.txt").read_text(encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
+    monkeypatch.setenv(variable, "5")
+    with pytest.raises(GicstatsError) as err:
+        read_report(folder / name)
+    assert str(err.value).startswith(f"{folder / name}: {problem} ")
+    monkeypatch.chdir(tmp_path)
+    assert main(["parse", f"some/dir/{name}"]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"gicstats: some/dir/{name}: {problem} ") and f"({variable})" in line

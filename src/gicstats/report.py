@@ -218,7 +218,9 @@ def read_report(
         doc = read_xlsx(src.data, src.name)
     else:
         text = decode(src)
-        doc = read_html(text) if fmt == "html" else read_text(text)
+        # the name as given, so a refusal past a limit reads like every other
+        # error (``some/dir/big.html: page has …``)
+        doc = read_html(text, src.name) if fmt == "html" else read_text(text, src.name)
     report_id = Path(src.name).name
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
