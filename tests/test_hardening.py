@@ -2,7 +2,8 @@
 its fix:
 
 1. a title search that backtracked for seconds on very long lines;
-2. a page past a limit named by its base name, not the path as given.
+2. a UTF-8 page refused whole over a few damaged bytes;
+3. a page past a limit named by its base name, not the path as given.
 
 Inputs are built here by hand or from the bundled reports; nothing touches
 the network.
@@ -18,10 +19,12 @@ import generate as G
 import pandas as pd
 import pytest
 
+from gicstats import sources
 from gicstats.cli import main
 from gicstats.errors import GicstatsError
 from gicstats.meta import find_published, find_title, split_sections
 from gicstats.report import read_report
+from gicstats.sources import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -104,6 +107,80 @@ def test_other_metadata_finders_are_quick_on_long_lines() -> None:
     split_sections(text)
     elapsed = time.perf_counter() - start
     assert elapsed < 3, f"took {elapsed:.1f} s"
+
+
+# --------------------------------------------------------------------------
+# 2. UTF-8 with a few damaged bytes
+# --------------------------------------------------------------------------
+
+
+def test_damaged_bytes_in_the_narrative_leave_every_cell_as_clean() -> None:
+    data = (DATA / "pingtan_2021.txt").read_bytes()
+    clean = read_report(data, name="pingtan_2021.txt")
+    at = data.index("本报告包括总体情况".encode())
+    report = read_report(data[:at] + b"\xff\xfe\xfd" + data[at:], name="pingtan_2021.txt")
+    _same_cells(report.cells, clean.cells)
+    assert (report.title, report.agency, report.year) == (clean.title, clean.agency, clean.year)
+    hit = report.findings[report.findings["rule"] == "source.undecodable_bytes"]
+    assert len(hit) == 1
+    finding = hit.iloc[0]
+    assert finding["severity"] == "warning"
+    assert finding["actual"] == f"invalid UTF-8: 3 bytes in 3 sequences, the first at byte offset {at}"
+    assert f"字节偏移{at}" in finding["message"]
+    # every other finding is the clean read's
+    rest = report.findings[report.findings["rule"] != "source.undecodable_bytes"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rest, clean.findings)
+
+
+def test_damaged_number_cell_is_null_with_its_own_finding() -> None:
+    page = _page()
+    clean = read_report(page.encode(), name="x.html")
+    key, raw = _lone_cell(page, clean)
+    data = page.encode()
+    at = data.index(f">{raw}<".encode()) + 2  # after the first digit
+    report = read_report(data[:at] + b"\xff" + data[at:], name="x.html")
+    cell = _cell(report, key)
+    assert pd.isna(cell["value"])  # never 0, never the digits around the damage
+    assert cell["raw"] == f"{raw[0]}\ufffd{raw[1:]}"
+    _same_cells(_without(report.cells, key), _without(clean.cells, key))
+    rules = dict(zip(report.findings["rule"], report.findings["cells"]))
+    assert rules["parse.unreadable_cell"] == ".".join(key)
+    assert "source.undecodable_bytes" in rules
+
+
+def test_damage_bounds() -> None:
+    body = ("申请人情况自然人法人或其他组织。" * 500).encode()  # 24,000 bytes
+    step = len(body) // (sources.MAX_BAD_SEQUENCES + 2)
+
+    def damaged(n: int) -> bytes:
+        out = body
+        for i in reversed(range(n)):
+            at = (i + 1) * step // 3 * 3  # on a character boundary
+            out = out[:at] + b"\xff" + out[at:]
+        return out
+
+    decoded = sources.decode_source(Source("x.txt", damaged(sources.MAX_BAD_SEQUENCES), ""))
+    assert decoded.encoding == "utf-8" and len(decoded.replaced) == sources.MAX_BAD_SEQUENCES
+    assert decoded.text.count("\ufffd") == sources.MAX_BAD_SEQUENCES
+    assert decoded.text.replace("\ufffd", "") == body.decode()
+    with pytest.raises(GicstatsError, match="unknown encoding"):
+        sources.decode_source(Source("x.txt", damaged(sources.MAX_BAD_SEQUENCES + 1), ""))
+    # three bad bytes in 1,500 are more than 0.1 %: not read as UTF-8
+    small = sources.decode_source(Source("x.txt", body[:750] + b"\xff\xfe\xfd" + body[750:1500], ""))
+    assert small.encoding != "utf-8" and small.replaced == ()
+    # Latin-1 text has an invalid sequence in every accented letter: it is
+    # not taken for damaged UTF-8
+    latin = "Résumé café naïve " * 200
+    decoded = sources.decode_source(Source("x.txt", latin.encode("latin-1"), ""))
+    assert decoded.replaced == () and "\ufffd" not in decoded.text
+
+
+def test_clean_gbk_still_wins_over_damaged_utf8() -> None:
+    """A page that GB18030 reads cleanly is GB18030, even when it is also
+    nearly UTF-8 (ASCII with a few GBK characters)."""
+    text = "Report " * 300 + "申请人情况" + " end" * 100
+    decoded = sources.decode_source(Source("x.txt", text.encode("gbk"), ""))
+    assert (decoded.text, decoded.encoding, decoded.replaced) == (text, "gb18030", ())
 
 
 # --------------------------------------------------------------------------

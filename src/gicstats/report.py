@@ -17,7 +17,7 @@ from .meta import find_published, find_title, split_sections
 from .readers import Document
 from .readers.html import read_html
 from .readers.text import read_text
-from .sources import FORMATS, decode, is_url, load, sniff_format
+from .sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
 
 CELL_COLUMNS = ("table", "row", "column", "value", "raw", "unit", "source", "locator")
 
@@ -164,6 +164,22 @@ def _arrow_types() -> dict:
 _ARROW_TO_PANDAS = _arrow_types()
 
 
+def _damaged_bytes_finding(report_id: str, decoded: Decoded) -> Finding:
+    """A warning for a page read as UTF-8 with damaged bytes replaced."""
+    first = decoded.replaced[0][0]
+    count, sequences = decoded.replaced_bytes, len(decoded.replaced)
+    return Finding(
+        report_id,
+        "source.undecodable_bytes",
+        "warning",
+        "",
+        "",
+        f"invalid UTF-8: {count} bytes in {sequences} sequences, the first at byte offset {first}",
+        f"文件中有{count}个字节（{sequences}处）不是有效的UTF-8编码，第一处在字节偏移{first}；"
+        "已替换为“\ufffd”，其余按UTF-8读取，落在这些位置的数值记为空值",
+    )
+
+
 def read_report(
     source: str | os.PathLike | bytes,
     *,
@@ -204,6 +220,7 @@ def read_report(
     if fmt not in FORMATS:
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     doc: Document
+    decoded: Decoded | None = None
     if fmt == "pdf":
         from .readers.pdf import read_pdf
 
@@ -217,10 +234,10 @@ def read_report(
 
         doc = read_xlsx(src.data, src.name)
     else:
-        text = decode(src)
+        decoded = decode_source(src)
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
-        doc = read_html(text, src.name) if fmt == "html" else read_text(text, src.name)
+        doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
     report_id = Path(src.name).name
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
@@ -229,6 +246,8 @@ def read_report(
         )
     title, agency, year = find_title(doc.text, doc.title_hints)
     findings: list[Finding] = list(parse_findings)
+    if decoded is not None and decoded.replaced:
+        findings.append(_damaged_bytes_finding(report_id, decoded))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 import re
@@ -148,28 +149,86 @@ def _plausible(text: str) -> float:
 _PLAUSIBLE = 0.98
 
 
+# A page that is UTF-8 but for a few damaged bytes (a bad copy, a truncated
+# multi-byte character) is read as UTF-8 with each damaged sequence replaced
+# by U+FFFD, when no declared charset or GB18030 reads it cleanly: at most
+# this many sequences, together at most this share of the bytes. Text in
+# another encoding has invalid UTF-8 in nearly every non-ASCII character, far
+# past both bounds; a damaged number comes out unreadable (null, with a
+# finding), never as another number.
+MAX_BAD_SEQUENCES = 16
+MAX_BAD_SHARE = 0.001
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded text and how it was decoded.
+
+    Attributes:
+        text: The text.
+        encoding: The codec used (``utf-8``, ``gb18030``, …).
+        replaced: Byte spans ``(start, end)`` of the source that were not
+            valid in ``encoding`` and became U+FFFD, in order; empty unless
+            the page was read as damaged UTF-8.
+    """
+
+    text: str
+    encoding: str
+    replaced: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def replaced_bytes(self) -> int:
+        return sum(end - start for start, end in self.replaced)
+
+
+def _utf8_damage(data: bytes, max_sequences: int) -> list[tuple[int, int]] | None:
+    """Byte spans that are not valid UTF-8, or None past ``max_sequences``."""
+    view = memoryview(data)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        try:
+            codecs.utf_8_decode(view[pos:], "strict", True)
+            return spans
+        except UnicodeDecodeError as exc:
+            spans.append((pos + exc.start, pos + exc.end))
+            if len(spans) > max_sequences:
+                return None
+            pos += exc.end
+
+
 def decode(src: Source) -> str:
+    """Decode bytes to text; see :func:`decode_source`."""
+    return decode_source(src).text
+
+
+def decode_source(src: Source) -> Decoded:
     """Decode bytes to text.
 
     In order: a byte-order mark; strict UTF-8; then the charset the server
-    or the page declares, GB18030 (a superset of GB2312 and GBK) and the
-    charset detected by charset-normalizer, taking the first that decodes
-    without error into plausible text. A declared charset that is wrong
-    (bytes that do not decode, or decode into Latin-1 gibberish) is
-    overridden this way; when no candidate is plausible the most plausible
-    decoding is kept.
+    or the page declares and GB18030 (a superset of GB2312 and GBK), taking
+    the first that decodes without error into plausible text; then UTF-8
+    with a few damaged bytes replaced by U+FFFD (at most
+    ``MAX_BAD_SEQUENCES`` sequences and ``MAX_BAD_SHARE`` of the bytes; the
+    caller reports them); then the charset detected by charset-normalizer.
+    A declared charset that is wrong (bytes that do not decode, or decode
+    into Latin-1 gibberish) is overridden this way; when no candidate is
+    plausible the most plausible decoding is kept.
+
+    Raises:
+        GicstatsError: when nothing decodes the bytes.
     """
     data = src.data
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
         if data.startswith(bom):
             try:
-                return data[len(bom) :].decode(codec)
+                return Decoded(data[len(bom) :].decode(codec), codec)
             except UnicodeDecodeError:
                 raise GicstatsError(
                     src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
                 ) from None
     try:
-        return data.decode("utf-8")
+        return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     candidates: list[str] = []
@@ -177,31 +236,35 @@ def decode(src: Source) -> str:
         if declared:
             candidates.append(_canonical(declared))
     candidates.append("gb18030")
-    decoded: list[tuple[float, str]] = []
+    decoded: list[tuple[float, str, str]] = []
 
-    def attempt(codec: str) -> str | None:
+    def attempt(codec: str) -> Decoded | None:
         try:
             text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             return None
         score = _plausible(text)
-        decoded.append((score, text))
-        return text if score >= _PLAUSIBLE else None
+        decoded.append((score, text, codec))
+        return Decoded(text, codec) if score >= _PLAUSIBLE else None
 
     for codec in dict.fromkeys(candidates):
-        text = attempt(codec)
-        if text is not None:
-            return text
+        result = attempt(codec)
+        if result is not None:
+            return result
+    damaged = _utf8_damage(data, MAX_BAD_SEQUENCES)
+    if damaged and sum(end - start for start, end in damaged) <= MAX_BAD_SHARE * len(data):
+        return Decoded(data.decode("utf-8", errors="replace"), "utf-8", tuple(damaged))
     try:
         from charset_normalizer import from_bytes
 
         best = from_bytes(data[:200_000]).best()
         if best is not None and _canonical(best.encoding) not in candidates:
-            text = attempt(_canonical(best.encoding))
-            if text is not None:
-                return text
+            result = attempt(_canonical(best.encoding))
+            if result is not None:
+                return result
     except ImportError:  # pragma: no cover - charset-normalizer is a dependency
         pass
     if decoded:
-        return max(decoded, key=lambda d: d[0])[1]
+        _, text, codec = max(decoded, key=lambda d: d[0])
+        return Decoded(text, codec)
     raise GicstatsError(src.name, "text is in an unknown encoding (not UTF-8, GBK/GB18030 or the declared charset)")
