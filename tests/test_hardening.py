@@ -3,7 +3,8 @@ its fix:
 
 1. a title search that backtracked for seconds on very long lines;
 2. a UTF-8 page refused whole over a few damaged bytes;
-3. a page past a limit named by its base name, not the path as given.
+3. a 400-digit cell read as infinity, printed as ``Infinity`` (not JSON);
+4. a page past a limit named by its base name, not the path as given.
 
 Inputs are built here by hand or from the bundled reports; nothing touches
 the network.
@@ -11,6 +12,7 @@ the network.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from pathlib import Path
@@ -181,6 +183,70 @@ def test_clean_gbk_still_wins_over_damaged_utf8() -> None:
     text = "Report " * 300 + "申请人情况" + " end" * 100
     decoded = sources.decode_source(Source("x.txt", text.encode("gbk"), ""))
     assert (decoded.text, decoded.encoding, decoded.replaced) == (text, "gb18030", ())
+
+
+# --------------------------------------------------------------------------
+# 3. Numbers too large to be real
+# --------------------------------------------------------------------------
+
+HUGE = "9" * 400
+
+
+def _huge_page() -> tuple[str, tuple[str, str, str], str]:
+    page = _page(seed=4)
+    key, raw = _lone_cell(page, read_report(page.encode(), name="x.html"))
+    return page.replace(f">{raw}<", f">{HUGE}<"), key, raw
+
+
+def test_a_400_digit_cell_is_null_with_a_finding() -> None:
+    page, key, _ = _huge_page()
+    clean = read_report(_page(seed=4).encode(), name="x.html")
+    report = read_report(page.encode(), name="x.html")
+    cell = _cell(report, key)
+    assert pd.isna(cell["value"]) and cell["raw"] == HUGE  # the text as printed stays
+    _same_cells(_without(report.cells, key), _without(clean.cells, key))
+    hit = report.findings[report.findings["rule"] == "parse.implausible_value"]
+    assert hit["cells"].tolist() == [".".join(key)]
+    assert hit["actual"].tolist() == [HUGE]
+    assert "400位数字" in hit["message"].iloc[0]
+    assert not (report.findings["rule"] == "parse.unreadable_cell").any()
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("999999999999", 999999999999.0), ("1,000,000,000,000", None), ("1" * 17, None), ("1" * 400 + ".5", None)],
+)
+def test_the_bound_on_values(raw, value) -> None:
+    from gicstats.values import parse_value
+
+    parsed = parse_value(raw)
+    assert parsed.value == value
+    assert parsed.implausible == (value is None) and parsed.readable == (value is not None)
+
+
+def _strict_json(text: str):
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_parse_json_of_a_400_digit_cell_is_valid_json(tmp_path, capsys) -> None:
+    page, key, _ = _huge_page()
+    path = tmp_path / "huge.html"
+    path.write_text(page, encoding="utf-8")
+    assert main(["parse", str(path), "--format", "json"]) == 0
+    (report,) = _strict_json(capsys.readouterr().out)
+    cell = next(c for c in report["cells"] if (c["table"], c["row"], c["column"]) == key)
+    assert cell["value"] is None and cell["raw"] == HUGE
+    assert any(f["rule"] == "parse.implausible_value" for f in report["findings"])
+
+
+def test_json_output_never_holds_nan_or_infinity(capsys) -> None:
+    from gicstats.cli import _dump_json
+
+    _dump_json([{"value": float("inf")}, {"value": float("nan"), "n": [1.5, float("-inf")]}])
+    assert _strict_json(capsys.readouterr().out) == [{"value": None}, {"value": None, "n": [1.5, None]}]
 
 
 # --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,6 +58,24 @@ def _cells(reports: list[Report]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _finite(obj):
+    """``obj`` with every NaN or infinite float made None, recursively."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _dump_json(obj) -> None:
+    """Print ``obj`` as strict JSON: NaN and infinity (which ``json`` would
+    print as the invalid ``NaN`` and ``Infinity``) become null."""
+    json.dump(_finite(obj), sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
+    print()
+
+
 def _report_json(r: Report) -> dict:
     cells = r.cells.astype(object).where(r.cells.notna(), None)
     findings = r.findings.astype(object).where(r.findings.notna(), None)
@@ -83,8 +102,7 @@ def _print_table(r: Report) -> None:
 def cmd_parse(args: argparse.Namespace) -> int:
     reports, failures = _read_all(args.files)
     if args.format == "json":
-        json.dump([_report_json(r) for r in reports], sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        _dump_json([_report_json(r) for r in reports])
     elif args.format == "csv":
         _cells(reports).to_csv(sys.stdout, index=False)
     else:
@@ -110,8 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     findings = every if args.all else every[every["severity"].isin(args.severity)]
     if args.format == "json":
         records = findings.astype(object).where(findings.notna(), None).to_dict(orient="records")
-        json.dump(records, sys.stdout, ensure_ascii=False, indent=1)
-        print()
+        _dump_json(records)
     elif args.format == "csv":
         findings.to_csv(sys.stdout, index=False)
     else:

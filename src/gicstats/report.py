@@ -18,6 +18,7 @@ from .readers import Document
 from .readers.html import read_html
 from .readers.text import read_text
 from .sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
+from .values import MAX_VALUE, parse_value
 
 CELL_COLUMNS = ("table", "row", "column", "value", "raw", "unit", "source", "locator")
 
@@ -164,6 +165,26 @@ def _arrow_types() -> dict:
 _ARROW_TO_PANDAS = _arrow_types()
 
 
+def _implausible(finding: Finding) -> Finding:
+    """Say so when an unreadable cell is a number too large to be real
+    (see :data:`gicstats.values.MAX_VALUE`); other findings pass as they are."""
+    raw = finding.actual
+    if not parse_value(raw).implausible:
+        return finding
+    digits = sum(ch.isdigit() for ch in raw)
+    shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
+    return Finding(
+        finding.report,
+        "parse.implausible_value",
+        "warning",
+        finding.cells,
+        f"less than {MAX_VALUE:.0e}",
+        raw,
+        f"单元格{finding.cells}的数值“{shown}”（{digits}位数字）大得不可能是真实数值（上限为10的12次方），"
+        "可能是多个单元格连在一起，记为空值",
+    )
+
+
 def _damaged_bytes_finding(report_id: str, decoded: Decoded) -> Finding:
     """A warning for a page read as UTF-8 with damaged bytes replaced."""
     first = decoded.replaced[0][0]
@@ -245,7 +266,7 @@ def read_report(
             src.name, "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
         )
     title, agency, year = find_title(doc.text, doc.title_hints)
-    findings: list[Finding] = list(parse_findings)
+    findings: list[Finding] = [_implausible(f) if f.rule == "parse.unreadable_cell" else f for f in parse_findings]
     if decoded is not None and decoded.replaced:
         findings.append(_damaged_bytes_finding(report_id, decoded))
     if agency is None:

@@ -1,14 +1,16 @@
 """Cell values as printed: the raw text, a number or null, and a unit.
 
 A blank cell, ``-``, ``—``, ``/`` or ``无`` is null, never a silent 0. A
-unit written inside the cell (``117.785万``, ``251000元``) is split off.
+unit written inside the cell (``117.785万``, ``251000元``) is split off. A
+number too large to be a real value is null too, and flagged.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 # What an empty cell may be printed as. "无" means "none": the agency did
@@ -23,6 +25,15 @@ _NUMBER = re.compile(
 )
 _WS = re.compile(r"\s+")
 
+# Numbers from this magnitude on are not values. A cell of the template
+# counts applications or decisions (a few million at the most) or is one
+# agency's amount in 万元 or 元 (10^12 元 is a trillion yuan). 10^12 is also
+# far below 2**53, past which a float no longer holds every whole number. A
+# larger number is cells or junk that a scraper glued together (a run of 400
+# digits would be ``inf``): it is read as unreadable, null with a finding,
+# never as a huge or rounded number.
+MAX_VALUE = 1e12
+
 
 @dataclass(frozen=True)
 class Value:
@@ -32,13 +43,17 @@ class Value:
         value: The number, or ``None`` for a blank or unreadable cell.
         unit: The unit written in the cell, or ``None``.
         blank: True when the cell is printed empty (or as a dash, 无, …).
-        readable: False when the cell holds text that is not a number.
+        readable: False when the cell holds text that is not a number, or a
+            number too large to be real.
+        implausible: True when the cell holds a number of ``MAX_VALUE`` or
+            more (then ``value`` is None and ``readable`` False).
     """
 
     value: float | None
     unit: str | None
     blank: bool
     readable: bool
+    implausible: bool = field(default=False, repr=False)
 
 
 def clean(raw: str) -> str:
@@ -56,6 +71,8 @@ def parse_value(raw: str | None) -> Value:
     True
     >>> parse_value("-18").value
     -18.0
+    >>> parse_value("1" * 400).value is None, parse_value("1" * 400).implausible
+    (True, True)
     """
     if raw is None:
         return Value(None, None, True, True)
@@ -66,6 +83,8 @@ def parse_value(raw: str | None) -> Value:
     if not m:
         return Value(None, None, False, False)
     number = float(m.group("num").replace(",", ""))
+    if not math.isfinite(number) or number >= MAX_VALUE:
+        return Value(None, None, False, False, implausible=True)
     if m.group("sign") in ("-", "−"):
         number = -number
     unit = m.group("unit")
