@@ -1,10 +1,11 @@
-"""Bugs the fuzz tests found, each pinned by tests that failed before
+"""Five bugs the fuzz tests found, each pinned by tests that failed before
 its fix:
 
 1. a title search that backtracked for seconds on very long lines;
 2. a UTF-8 page refused whole over a few damaged bytes;
 3. a 400-digit cell read as infinity, printed as ``Infinity`` (not JSON);
-4. a page past a limit named by its base name, not the path as given.
+4. a page past a limit named by its base name, not the path as given;
+5. temporary files and kernel folders of killed commands left for ever.
 
 Inputs are built here by hand or from the bundled reports; nothing touches
 the network.
@@ -13,7 +14,12 @@ the network.
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,8 +27,9 @@ import generate as G
 import pandas as pd
 import pytest
 
-from gicstats import sources
+from gicstats import paths, sources
 from gicstats.cli import main
+from gicstats.corpus import build, read_corpus, write_atomic
 from gicstats.errors import GicstatsError
 from gicstats.meta import find_published, find_title, split_sections
 from gicstats.report import read_report
@@ -271,3 +278,114 @@ def test_limit_refusal_names_the_path_as_given(tmp_path, monkeypatch, capsys, na
     assert main(["parse", f"some/dir/{name}"]) == 1
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"gicstats: some/dir/{name}: {problem} ") and f"({variable})" in line
+
+
+# --------------------------------------------------------------------------
+# 5. Sweeping what killed commands left
+# --------------------------------------------------------------------------
+
+_DIE = "import os, signal, sys\ndef die(*_):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+
+
+def _killed_while(code: str, env: dict | None = None) -> None:
+    """Run ``code`` in a fresh Python that SIGKILLs itself inside it (``die()``)."""
+    proc = subprocess.run([sys.executable, "-c", _DIE + code], env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _busy_while(code: str, env: dict | None = None) -> subprocess.Popen:
+    """Start ``code`` in a fresh Python; it calls ``busy()`` while it holds a
+    temporary file or folder, which prints ``ready`` and waits for a line on
+    stdin. Returns once it is ready."""
+    wait = "def busy(*_):\n    print('ready', flush=True)\n    sys.stdin.readline()\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _DIE + wait + code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout.readline() == "ready\n"
+    return proc
+
+
+def _finish(proc: subprocess.Popen) -> None:
+    proc.stdin.write("\n")
+    proc.stdin.close()
+    assert proc.wait(timeout=120) == 0
+
+
+def _aged(path: Path, hours: float) -> Path:
+    path.touch()
+    then = time.time() - hours * 3600
+    os.utime(path, (then, then))
+    return path
+
+
+def test_build_sweeps_temp_files_of_killed_writes_only(tmp_path) -> None:
+    out = tmp_path / "corpus"
+    out.mkdir()
+    write = "from pathlib import Path\nfrom gicstats.corpus import write_atomic\n"
+    _killed_while(
+        write + f"write_atomic(Path({str(out / 'cells.parquet')!r}), lambda tmp: (tmp.write_bytes(b'half'), die()))\n"
+    )
+    (stale,) = out.glob(".cells.parquet.*.tmp")
+    # a write in progress in another live process: a concurrent command's
+    busy = _busy_while(
+        write + f"write_atomic(Path({str(out / 'notes.json')!r}), lambda tmp: (tmp.write_text('{{}}'), busy()))\n"
+    )
+    (live,) = out.glob(".notes.json.*.tmp")
+    # names of older versions, which carry no process: by age only
+    old_style_recent = _aged(out / ".manifest.json.abcd1234.tmp", 1)
+    old_style_old = _aged(out / ".sections.parquet.wxyz9876.tmp", 48)
+    not_ours = _aged(out / ".notes.tmp", 48)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.html").write_text(_page(), encoding="utf-8")
+    try:
+        build([tmp_path / "in"], out, jobs=1)
+        assert live.exists()
+    finally:
+        _finish(busy)
+    assert len(read_corpus(out)) == 1
+    assert not stale.exists() and not old_style_old.exists()
+    assert old_style_recent.exists() and not_ours.exists()
+    assert (out / "notes.json").read_text() == "{}" and not live.exists()
+
+
+def test_run_sweeps_kernel_folders_and_temp_exports_of_killed_runs(tmp_path, monkeypatch) -> None:
+    from gicstats.batch import run_batch
+
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    env = {**os.environ, "TMPDIR": str(tmpdir)}
+    out = tmp_path / "out"
+    (out / "report").mkdir(parents=True)
+    kernel = "from pathlib import Path\nfrom gicstats.batch import _fresh\nfrom gicstats.corpus import write_atomic\n"
+    export = out / "report" / "a_2021.html"
+    _killed_while(
+        kernel + f"_fresh('python3', start=False)\nwrite_atomic(Path({str(export)!r}), lambda tmp: die())\n", env
+    )
+    (stale_dir,) = tmpdir.glob("gicstats-k-*")
+    (stale_file,) = (out / "report").glob(".a_2021.html.*.tmp")
+    busy = _busy_while(kernel + "_fresh('python3', start=False)\nbusy()\n", env)
+    (live_dir,) = set(tmpdir.glob("gicstats-k-*")) - {stale_dir}
+    old_style_recent = tmpdir / "gicstats-k-abcd1234"
+    old_style_recent.mkdir()
+    other = tmpdir / "gicstats-keep"
+    other.mkdir()
+    try:
+        run_batch([], out)
+        assert live_dir.is_dir()
+    finally:
+        _finish(busy)
+    assert (out / "index.html").is_file()
+    assert not stale_dir.exists() and not stale_file.exists()
+    assert old_style_recent.is_dir() and other.is_dir()
+
+
+def test_temp_names_carry_the_writer(tmp_path) -> None:
+    seen = []
+    write_atomic(tmp_path / "a.json", lambda tmp: seen.append(tmp.name) or tmp.write_text("{}"))
+    (name,) = seen
+    assert name.startswith(f".a.json.gicstats-{paths._host()}-{os.getpid()}-") and name.endswith(".tmp")
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+    folder = Path(tempfile.mkdtemp(prefix=paths.kernel_dir_prefix(), dir=tmp_path))
+    assert folder.name.startswith(f"gicstats-k-{paths._host()}-{os.getpid()}-")

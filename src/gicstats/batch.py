@@ -11,7 +11,8 @@ so no partial notebook or HTML is ever left behind.
 
 Every kernel gets its own IPC connection files in a private temporary folder
 (no TCP port races, no shared ``./kernel-ipc-N`` sockets) and is shut down at
-once when its notebook is done.
+once when its notebook is done. The folder names its process, so a run
+removes those that killed runs left (:func:`gicstats.paths.sweep_kernel_dirs`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from . import __version__
 from .corpus import Corpus, read_corpus, write_atomic
 from .errors import GicstatsError
 from .notebooks import NOTEBOOKS, execute, export_html, notebook_path, records
-from .paths import safe_name
+from .paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files
 
 STATE_FILE = ".gicstats-runs.json"
 
@@ -195,7 +196,9 @@ _RESET = (
 def _new_kernel(kernel_name: str, folder: str):
     from jupyter_client import KernelManager
 
-    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, f"k-{uuid.uuid4().hex[:12]}"))
+    # one kernel a folder: its sockets need no unique name, and a short one
+    # keeps their paths within the 107 bytes a Unix socket path may have
+    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "k"))
     km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
     return km
 
@@ -260,7 +263,7 @@ _spares: queue.SimpleQueue = queue.SimpleQueue()
 
 
 def _fresh(kernel_name: str, *, start: bool):
-    folder = tempfile.mkdtemp(prefix="gicstats-k-")
+    folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
     km = _new_kernel(kernel_name, folder)
     if start:
         km.start_kernel()  # returns once the process is spawned; it boots meanwhile
@@ -329,7 +332,7 @@ def _stop(km) -> None:
 
 def _warm_kernel(kernel_name: str):
     if _warm.km is None:
-        _warm.folder = tempfile.mkdtemp(prefix="gicstats-k-")
+        _warm.folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
         km = _new_kernel(kernel_name, _warm.folder)
         km.start_kernel()
         # nbclient polls shell and iopub concurrently: it needs an async client
@@ -459,6 +462,10 @@ def run_batch(
     options = options or Options()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # what a killed run left: temporary exports (out/<notebook>/…) and the
+    # kernel folders of its kernels
+    sweep_temp_files(out, depth=1)
+    sweep_kernel_dirs()
     jobs = jobs or os.cpu_count() or 1
     state = _State(out)
     result = BatchResult()

@@ -42,7 +42,7 @@ from .checks import check_frame, check_series
 from .errors import GicstatsError
 from .findings import COLUMNS as FINDING_COLUMNS
 from .findings import findings_frame
-from .paths import expand_sources
+from .paths import expand_sources, sweep_temp_files, temp_file_prefix
 from .report import Report, read_report
 
 TABLES = ("reports", "cells", "findings", "sections")
@@ -165,9 +165,14 @@ def _hash_file(path: Path) -> str:
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename."""
+    """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename.
+
+    The temporary file is hidden and names this process
+    (:func:`gicstats.paths.temp_file_prefix`), so that one left by a killed
+    command is swept by the next (:func:`gicstats.paths.sweep_temp_files`).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(path.name), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -226,6 +231,7 @@ def build(
         ``failed`` and recorded in the reports table with their error.
     """
     out = Path(out)
+    sweep_temp_files(out)  # what a killed build left
     alias = Agencies.load(agencies)
     corrections_digest = _hash_file(Path(corrections)) if corrections else ""
     inputs_key = hashlib.sha256(f"{__version__}|{corrections_digest}".encode()).hexdigest()[:16]

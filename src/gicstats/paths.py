@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
+import socket
+import tempfile
+import time
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 # The repository root when running from a checkout (editable install).
@@ -82,3 +88,138 @@ def safe_name(text: str, *, max_bytes: int = 120) -> str:
         name = f"{stem}_{dot}{rest}"
     encoded = name.encode("utf-8")[:max_bytes]
     return encoded.decode("utf-8", errors="ignore") or "_"
+
+
+# --------------------------------------------------------------------------
+# Temporary files and folders, and sweeping the ones a killed command left
+# --------------------------------------------------------------------------
+
+# Every temporary file or folder gicstats makes is named with its writer's
+# host (a short hash) and process id. A command killed with SIGKILL cannot
+# clean up; the next ``gicstats build`` or ``gicstats run`` removes what a
+# process on this host left once that process is gone, and never what a
+# concurrent command is still writing. A name it cannot check that way (from
+# another host sharing the folder, or from before names carried the process)
+# is removed only past this age, in seconds.
+STALE_AFTER = 24 * 3600
+
+# Names are kept short (a 4-digit host hash): a kernel's IPC sockets live in
+# its folder, and a Unix socket path may not pass 107 bytes
+# ($TMPDIR/gicstats-k-…/k-1).
+KERNEL_DIR_PREFIX = "gicstats-k-"
+
+# mkstemp and mkdtemp add 8 characters of [a-z0-9_]
+_TEMP_FILE = re.compile(r"^\..+\.gicstats-(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-[a-z0-9_]+\.tmp$")
+_OLD_TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_KERNEL_DIR = re.compile(r"^gicstats-k-(?:(?P<host>[0-9a-f]{4})-(?P<pid>\d+)-)?[a-z0-9_]{8}$")
+
+
+@lru_cache(maxsize=1)
+def _host() -> str:
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:4]
+
+
+def _owner() -> str:
+    # not cached: a forked worker has its own process id
+    return f"{_host()}-{os.getpid()}-"
+
+
+def temp_file_prefix(name: str) -> str:
+    """Prefix of the hidden temporary file an atomic write of ``name`` goes
+    through (``mkstemp`` adds 8 characters and ``.tmp``)."""
+    return f".{name}.gicstats-{_owner()}"
+
+
+def kernel_dir_prefix() -> str:
+    """Prefix of a kernel's private folder of connection files."""
+    return f"{KERNEL_DIR_PREFIX}{_owner()}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    return True
+
+
+def _stale(match: re.Match, path: Path, now: float) -> bool:
+    host, pid = match.groupdict().get("host"), match.groupdict().get("pid")
+    if host == _host() and pid and os.name == "posix":  # os.kill(pid, 0) kills on Windows
+        return not _alive(int(pid))
+    try:
+        return now - path.lstat().st_mtime > STALE_AFTER
+    except OSError:
+        return False
+
+
+def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]:
+    """Remove stale temporary files of atomic writes in ``folder`` (and its
+    subfolders, ``depth`` levels down); see :data:`STALE_AFTER`.
+
+    Only hidden ``.<name>.….tmp`` files named as gicstats names them are
+    touched. Returns the files removed; a file that cannot be removed is
+    left, silently (the sweep is housekeeping, never a reason to fail).
+    """
+    removed: list[Path] = []
+    now = time.time()
+    folders = [(Path(folder), 0)]
+    while folders:
+        here, level = folders.pop()
+        try:
+            entries = list(os.scandir(here))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if level < depth and not entry.name.startswith("."):
+                        folders.append((Path(entry.path), level + 1))
+                    continue
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            m = _TEMP_FILE.match(entry.name) or _OLD_TEMP_FILE.match(entry.name)
+            path = Path(entry.path)
+            if m and _stale(m, path, now):
+                try:
+                    path.unlink()
+                    removed.append(path)
+                except OSError:
+                    pass
+    return removed
+
+
+def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Remove stale kernel folders (``gicstats-k-*``) from the temporary
+    folder (``$TMPDIR``, or ``folder``); only this user's, only stale ones
+    (see :data:`STALE_AFTER`). Returns the folders removed."""
+    base = Path(folder) if folder is not None else Path(tempfile.gettempdir())
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _KERNEL_DIR.match(entry.name)
+        if not m:
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if hasattr(os, "getuid") and entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        path = Path(entry.path)
+        if _stale(m, path, now):
+            shutil.rmtree(path, ignore_errors=True)
+            if not path.exists():
+                removed.append(path)
+    return removed
