@@ -26,7 +26,9 @@ Budgets:
   (coverage-guided, if ``pip install atheris`` worked) for
   ``GICSTATS_ATHERIS_SECONDS`` (default 300). Failing inputs are shrunk by
   hypothesis and kept in its example database (``.hypothesis/``), so the
-  next run tries them first; atheris writes them as ``crash-*`` files.
+  next run tries them first; atheris writes them as ``crash-*`` files in
+  ``.fuzz-crashes/`` (not committed), which outlives pytest's temporary
+  folders.
 
 ``python tests/test_fuzz.py atheris [libFuzzer flags] [corpus dir]`` runs
 the atheris harness by hand.
@@ -66,6 +68,7 @@ MAX_SECONDS = float(os.environ.get("GICSTATS_FUZZ_MAX_SECONDS", 60))
 FUZZ_EXAMPLES = int(os.environ.get("GICSTATS_FUZZ_EXAMPLES", 250))
 FUZZ_MINUTES = float(os.environ.get("GICSTATS_FUZZ_MINUTES", 10))
 ATHERIS_SECONDS = int(os.environ.get("GICSTATS_ATHERIS_SECONDS", 300))
+CRASHES = ROOT / ".fuzz-crashes"  # atheris's crash and timeout inputs, kept after pytest's temporary folders go
 
 
 # --------------------------------------------------------------------------
@@ -596,6 +599,9 @@ def _atheris_input(data: bytes) -> None:
     except GicstatsError as exc:
         if not str(exc).startswith(f"{NAME}: "):
             raise AssertionError(f"error does not name the file: {exc}") from None
+    except (SystemExit, KeyboardInterrupt) as exc:
+        # libFuzzer would only say "fuzz target exited": a traceback instead
+        raise RuntimeError(f"read_report raised {type(exc).__name__}") from exc
 
 
 def atheris_main(argv: list[str]) -> None:
@@ -612,6 +618,8 @@ def test_atheris(tmp_path: Path) -> None:
     """Coverage-guided fuzzing of ``read_report`` from the same seeds, in a
     subprocess (libFuzzer owns its process) for ``GICSTATS_ATHERIS_SECONDS``."""
     pytest.importorskip("atheris")
+    CRASHES.mkdir(exist_ok=True)
+    before = {p.name for p in CRASHES.iterdir()}
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     seeds = {
@@ -635,13 +643,13 @@ def test_atheris(tmp_path: Path) -> None:
         "-timeout=60",
         "-rss_limit_mb=4096",
         "-max_len=300000",
-        f"-artifact_prefix={tmp_path}/",
+        f"-artifact_prefix={CRASHES}/",
         str(corpus),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=ATHERIS_SECONDS + 600)
     stats = re.findall(r"#(\d+)\s+DONE\s+cov: (\d+)", proc.stderr)
     print(f"atheris: {stats[-1] if stats else proc.stderr[-2000:]}")
-    crashes = sorted(tmp_path.glob("crash-*")) + sorted(tmp_path.glob("timeout-*"))
+    crashes = [p for p in sorted(CRASHES.glob("*")) if p.name not in before]
     assert proc.returncode == 0 and not crashes, proc.stderr[-4000:]
 
 
