@@ -30,6 +30,13 @@ def _generate():
     return generate
 
 
+def _hostile():
+    _generate()
+    import hostile
+
+    return hostile
+
+
 def _report_html(agency: str = "某市某局", charset: str = "utf-8") -> str:
     G = _generate()
     values = G.balanced_values("2021", random.Random(11))
@@ -73,6 +80,8 @@ RECIPES: dict[str, Callable[[], bytes]] = {
     "gb2312_labelled_utf8.html": lambda: _report_html("某市某局", "utf-8").encode("gb2312"),
     "digits_200.txt": lambda: _two_hundred_digits().encode(),
     "truncated.html": lambda: _report_html().encode()[:5000],  # inside table 三
+    # three damaged bytes in a UTF-8 text: read, with a source.undecodable_bytes warning
+    "invalid_utf8.txt": lambda: _report_pipe().encode()[:3000] + b"\xff\xfe\xfd" + _report_pipe().encode()[3000:],
     # bad files
     "empty.html": lambda: b"",
     "blank.txt": lambda: b" \r\n\t\n ",
@@ -81,7 +90,6 @@ RECIPES: dict[str, Callable[[], bytes]] = {
     "nul_bytes.txt": lambda: "政府信息公开".encode() + b"\x00" * 8 + "申请人情况".encode(),
     "no_tables.html": lambda: "<html><head><title>通知</title></head><body><p>关于放假的通知</p></body>".encode(),
     "scripts_only.html": lambda: b"<html><body><script>document.write('<table>')</script><style>p{}</style></body>",
-    "invalid_utf8.txt": lambda: _report_pipe().encode()[:3000] + b"\xff\xfe\xfd" + _report_pipe().encode()[3000:],
     "bad_bom.txt": lambda: b"\xef\xbb\xbf" + "申请人情况".encode("gbk"),
     "nested_10000.html": lambda: ("<html><body>" + "<div>" * 10_000 + "申请人情况" + "</div>" * 10_000).encode(),
     "nested_1500.html": lambda: ("<html><body>" + "<span>" * 1_500 + _report_html()).encode(),
@@ -89,6 +97,22 @@ RECIPES: dict[str, Callable[[], bytes]] = {
     "too_many_lines.txt": lambda: "申请人情况\n".encode() * 600_000,
     "legacy.doc": lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
     "archive.zip": lambda: _zip({"readme.txt": b"not a report", "data/1.csv": b"a,b\n1,2\n"}),
+    # PDF, DOCX, XLSX (tests/hostile.py): good ones, then bombs and floods
+    "good_report.docx": lambda: _hostile().report_docx(),
+    "good_report.xlsx": lambda: _hostile().report_xlsx(),
+    "good_report.pdf": lambda: _hostile().report_pdf(),
+    "zip_bomb.docx": lambda: _hostile().zip_bomb_docx(),
+    "zip_bomb.xlsx": lambda: _hostile().zip_bomb_xlsx(),
+    "merged_sheet.xlsx": lambda: _hostile().merged_range_xlsx(),
+    "span_billion.docx": lambda: _hostile().grid_span_docx(),
+    "lying_sizes.docx": lambda: _hostile().lying_zip_docx(),
+    "pages_10000.pdf": lambda: _hostile().pages_pdf(10_000),
+    "flate_bomb.pdf": lambda: _hostile().flate_bomb_pdf(),
+    "dense_page.pdf": lambda: _hostile().dense_pdf(600_000),
+    "password.pdf": lambda: _hostile().report_pdf(encrypt="secret"),
+    "truncated.pdf": lambda: _hostile().report_pdf()[:4_000],
+    "scan.pdf": lambda: _generate().render_scanned_pdf(1),
+    "docx_without_document.docx": lambda: _zip({"[Content_Types].xml": b"<Types/>", "word/x.xml": b"<x/>"}),
 }
 
 

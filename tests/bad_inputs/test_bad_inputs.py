@@ -3,10 +3,8 @@ file, no traceback, exit status 1, and the good files among them read.
 
 The files are written by ``make_bad_inputs.py`` into a temporary folder;
 ``expected.tsv`` holds the line (or the cell count) for each. The command
-runs inside that folder on bare file names: a reader that refuses a page
-past a limit names the file by its base name (``read_report`` does not yet
-pass the name to the HTML and text readers), the other errors by the path
-given, and for a bare name the two are the same.
+runs inside that folder on bare file names, as a user would in a folder of
+downloads; every error names the file as it was given.
 """
 
 from __future__ import annotations
