@@ -143,3 +143,20 @@ def test_timeout_fails_the_run_and_the_batch_goes_on(bundled_corpus, tmp_path):
     runs = plan(bundled_corpus, notebooks=["report"], agencies=["平潭综合实验区"], years=[2021])
     result = run_batch(runs, tmp_path, jobs=1, options=Options(timeout=0.5))
     assert result.failed and "timed out after 0.5 s" in result.failed[0]["error"]
+
+
+@pytest.mark.timeout(300)
+def test_long_temporary_folder_path(bundled_corpus, tmp_path, monkeypatch):
+    """Kernel sockets live in a folder under $TMPDIR; under a long one their
+    paths passed the 107 bytes a Unix socket may have and every run failed
+    ("ZMQError: File name too long"; just past the limit, the helper session
+    saw a run wait for ever instead). Such kernels now use TCP."""
+    import tempfile
+
+    long_tmp = tmp_path / ("t" * (110 - len(str(tmp_path))))
+    long_tmp.mkdir()
+    assert len(str(long_tmp)) >= 110
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    runs = plan(bundled_corpus, notebooks=["report"], agencies=["平潭综合实验区"], years=[2021])
+    result = run_batch(runs, tmp_path / "out", jobs=1)
+    assert result.count("done") == 1, result.records

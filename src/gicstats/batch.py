@@ -193,12 +193,22 @@ _RESET = (
 )
 
 
+_MAX_SOCKET_PATH = 107  # sun_path of a Unix socket on Linux, less its final NUL
+
+
 def _new_kernel(kernel_name: str, folder: str):
     from jupyter_client import KernelManager
 
     # one kernel a folder: its sockets need no unique name, and a short one
     # keeps their paths within the 107 bytes a Unix socket path may have
-    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(folder, "k"))
+    # ("k-" and a port number after it). Under a long $TMPDIR they would not
+    # fit: the kernel could not bind them and the run would wait on it for
+    # ever, so such a kernel talks over TCP on 127.0.0.1 instead.
+    base = os.path.join(folder, "k")
+    if len(os.fsencode(base)) + len("-65535") <= _MAX_SOCKET_PATH:
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=base)
+    else:
+        km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
     km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
     return km
 
