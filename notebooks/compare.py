@@ -35,9 +35,18 @@ print(f"{year_from}–{year_to}年：{len(selection.agencies)}个机关，{len(s
 # ## 指标表 Indicators by agency and year
 
 # %%
-table = nb.compare_table(selection, ["applications_received", "disclosure_rate", "full_grant_rate",
-                                     "unable_share", "not_processed_share", "carry_forward_rate",
-                                     "dispute_conversion_rate"])
+table = nb.compare_table(
+    selection,
+    [
+        "applications_received",
+        "disclosure_rate",
+        "full_grant_rate",
+        "unable_share",
+        "not_processed_share",
+        "carry_forward_rate",
+        "dispute_conversion_rate",
+    ],
+)
 nb.labelled(table)
 
 # %% [markdown]
@@ -53,5 +62,12 @@ nb.ranking_chart(table, "unable_share", "无法提供占比排名 Share unable t
 # ## 分布 Distributions
 
 # %%
-nb.distribution_chart(table, {"disclosure_rate": "公开率", "full_grant_rate": "予以公开率",
-                              "unable_share": "无法提供", "carry_forward_rate": "结转率"})
+nb.distribution_chart(
+    table,
+    {
+        "disclosure_rate": "公开率",
+        "full_grant_rate": "予以公开率",
+        "unable_share": "无法提供",
+        "carry_forward_rate": "结转率",
+    },
+)

@@ -28,15 +28,27 @@ from gicstats import nb
 series = nb.agency_series(nb.open_corpus(corpus), agency)
 change = nb.template_change_year(series)
 nb.record("years", series.years)
-print(f"{agency}：{len(series)}份报告，{series.years[0]}–{series.years[-1]}年"
-      + (f"；{change}年起使用2021版模板" if change else ""))
+print(
+    f"{agency}：{len(series)}份报告，{series.years[0]}–{series.years[-1]}年"
+    + (f"；{change}年起使用2021版模板" if change else "")
+)
 
 # %% [markdown]
 # ## 指标 Indicators by year
 
 # %%
-table = nb.trend_table(series, ["applications_received", "workload", "disclosure_rate", "full_grant_rate",
-                                "unable_share", "carry_forward_rate", "review_correction_rate_closed"])
+table = nb.trend_table(
+    series,
+    [
+        "applications_received",
+        "workload",
+        "disclosure_rate",
+        "full_grant_rate",
+        "unable_share",
+        "carry_forward_rate",
+        "review_correction_rate_closed",
+    ],
+)
 nb.labelled(table)
 
 # %%

@@ -28,8 +28,13 @@ def _isolated_jupyter_state(tmp_path_factory):
 
     base = tmp_path_factory.mktemp("home-state")
     saved = {}
-    for var, sub in (("MPLCONFIGDIR", "mpl"), ("IPYTHONDIR", "ipython"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-                     ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_CONFIG_DIR", "config")):
+    for var, sub in (
+        ("MPLCONFIGDIR", "mpl"),
+        ("IPYTHONDIR", "ipython"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_CONFIG_DIR", "config"),
+    ):
         saved[var] = os.environ.get(var)
         (base / sub).mkdir()
         os.environ[var] = str(base / sub)

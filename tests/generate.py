@@ -1008,8 +1008,9 @@ def render_pdf(
                 flow.append(table(grid, rest, len(grid.rows) - split_row))
             flow.append(Spacer(1, 6))
     out = io.BytesIO()
-    pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=56, rightMargin=56, topMargin=56, bottomMargin=56,
-                            title="", author="", creator="")
+    pdf = SimpleDocTemplate(
+        out, pagesize=A4, leftMargin=56, rightMargin=56, topMargin=56, bottomMargin=56, title="", author="", creator=""
+    )
     if not compress:
         pdf.pageCompression, pdf.invariant = 0, 1
     if encrypt is not None:

@@ -87,11 +87,29 @@ def test_one_broken_input_fails_alone(bundled_corpus, tmp_path):
     assert failed[0]["failed_cell"] is not None and "1999" in failed[0]["error"]
     assert result.count("done") == 6
     assert not (out / "report" / "平潭综合实验区_2023.html").exists()
-    assert "失败" in (out / "index.html").read_text(encoding="utf-8") or "failed" in (
-        out / "index.html").read_text(encoding="utf-8")
+    assert "失败" in (out / "index.html").read_text(encoding="utf-8") or "failed" in (out / "index.html").read_text(
+        encoding="utf-8"
+    )
     # the CLI says which run failed and exits non-zero
-    cli = subprocess.run([sys.executable, "-m", "gicstats.cli", "run", "--corpus", str(corpus), "--notebook",
-                          "report", "-o", str(out), "-j", "2", "-q"], capture_output=True, text=True)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gicstats.cli",
+            "run",
+            "--corpus",
+            str(corpus),
+            "--notebook",
+            "report",
+            "-o",
+            str(out),
+            "-j",
+            "2",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 1
     assert "failed: report/平潭综合实验区_2023" in cli.stdout and "6 skipped" in cli.stdout
     assert "Traceback" not in cli.stderr
@@ -99,8 +117,19 @@ def test_one_broken_input_fails_alone(bundled_corpus, tmp_path):
 
 def test_killed_run_resumes(bundled_corpus, tmp_path):
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "gicstats.cli", "run", "--corpus", str(bundled_corpus), "-o", str(out), "-j", "1",
-           "-q"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gicstats.cli",
+        "run",
+        "--corpus",
+        str(bundled_corpus),
+        "-o",
+        str(out),
+        "-j",
+        "1",
+        "-q",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     state = out / STATE_FILE
     deadline = time.time() + 120

@@ -133,14 +133,38 @@ def test_pingtan_series_has_gaps_so_only_gap_findings():
 
 
 def test_carry_over_between_adjacent_years():
-    y1 = read(applications_text("某局", 2020, "2019", {"carried_to_next": [2, 0, 0, 0, 0, 1, 3],
-                                                     "new_received": [2, 0, 0, 0, 0, 1, 3]}), "a_2020.txt")
-    good = read(applications_text("某局", 2021, "2021", {"carried_over_from_prev": [2, 0, 0, 0, 0, 1, 3],
-                                                       "results_total": [2, 0, 0, 0, 0, 1, 3],
-                                                       "other_misc": [2, 0, 0, 0, 0, 1, 3]}), "a_2021.txt")
-    bad = read(applications_text("某局", 2021, "2021", {"carried_over_from_prev": [1, 0, 0, 0, 0, 1, 2],
-                                                      "results_total": [1, 0, 0, 0, 0, 1, 2],
-                                                      "other_misc": [1, 0, 0, 0, 0, 1, 2]}), "b_2021.txt")
+    y1 = read(
+        applications_text(
+            "某局", 2020, "2019", {"carried_to_next": [2, 0, 0, 0, 0, 1, 3], "new_received": [2, 0, 0, 0, 0, 1, 3]}
+        ),
+        "a_2020.txt",
+    )
+    good = read(
+        applications_text(
+            "某局",
+            2021,
+            "2021",
+            {
+                "carried_over_from_prev": [2, 0, 0, 0, 0, 1, 3],
+                "results_total": [2, 0, 0, 0, 0, 1, 3],
+                "other_misc": [2, 0, 0, 0, 0, 1, 3],
+            },
+        ),
+        "a_2021.txt",
+    )
+    bad = read(
+        applications_text(
+            "某局",
+            2021,
+            "2021",
+            {
+                "carried_over_from_prev": [1, 0, 0, 0, 0, 1, 2],
+                "results_total": [1, 0, 0, 0, 0, 1, 2],
+                "other_misc": [1, 0, 0, 0, 0, 1, 2],
+            },
+        ),
+        "b_2021.txt",
+    )
     assert good.template_version == "2021" and y1.template_version == "2019"
     assert [f for f in check_series([y1, good]) if f.severity != "not_assessable"] == []
     errors = [f for f in check_series([y1, bad]) if f.severity == "error"]
@@ -173,8 +197,11 @@ def test_in_force_across_years_is_a_warning_only():
     assert [(f.rule, f.severity, f.expected, f.actual) for f in flagged] == [
         ("series.in_force", "warning", "643", "470")
     ]
-    assert [f for f in check_series([_active_2021(2021, 665, 69, 3), _active_2021(2022, 698, 88, 55)])
-            if f.severity in ("error", "warning")] == []
+    assert [
+        f
+        for f in check_series([_active_2021(2021, 665, 69, 3), _active_2021(2022, 698, 88, 55)])
+        if f.severity in ("error", "warning")
+    ] == []
 
 
 CORRECTIONS = """
@@ -254,8 +281,11 @@ def _active_2019(year: int, penalty: tuple[int, int, int]) -> gicstats.Report:
 
 def test_item_counts_carry_across_years_on_the_2019_template():
     # Pingtan 2019 -> 2020 (spec §6.3): 行政处罚 2648 | 0, then 2648 | -18
-    assert [f for f in check_series([_active_2019(2019, (2648, 0, 430)), _active_2019(2020, (2648, -18, 500))])
-            if f.severity != "not_assessable"] == []
+    assert [
+        f
+        for f in check_series([_active_2019(2019, (2648, 0, 430)), _active_2019(2020, (2648, -18, 500))])
+        if f.severity != "not_assessable"
+    ] == []
     flagged = check_series([_active_2019(2019, (2648, -18, 430)), _active_2019(2020, (2648, 0, 500))])
     assert [(f.rule, f.severity, f.expected, f.actual) for f in flagged if f.severity != "not_assessable"] == [
         ("series.prev_year_items", "warning", "2630", "2648")

@@ -64,8 +64,14 @@ def test_seed_published_date_and_sections():
     assert report.source.endswith("tianmen_police_2020.txt")
     assert "3328件" in report.sections["active_disclosure"]
     assert report.sections["other_matters"].startswith("无")
-    assert set(report.sections) >= {"overview", "active_disclosure", "applications", "review_litigation",
-                                    "problems_improvements", "other_matters"}
+    assert set(report.sections) >= {
+        "overview",
+        "active_disclosure",
+        "applications",
+        "review_litigation",
+        "problems_improvements",
+        "other_matters",
+    }
 
 
 def test_seed_units_and_local_row():
@@ -97,9 +103,7 @@ def test_pingtan_run_together_rows_resolved_by_identities():
     apps = report.table("applications", labels=False)
     assert list(apps.loc["granted"]) == [27, 0, 0, 2, 0, 1, 30]
     assert list(apps.loc["unable_not_held"]) == [22, 0, 0, 0, 0, 3, 25]
-    locator = report.cells.set_index(["table", "row", "column"]).loc[
-        ("applications", "granted", "total"), "locator"
-    ]
+    locator = report.cells.set_index(["table", "row", "column"]).loc[("applications", "granted", "total"), "locator"]
     assert "identities" in locator
     rl = report.table("review_litigation", labels=False)
     assert list(rl.loc["lit_direct"]) == [12, 0, 0, 0, 12]

@@ -150,8 +150,9 @@ def test_pdf_text_layer_roundtrip(version, data, agency, year, variant, valign, 
     at its top is too far from its centred numbers to be paired with them
     (its values are then reported, not misread)."""
     values = data.draw(free_values(version, blanks=False), label="values")
-    pdf = G.render_pdf(values, version, agency, year, variant=variant, ruled=False, label_valign=valign,
-                       split_row=split_row)
+    pdf = G.render_pdf(
+        values, version, agency, year, variant=variant, ruled=False, label_valign=valign, split_row=split_row
+    )
     report = read(pdf, f"{agency}{year}.pdf")
     assert_meta(report, version, agency, year)
     assert_roundtrip(report, values, {"parse.unknown_label"})
@@ -187,8 +188,7 @@ def test_docx_roundtrip(version, data, agency, year, variant, merged):
 )
 def test_xlsx_roundtrip(version, data, agency, year, variant, merged, numbers_as_text):
     values = data.draw(free_values(version, blanks=True), label="values")
-    xlsx = G.render_xlsx(values, version, agency, year, variant=variant, merged=merged,
-                         numbers_as_text=numbers_as_text)
+    xlsx = G.render_xlsx(values, version, agency, year, variant=variant, merged=merged, numbers_as_text=numbers_as_text)
     report = read(xlsx, f"{agency}{year}.xlsx")
     assert report.format == "xlsx"
     assert_meta(report, version, agency, year)
@@ -233,10 +233,16 @@ def test_docx_merged_cell_comes_once():
     assert [c.text for c in table.rows[3].cells] == ["三、本年度办理结果", *["四、结转下年度继续办理"] * 2, ""]
     lines = read_docx(out.getvalue()).lines
     assert [[(c.text, c.locator) for c in line.cells] for line in lines] == [
-        [("三、本年度办理结果", "table 1, row 1, column 1"), ("（一）予以公开", "table 1, row 1, column 2"),
-         ("5", "table 1, row 1, column 4")],
-        [("（三）不予公开", "table 1, row 2, column 2"), ("1.属于国家秘密", "table 1, row 2, column 3"),
-         ("0", "table 1, row 2, column 4")],
+        [
+            ("三、本年度办理结果", "table 1, row 1, column 1"),
+            ("（一）予以公开", "table 1, row 1, column 2"),
+            ("5", "table 1, row 1, column 4"),
+        ],
+        [
+            ("（三）不予公开", "table 1, row 2, column 2"),
+            ("1.属于国家秘密", "table 1, row 2, column 3"),
+            ("0", "table 1, row 2, column 4"),
+        ],
         [("（七）总计", "table 1, row 3, column 2"), ("6", "table 1, row 3, column 4")],
         [("四、结转下年度继续办理", "table 1, row 4, column 2"), ("", "table 1, row 4, column 4")],
     ]

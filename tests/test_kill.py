@@ -58,8 +58,9 @@ def _env(tmp: Path) -> dict:
 def _kill_after(cmd: list[str], delay: float, env: dict, cwd: Path) -> int | None:
     """Start ``cmd`` in its own session, SIGKILL its process group after
     ``delay`` seconds; the exit status if it finished first, else None."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-                            env=env, cwd=cwd)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env, cwd=cwd
+    )
     try:
         return proc.wait(timeout=delay)
     except subprocess.TimeoutExpired:
@@ -131,8 +132,9 @@ def sources(tmp_path_factory) -> Path:
         version = ("2019", "2021")[i % 2]
         shape = ("html", "pipe", "run", "html")[i % 4]
         values = G.balanced_values(version, rng)
-        text = G.SHAPES[shape](values, version, f"第{i}号县人民政府", 2019 + i % 5,
-                               **({"rng": random.Random(i)} if shape == "run" else {}))
+        text = G.SHAPES[shape](
+            values, version, f"第{i}号县人民政府", 2019 + i % 5, **({"rng": random.Random(i)} if shape == "run" else {})
+        )
         (folder / f"gen_{i:02d}.{'html' if shape == 'html' else 'txt'}").write_text(text, encoding="utf-8")
     return folder
 
@@ -188,8 +190,9 @@ def test_rebuild_over_a_clean_report(tmp_path) -> None:
     from gicstats.corpus import build
 
     values = G.balanced_values("2021", random.Random(1))
-    (tmp_path / "clean.html").write_text(G.render_html(values, "2021", "某市某局", 2021, published="2022-01-20"),
-                                         encoding="utf-8")
+    (tmp_path / "clean.html").write_text(
+        G.render_html(values, "2021", "某市某局", 2021, published="2022-01-20"), encoding="utf-8"
+    )
     build([tmp_path / "clean.html"], tmp_path / "corpus", jobs=1)
     assert len(read_corpus(tmp_path / "corpus").findings) == 0
     build([tmp_path / "clean.html"], tmp_path / "corpus", jobs=1)

@@ -19,17 +19,19 @@ def _run(tmp_path, name, params, bundled_corpus):
     out = tmp_path / f"{name}.ipynb"
     nb = notebooks.execute(name, {"corpus": str(bundled_corpus), **params}, out, cwd=tmp_path)
     assert out.is_file()
-    stderr = "".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"
-    )
+    stderr = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr")
     assert "missing from font" not in stderr
     return nb, notebooks.records(nb)
 
 
 def test_report_notebook(tmp_path, bundled_corpus):
     nb, rec = _run(tmp_path, "report", {"agency": "平潭综合实验区", "year": 2021}, bundled_corpus)
-    assert rec["report"] == {"agency": "平潭综合实验区", "year": 2021, "template_version": "2021",
-                             "source": "pingtan_2021.txt"}
+    assert rec["report"] == {
+        "agency": "平潭综合实验区",
+        "year": 2021,
+        "template_version": "2021",
+        "source": "pingtan_2021.txt",
+    }
     head = rec["headline"]
     assert head["本年新收申请 New applications"] == 70
     assert head["办理结果总计 Handled"] == 69
@@ -77,15 +79,18 @@ def test_compare_notebook(tmp_path, bundled_corpus):
 
 def test_unknown_parameter_is_rejected_before_running(tmp_path, bundled_corpus):
     with pytest.raises(gicstats.GicstatsError, match=r"unknown parameter 'yaer' \(did you mean 'year'\?\)"):
-        notebooks.execute("report", {"corpus": str(bundled_corpus), "agency": "x", "yaer": 2021},
-                          tmp_path / "x.ipynb")
+        notebooks.execute("report", {"corpus": str(bundled_corpus), "agency": "x", "yaer": 2021}, tmp_path / "x.ipynb")
     assert not (tmp_path / "x.ipynb").exists()
 
 
 def test_agency_not_in_corpus_stops_with_a_clear_message(tmp_path, bundled_corpus):
     with pytest.raises(gicstats.GicstatsError, match="NotebookStop: 语料库中没有机关“某某局”"):
-        notebooks.execute("report", {"corpus": str(bundled_corpus), "agency": "某某局", "year": 2021},
-                          tmp_path / "y.ipynb", cwd=tmp_path)
+        notebooks.execute(
+            "report",
+            {"corpus": str(bundled_corpus), "agency": "某某局", "year": 2021},
+            tmp_path / "y.ipynb",
+            cwd=tmp_path,
+        )
     assert not (tmp_path / "y.ipynb").exists()
 
 

@@ -50,8 +50,9 @@ def _hostile_page(year: int, seed: int) -> str:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gicstats.cli", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "gicstats.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def _unsafe_elements(page: str) -> list[str]:
@@ -59,10 +60,16 @@ def _unsafe_elements(page: str) -> list[str]:
     they had reached the page unescaped."""
     doc = lxml_html.fromstring(page)
     bad = [f"<script> holding {s.text_content()[:40]!r}" for s in doc.iter("script") if "alert(" in s.text_content()]
-    bad += [f"<{el.tag}> with {name}=" for el in doc.iter() if isinstance(el.tag, str)
-            for name in el.attrib if name.lower().startswith("on")]
-    bad += [f"<img src={img.get('src')!r}>" for img in doc.iter("img")
-            if not (img.get("src") or "").startswith("data:")]
+    bad += [
+        f"<{el.tag}> with {name}="
+        for el in doc.iter()
+        if isinstance(el.tag, str)
+        for name in el.attrib
+        if name.lower().startswith("on")
+    ]
+    bad += [
+        f"<img src={img.get('src')!r}>" for img in doc.iter("img") if not (img.get("src") or "").startswith("data:")
+    ]
     return bad
 
 
@@ -86,9 +93,13 @@ def test_hostile_texts_reach_every_page_as_text(hostile_run) -> None:
     pages = sorted(out.rglob("*.html"))
     names = {p.relative_to(out).as_posix() for p in pages}
     # a label that had to change for a file name gets a hash of the original
-    patterns = [r"index\.html", r"report/script_alert\(1\)_script__2020-[0-9a-f]{8}\.html",
-                r"report/script_alert\(1\)_script__2021-[0-9a-f]{8}\.html",
-                r"trend/script_alert\(1\)_script-[0-9a-f]{8}\.html", r"compare/2020-2021\.html"]
+    patterns = [
+        r"index\.html",
+        r"report/script_alert\(1\)_script__2020-[0-9a-f]{8}\.html",
+        r"report/script_alert\(1\)_script__2021-[0-9a-f]{8}\.html",
+        r"trend/script_alert\(1\)_script-[0-9a-f]{8}\.html",
+        r"compare/2020-2021\.html",
+    ]
     assert sorted(names) == sorted(names, key=str) and len(names) == len(patterns), names
     assert all(any(re.fullmatch(p, n) for n in names) for p in patterns), names
     for page in pages:
@@ -109,9 +120,19 @@ def test_hostile_texts_reach_every_page_as_text(hostile_run) -> None:
 def test_hostile_texts_in_a_failed_run_are_escaped(tmp_path) -> None:
     """A failed run's error message (which may quote report text) is
     escaped on the index page too."""
-    page = render_index([{"key": "report/x_2021", "notebook": "report", "status": "failed", "agency": SCRIPT,
-                          "region": IMG, "error": f"NotebookStop: 语料库中没有机关“{SCRIPT}”{IMG}",
-                          "params": {"note": IMG}}])
+    page = render_index(
+        [
+            {
+                "key": "report/x_2021",
+                "notebook": "report",
+                "status": "failed",
+                "agency": SCRIPT,
+                "region": IMG,
+                "error": f"NotebookStop: 语料库中没有机关“{SCRIPT}”{IMG}",
+                "params": {"note": IMG},
+            }
+        ]
+    )
     assert SCRIPT not in page and "<img src=x" not in page
     assert not _unsafe_elements(page)
 
@@ -124,10 +145,33 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f
 
 agency_names = st.one_of(
     st.text(min_size=0, max_size=300),
-    st.text(alphabet=st.sampled_from(list("平潭综合实验区人民政府办公室局/\\.:*?\"<>| \t\n\x00\x1f\u202e_-")),
-            max_size=80),
-    st.sampled_from(["..", ".", "../../etc/passwd", "..\\..\\windows", "/abs/path", "C:\\x", "CON", "nul", "com1.txt",
-                     "LPT9", "~", "-rf", " ", "\x00", "a/../../b", "././.", "……", "名" * 200, SCRIPT, IMG]),
+    st.text(
+        alphabet=st.sampled_from(list('平潭综合实验区人民政府办公室局/\\.:*?"<>| \t\n\x00\x1f\u202e_-')), max_size=80
+    ),
+    st.sampled_from(
+        [
+            "..",
+            ".",
+            "../../etc/passwd",
+            "..\\..\\windows",
+            "/abs/path",
+            "C:\\x",
+            "CON",
+            "nul",
+            "com1.txt",
+            "LPT9",
+            "~",
+            "-rf",
+            " ",
+            "\x00",
+            "a/../../b",
+            "././.",
+            "……",
+            "名" * 200,
+            SCRIPT,
+            IMG,
+        ]
+    ),
 )
 
 
@@ -205,5 +249,8 @@ def test_no_output_outside_the_folder_end_to_end(hostile_run) -> None:
     assert around == {"sources", "corpus", "out"}
     for path in out.rglob("*"):
         assert path.resolve().is_relative_to(out.resolve())
-    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp") or (p.name.startswith(".") and
-                p.name != ".gicstats-runs.json")], sorted(os.listdir(out))
+    assert not [
+        p
+        for p in out.rglob("*")
+        if p.name.endswith(".tmp") or (p.name.startswith(".") and p.name != ".gicstats-runs.json")
+    ], sorted(os.listdir(out))

@@ -129,8 +129,9 @@ def plan(
     options = options or Options()
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
-    selected = corpus.select(agency=list(agencies) if agencies else None,
-                             year=list(years) if years else None, ok_only=True)
+    selected = corpus.select(
+        agency=list(agencies) if agencies else None, year=list(years) if years else None, ok_only=True
+    )
     base = {"corpus": str(corpus_dir)}
     runs: list[Run] = []
     wanted = set(notebooks)
@@ -141,8 +142,14 @@ def plan(
     if "report" in wanted:
         for row in rows.itertuples():
             sub = selected.select(agency=row.agency_key, year=int(row.year))
-            run = Run("report", {**base, "agency": row.agency_key, "year": int(row.year)},
-                      f"{row.agency_key}_{int(row.year)}", row.agency_key, _na(row.region), int(row.year))
+            run = Run(
+                "report",
+                {**base, "agency": row.agency_key, "year": int(row.year)},
+                f"{row.agency_key}_{int(row.year)}",
+                row.agency_key,
+                _na(row.region),
+                int(row.year),
+            )
             run.inputs = _inputs_hash(sub, run, options)
             runs.append(run)
     if "trend" in wanted:
@@ -220,6 +227,7 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
 
     def path(ext: str) -> Path:
         return stem.parent / f"{stem.name}{ext}"
+
     record = _record(run, "failed")
     start = time.perf_counter()
     reuse = options.reuse_kernels
@@ -239,11 +247,17 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
             timer = _Watchdog(options.timeout, km, timed_out)
             timer.start()
         # no cwd: papermill would chdir the whole process, which threads share
-        nb = execute(run.notebook, run.params, path(".ipynb"), timeout=options.timeout,
-                     kernel_name=options.kernel_name, km=km, kc=kc)
+        nb = execute(
+            run.notebook,
+            run.params,
+            path(".ipynb"),
+            timeout=options.timeout,
+            kernel_name=options.kernel_name,
+            km=km,
+            kc=kc,
+        )
         export_html(nb, path(".html"), title=f"{run.label} · {run.notebook}", with_code=options.with_code)
-        record.update(status="done", html=f"{run.key}.html", ipynb=f"{run.key}.ipynb",
-                      headline=_headline(records(nb)))
+        record.update(status="done", html=f"{run.key}.html", ipynb=f"{run.key}.ipynb", headline=_headline(records(nb)))
         path(".failed.ipynb").unlink(missing_ok=True)
     except GicstatsError as exc:
         record["error"] = f"timed out after {options.timeout:g} s" if timed_out.is_set() else exc.problem
@@ -546,8 +560,10 @@ def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, opti
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        futures = {client.submit(run_one, run, str(out), options, pure=False, key=f"run-{i}"): run
-                   for i, run in enumerate(todo)}
+        futures = {
+            client.submit(run_one, run, str(out), options, pure=False, key=f"run-{i}"): run
+            for i, run in enumerate(todo)
+        }
         for fut in dask_completed(list(futures)):
             try:
                 record = fut.result()

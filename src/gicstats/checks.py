@@ -211,8 +211,9 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
     ),
     # 〔2019〕 only, and a heuristic (spec §6.3 [H]): a warning
     *(
-        SeriesRule("series.prev_year_items", table, rows, ("prev_year_items",), _ITEMS_TERMS, ("2019",),
-                   "warning", _ITEMS_TEXT)
+        SeriesRule(
+            "series.prev_year_items", table, rows, ("prev_year_items",), _ITEMS_TERMS, ("2019",), "warning", _ITEMS_TEXT
+        )
         for table, rows in (
             ("active_art20_5", ("admin_licensing", "other_external_services")),
             ("active_art20_6", ("admin_penalty", "admin_coercion")),

@@ -179,8 +179,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = Options(timeout=args.timeout, with_code=args.with_code, reuse_kernels=args.reuse_kernels)
     try:
         runs = plan(args.corpus, notebooks=notebooks, agencies=args.agency, years=args.year, options=options)
-        result = run_batch(runs, args.output, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
-                           options=options, progress=sys.stderr.isatty() and not args.quiet)
+        result = run_batch(
+            runs,
+            args.output,
+            jobs=args.jobs,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            options=options,
+            progress=sys.stderr.isatty() and not args.quiet,
+        )
     except GicstatsError as exc:
         print(f"gicstats: {exc}", file=sys.stderr)
         return 2
@@ -248,8 +255,12 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="read reports into a corpus of Parquet files")
     b.add_argument("sources", nargs="*", help="report files or folders")
     b.add_argument("--urls", metavar="FILE", help="file of report URLs to fetch, one a line (# comments)")
-    b.add_argument("--cache", type=Path, default=None,
-                   help="folder of fetched pages (default: <output>/cache); cached URLs are not fetched again")
+    b.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="folder of fetched pages (default: <output>/cache); cached URLs are not fetched again",
+    )
     b.add_argument("-o", "--output", required=True, type=Path, help="corpus folder")
     b.add_argument("-j", "--jobs", type=int, default=None, help="worker processes (default: number of cores)")
     b.add_argument("--corrections", help="reviewed corrections file (TOML)")
@@ -266,8 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     r.add_argument("--timeout", type=float, default=600, help="seconds per run before it is stopped (default 600)")
     r.add_argument("--with-code", action="store_true", help="keep input cells in the HTML exports")
-    r.add_argument("--reuse-kernels", action="store_true",
-                   help="reuse one warm kernel per worker, reset between notebooks (faster)")
+    r.add_argument(
+        "--reuse-kernels",
+        action="store_true",
+        help="reuse one warm kernel per worker, reset between notebooks (faster)",
+    )
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo", help="build a corpus from data/ and run every notebook into reports/")

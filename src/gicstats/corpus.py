@@ -244,18 +244,33 @@ def build(
     fetched = _fetch_all(list(urls), cache_dir, progress)
     for url, sha_or_error in fetched:
         if sha_or_error.startswith("error:"):
-            results.append({"report_id": f"missing:{url}", "report": url, "source": url, "sha256": None,
-                            "error": sha_or_error.removeprefix("error:")})
+            results.append(
+                {
+                    "report_id": f"missing:{url}",
+                    "report": url,
+                    "source": url,
+                    "sha256": None,
+                    "error": sha_or_error.removeprefix("error:"),
+                }
+            )
         elif (cached := previous.get(sha_or_error)) is not None:
-            results.append({**cached, "source": url, "report": Path(urllib.parse.urlsplit(url).path).name or url,
-                            "_reused": True})
+            results.append(
+                {**cached, "source": url, "report": Path(urllib.parse.urlsplit(url).path).name or url, "_reused": True}
+            )
         else:
             todo.append((url, sha_or_error))
     for p in files:
         key = str(p)
         if key not in hashes:
-            results.append({"report_id": f"missing:{key}", "report": p.name, "source": key, "sha256": None,
-                            "error": "no such file" if not p.exists() else "not a regular file"})
+            results.append(
+                {
+                    "report_id": f"missing:{key}",
+                    "report": p.name,
+                    "source": key,
+                    "sha256": None,
+                    "error": "no such file" if not p.exists() else "not a regular file",
+                }
+            )
             continue
         cached = previous.get(hashes[key])
         if cached is not None:
@@ -278,8 +293,9 @@ def build(
     write_atomic(out / "manifest.json", lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False)))
     failed = [(r["source"], r["error"]) for r in results if r.get("error")]
     reused = sum(1 for r in results if r.get("_reused"))
-    return BuildResult(out, len(results) - reused - sum(1 for r in results if r["report_id"].startswith("missing:")),
-                       reused, failed)
+    return BuildResult(
+        out, len(results) - reused - sum(1 for r in results if r["report_id"].startswith("missing:")), reused, failed
+    )
 
 
 def _fetch_all(urls: list[str], cache_dir: str, progress: bool) -> list[tuple[str, str]]:
@@ -388,23 +404,43 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
                 bucket.append(frame)
     reports = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
     reports = reports.astype({"year": "Int64", "n_cells": "Int64"})
-    for col in ("report_id", "report", "source", "sha256", "format", "agency", "agency_key", "region",
-                "template_version", "published", "title", "error", "gicstats_version", "inputs_key"):
+    for col in (
+        "report_id",
+        "report",
+        "source",
+        "sha256",
+        "format",
+        "agency",
+        "agency_key",
+        "region",
+        "template_version",
+        "published",
+        "title",
+        "error",
+        "gicstats_version",
+        "inputs_key",
+    ):
         reports[col] = reports[col].astype("string")
     reports = reports.sort_values(["agency_key", "year", "report"], na_position="last").reset_index(drop=True)
     cells_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["report_id"])
-    findings_frame_ = pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(
-        columns=["report_id", *FINDING_COLUMNS])
-    sections_frame = pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(
-        columns=["report_id", "section", "text"])
+    findings_frame_ = (
+        pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=["report_id", *FINDING_COLUMNS])
+    )
+    sections_frame = (
+        pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=["report_id", "section", "text"])
+    )
     corpus = Corpus(reports, cells_frame, findings_frame_, sections_frame)
     series = findings_frame(check_series(corpus.to_reports()))
     if len(series):
         by_name = dict(zip(reports["report"], reports["report_id"]))
         series.insert(0, "report_id", series["report"].map(by_name))
         findings_frame_ = pd.concat([findings_frame_, series], ignore_index=True)
-    return {"reports": reports, "cells": cells_frame, "findings": findings_frame_.astype("string"),
-            "sections": sections_frame}
+    return {
+        "reports": reports,
+        "cells": cells_frame,
+        "findings": findings_frame_.astype("string"),
+        "sections": sections_frame,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -430,8 +466,14 @@ class Corpus:
         """The grouping name of ``agency`` under the reviewed alias file."""
         return self.aliases.get(T.normalize(agency), agency)
 
-    def select(self, *, agency: str | Iterable[str] | None = None, year: int | Iterable[int] | None = None,
-               region: str | None = None, ok_only: bool = False) -> Corpus:
+    def select(
+        self,
+        *,
+        agency: str | Iterable[str] | None = None,
+        year: int | Iterable[int] | None = None,
+        region: str | None = None,
+        ok_only: bool = False,
+    ) -> Corpus:
         """Reports of the given agencies (grouped name or as printed),
         years and region (prefix match, e.g. ``"福建省"``)."""
         mask = pd.Series(True, index=self.reports.index)

@@ -78,8 +78,16 @@ def load_corrections(path: str | os.PathLike) -> list[Correction]:
         if not str(entry["reason"]).strip():
             raise GicstatsError(path, f"{where}: reason is empty")
         value = float(entry["value"]) if entry["action"] == "set" else None
-        out.append(Correction(str(entry["report"]), str(entry["cell"]), entry["action"], value,
-                              str(entry["expect"]), str(entry["reason"])))
+        out.append(
+            Correction(
+                str(entry["report"]),
+                str(entry["cell"]),
+                entry["action"],
+                value,
+                str(entry["expect"]),
+                str(entry["reason"]),
+            )
+        )
     return out
 
 
@@ -101,22 +109,47 @@ def apply_corrections(report: Report, corrections: list[Correction]) -> Report:
         table, row, column = c.key
         mask = (cells["table"] == table) & (cells["row"] == row) & (cells["column"] == column)
         if not mask.any():
-            findings.append(Finding(report.id, "correction.stale", "warning", c.cell, c.expect, "",
-                                    f"更正未应用：报告中没有单元格{c.cell}"))
+            findings.append(
+                Finding(
+                    report.id,
+                    "correction.stale",
+                    "warning",
+                    c.cell,
+                    c.expect,
+                    "",
+                    f"更正未应用：报告中没有单元格{c.cell}",
+                )
+            )
             continue
         raw = cells.loc[mask, "raw"].iloc[0]
         raw = "" if pd.isna(raw) else str(raw)
         if raw.strip() != c.expect.strip():
-            findings.append(Finding(report.id, "correction.stale", "warning", c.cell, c.expect, raw,
-                                    f"更正未应用：单元格{c.cell}现为“{raw}”，不再是更正所针对的“{c.expect}”，请复核更正文件"))
+            findings.append(
+                Finding(
+                    report.id,
+                    "correction.stale",
+                    "warning",
+                    c.cell,
+                    c.expect,
+                    raw,
+                    f"更正未应用：单元格{c.cell}现为“{raw}”，不再是更正所针对的“{c.expect}”，请复核更正文件",
+                )
+            )
             continue
         cells.loc[mask, "value"] = c.value if c.value is not None else pd.NA
         cells.loc[mask, "corrected"] = True
         old = cells.loc[mask, "original_value"].iloc[0]
-        findings.append(Finding(report.id, "correction.applied", "info", c.cell,
-                                "" if c.value is None else f"{c.value:g}",
-                                "" if pd.isna(old) else f"{old:g}",
-                                f"已按更正文件修改{c.cell}（原表为“{raw}”）：{c.reason}"))
+        findings.append(
+            Finding(
+                report.id,
+                "correction.applied",
+                "info",
+                c.cell,
+                "" if c.value is None else f"{c.value:g}",
+                "" if pd.isna(old) else f"{old:g}",
+                f"已按更正文件修改{c.cell}（原表为“{raw}”）：{c.reason}",
+            )
+        )
     merged = findings_frame(findings)
     all_findings = pd.concat([report.findings, merged], ignore_index=True) if len(merged) else report.findings
     return replace(report, cells=cells, findings=all_findings)

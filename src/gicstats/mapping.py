@@ -406,8 +406,9 @@ class Mapper:
             return
         accept, group = self._row_identity(table, pending)
         try:
-            options = split_run(text, dtypes, accept, group=group, max_steps=self.max_split_steps,
-                                budget=self.split_budget)
+            options = split_run(
+                text, dtypes, accept, group=group, max_steps=self.max_split_steps, budget=self.split_budget
+            )
         except SearchExhausted:
             self.finding(
                 "parse.split_exhausted",

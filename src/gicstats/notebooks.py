@@ -212,13 +212,30 @@ def _warm_engine() -> str:
 
     class WarmEngine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             warm_kc = kwargs.pop("warm_kc")
             kwargs = {k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")}
-            client = WarmClient(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
-                                kernel_name=kernel_name, log=logging.getLogger("papermill"), log_output=log_output,
-                                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            client = WarmClient(
+                nb_man,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
             client.warm_kc = warm_kc
             return client.execute()
 

@@ -246,15 +246,24 @@ def proactive(report: Report):
     else:
         _barh(ax, labels, values, COLORS[1])
         ax.set_xlabel("件 (decisions)")
-    ax.set_title("主动公开：行政许可、处罚、强制等处理决定数量\nDecisions published (licensing, penalties, coercion)",
-                 fontsize=11)
+    ax.set_title(
+        "主动公开：行政许可、处罚、强制等处理决定数量\nDecisions published (licensing, penalties, coercion)",
+        fontsize=11,
+    )
     _caption(fig, report)
     _layout(fig, ax)
     return fig
 
 
-def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: str,
-          template_change: int | None = None, caption: str = ""):
+def trend(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    title: str,
+    ylabel: str,
+    template_change: int | None = None,
+    caption: str = "",
+):
     """Lines over years. ``frame`` is indexed by year; ``columns`` maps
     column → legend label. ``template_change`` marks the first year on the
     2021 template with a dashed line."""
@@ -265,8 +274,14 @@ def trend(frame: pd.DataFrame, columns: dict[str, str], *, title: str, ylabel: s
         ax.plot(frame.index, series.astype(float), marker="o", color=color, label=label)
     if template_change is not None:
         ax.axvline(template_change - 0.5, color="#999999", linestyle="--", linewidth=1)
-        ax.text(template_change - 0.45, ax.get_ylim()[1], "2021版模板 (2021 template)", fontsize=8,
-                va="top", color="#555555")
+        ax.text(
+            template_change - 0.45,
+            ax.get_ylim()[1],
+            "2021版模板 (2021 template)",
+            fontsize=8,
+            va="top",
+            color="#555555",
+        )
     ax.set_xticks(list(frame.index))
     if len(ylabel) <= 2:  # a short Chinese unit reads better upright
         ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
@@ -299,8 +314,13 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
         ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=11)
     note = "斜线：样本过小 (hatched: small sample)" if flagged is not None else ""
-    fig.text(0.01, 0.01, "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
-             fontsize=8, color="#555555")
+    fig.text(
+        0.01,
+        0.01,
+        "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
+        fontsize=8,
+        color="#555555",
+    )
     _layout(fig, ax)
     return fig
 

@@ -23,8 +23,13 @@ from make_bad_inputs import RECIPES, read_expected, write_all
 def parsed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bad_inputs")
     paths = write_all(folder)
-    proc = subprocess.run([sys.executable, "-m", "gicstats.cli", "parse", *(p.name for p in paths), "--format", "csv"],
-                          capture_output=True, text=True, cwd=folder, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gicstats.cli", "parse", *(p.name for p in paths), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        timeout=300,
+    )
     return proc
 
 
@@ -42,12 +47,16 @@ def test_one_exact_line_per_bad_file(parsed) -> None:
 def test_the_good_files_are_still_read(parsed) -> None:
     cells = pd.read_csv(StringIO(parsed.stdout))
     counts = cells.groupby("report").size().to_dict()
-    expected = {name: int(detail.split()[0]) for name, (outcome, detail) in read_expected().items()
-                if outcome == "reads"}
+    expected = {
+        name: int(detail.split()[0]) for name, (outcome, detail) in read_expected().items() if outcome == "reads"
+    }
     assert counts == expected
 
 
 def test_the_corpus_is_made_not_stored() -> None:
     here = Path(__file__).parent
     assert sorted(p.name for p in here.iterdir() if p.is_file()) == [
-        "expected.tsv", "make_bad_inputs.py", "test_bad_inputs.py"]
+        "expected.tsv",
+        "make_bad_inputs.py",
+        "test_bad_inputs.py",
+    ]
