@@ -210,13 +210,19 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
         length = _LENGTH.search(head)
         if length and length.group(2) is not None and integers is None:
             integers = {(i.group(1), i.group(2)): int(i.group(3)) for i in _INT_OBJECT.finditer(data)}
-        piece = _stream_bytes(data, m.end(), length, integers or {})
-        try:
-            budget -= decoded_size(piece, filters, budget)
-        except _OverBudget:
-            budget = -1
-        if budget < 0:
-            raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
+        budget = _spend(budget, _stream_bytes(data, m.end(), length, integers or {}), filters, name, limits)
+
+
+def _spend(budget: int, data, filters: list[str], name: str, limits: Limits) -> int:
+    """What is left of ``budget`` once ``data`` is decoded; refuses the file
+    when nothing is."""
+    try:
+        left = budget - decoded_size(data, filters, budget)
+    except _OverBudget:
+        left = -1
+    if left < 0:
+        raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
+    return left
 
 
 def _stream_bytes(data: bytes, start: int, length: re.Match | None, integers: dict) -> memoryview:
@@ -363,12 +369,7 @@ def check_pdf_objects(doc, name: str, limits: Limits) -> None:
             if obj.decipher:
                 data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
             filters = [getattr(resolve1(f), "name", "") for f, _ in obj.get_filters()]
-            try:
-                budget -= decoded_size(data, filters, budget)
-            except _OverBudget:
-                budget = -1
-            if budget < 0:
-                raise GicstatsError(name, unpacked_problem(None, limits.max_unpacked))
+            budget = _spend(budget, data, filters, name, limits)
 
 
 __all__ = ["check_archive", "check_pdf_objects", "check_pdf_streams", "decoded_size", "unpacked_problem"]
