@@ -9,15 +9,57 @@ that trusted it would really spend the memory.
 from __future__ import annotations
 
 import io
+import json
+import os
 import random
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from functools import cache
+from pathlib import Path
 
 import generate as G
 
 MiB = 1024 * 1024
+
+_MEASURE = """
+import json, resource, sys, time
+import gicstats
+start = time.perf_counter()
+try:
+    r = gicstats.read_report(sys.argv[1])
+    out = {"cells": len(r.cells), "agency": r.agency}
+except gicstats.GicstatsError as exc:
+    out = {"error": str(exc)}
+out["seconds"] = time.perf_counter() - start
+try:  # this process's own peak: ru_maxrss would include the parent's, from before exec
+    with open("/proc/self/status") as f:
+        out["rss_mb"] = next(int(x.split()[1]) for x in f if x.startswith("VmHWM:")) / 1024
+except OSError:
+    out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def measure(path: Path, **env: str) -> dict:
+    """Read ``path`` in a fresh interpreter: its outcome (``cells`` and
+    ``agency``, or ``error``), seconds and peak memory in MB.
+
+    The peak is the interpreter's own (``VmHWM``): ``ru_maxrss`` of a child
+    counts the peak of the process that started it, so a test process that
+    had just built a gigabyte bomb made every bound look broken, and a small
+    one hid nothing only by luck."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **env},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
 
 
 @cache

@@ -690,27 +690,10 @@ def _refused(data: bytes | str, problem: str, fmt: str | None = None, seconds: f
     assert str(info.value) == f"{NAME}: {problem}"
 
 
-_MEASURE = """
-import json, resource, sys, time
-import gicstats
-start = time.perf_counter()
-try:
-    r = gicstats.read_report(sys.argv[1])
-    out = {"cells": len(r.cells), "agency": r.agency}
-except gicstats.GicstatsError as exc:
-    out = {"error": str(exc)}
-out["seconds"] = time.perf_counter() - start
-out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps(out, ensure_ascii=False))
-"""
-
-
 def _measure(path: Path) -> dict:
-    import json
+    from hostile import measure
 
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)
+    return measure(path)
 
 
 def test_fifty_megabyte_page_reads_in_bounded_time_and_memory(tmp_path: Path) -> None:

@@ -174,9 +174,15 @@ def test_damage_bounds() -> None:
     assert decoded.text.replace("\ufffd", "") == body.decode()
     with pytest.raises(GicstatsError, match="unknown encoding"):
         sources.decode_source(Source("x.txt", damaged(sources.MAX_BAD_SEQUENCES + 1), ""))
-    # three bad bytes in 1,500 are more than 0.1 %: not read as UTF-8
-    small = sources.decode_source(Source("x.txt", body[:750] + b"\xff\xfe\xfd" + body[750:1500], ""))
-    assert small.encoding != "utf-8" and small.replaced == ()
+    # three bad bytes in 1,500 are more than 0.1 %: not read as damaged
+    # UTF-8. What happens instead depends on charset-normalizer's guess (3.4
+    # found a single-byte codepage, 3.5 nothing, so the file is refused)
+    try:
+        small = sources.decode_source(Source("x.txt", body[:750] + b"\xff\xfe\xfd" + body[750:1500], ""))
+    except GicstatsError as exc:
+        assert exc.problem.startswith("text is in an unknown encoding")
+    else:
+        assert small.encoding != "utf-8" and small.replaced == ()
     # Latin-1 text has an invalid sequence in every accented letter: it is
     # not taken for damaged UTF-8
     latin = "Résumé café naïve " * 200
