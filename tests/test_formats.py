@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 
@@ -387,3 +388,33 @@ def test_server_charset_is_a_declaration_too():
     assert _decoded(text.encode("gbk"), charset="GB2312") == text
     # and is overridden when it is wrong
     assert _decoded(text.encode("gbk"), charset="iso-8859-1") == text
+
+
+def test_repairs_of_a_damaged_pdf_are_findings(monkeypatch):
+    """A byte damaged near the end of page 1's deflated contents: pdfminer
+    inflates what it can and logs the loss; the report has its cells but
+    one (the last drawn on the page) and says what was repaired."""
+    from reportlab import rl_config
+
+    monkeypatch.setattr(rl_config, "useA85", 0)  # deflated contents, no ASCII85 around them
+    data = bytearray(G.render_pdf(G.balanced_values("2021", random.Random(3)), "2021", "某市某局", 2021))
+    starts = [m.end() for m in re.finditer(rb"(?<!end)stream\r?\n", data)]
+    length = data.index(b"endstream", starts[0]) - starts[0]
+    clean_bytes = bytes(data)
+    clean = gicstats.read_report(clean_bytes, name="clean.pdf")
+    assert "source.repaired" not in set(clean.findings["rule"])
+    data[starts[0] + int(length * 0.95)] ^= 0xFF
+    report = gicstats.read_report(bytes(data), name="damaged.pdf")
+    assert len(report.cells) == len(clean.cells) - 1
+    repaired = report.findings[report.findings["rule"] == "source.repaired"]
+    assert list(repaired["actual"]) == ["pdfminer: Data-loss while decompressing corrupted data"]
+    assert list(repaired["severity"]) == ["warning"]
+
+    # pdfminer logs to one logger for all threads: a clean file read beside
+    # damaged ones in other threads gets none of their repairs
+    from concurrent.futures import ThreadPoolExecutor
+
+    inputs = [bytes(data) if i % 2 else clean_bytes for i in range(8)]
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda d: gicstats.read_report(d, name="r.pdf"), inputs))
+    assert [("source.repaired" in set(r.findings["rule"])) for r in reports] == [i % 2 == 1 for i in range(8)]

@@ -269,6 +269,18 @@ def read_report(
     findings: list[Finding] = [_implausible(f) if f.rule == "parse.unreadable_cell" else f for f in parse_findings]
     if decoded is not None and decoded.replaced:
         findings.append(_damaged_bytes_finding(report_id, decoded))
+    for repair in doc.repairs:
+        findings.append(
+            Finding(
+                report_id,
+                "source.repaired",
+                "warning",
+                "",
+                "",
+                repair,
+                f"文件已损坏，读取时做了修复（{repair}），修复处的数值可能缺失或不全",
+            )
+        )
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:

@@ -15,8 +15,12 @@ class Document:
         lines: Table rows and text lines, in document order.
         text: The document's text with tables left out, one block a line.
         title_hints: Short texts likely to hold the title (HTML ``<title>``).
+        repairs: What the reader's library repaired in a damaged file, one
+            line each (``pdfminer: Data-loss while decompressing corrupted
+            data (2 times)``): numbers may be missing where it did.
     """
 
     lines: list[Line]
     text: str
     title_hints: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)

@@ -32,6 +32,8 @@ import itertools
 import logging
 import re
 import statistics
+import threading
+from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import GicstatsError
@@ -177,10 +179,37 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
             (:mod:`gicstats.limits`: the size its streams decode to, its
             pages, the characters and shapes it draws).
     """
-    import pdfplumber
-
     limits = current()
     check_pdf_streams(data, name, limits)  # before pdfminer decodes any
+    repairs = _Repairs()
+    logging.getLogger("pdfminer").addHandler(repairs)
+    try:
+        return _read(data, name, tables, limits, repairs)
+    finally:
+        logging.getLogger("pdfminer").removeHandler(repairs)
+
+
+class _Repairs(logging.Handler):
+    """pdfminer's warnings about the file (what it repaired), from this
+    thread only: other threads may be reading other files."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.seen: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())[:160]
+        if record.thread == self.thread and (message in self.seen or len(self.seen) < 20):
+            self.seen[message] += 1
+
+    def lines(self) -> list[str]:
+        return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
+
+
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs) -> Document:
+    import pdfplumber
+
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:
@@ -227,7 +256,7 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
             lines.append(item.line)
             if item.narrative is not None:
                 narrative.append(item.narrative)
-    return Document(lines, "\n".join(narrative), title_hints)
+    return Document(lines, "\n".join(narrative), title_hints, repairs.lines())
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
