@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import subprocess
 import sys
 import time
@@ -370,3 +371,35 @@ def test_zip_whose_entry_offsets_point_before_the_file() -> None:
     out = read(half + tail, "spliced.xlsx")
     assert isinstance(out, GicstatsError), out
     assert str(out).startswith("spliced.xlsx: ")
+
+
+def _requoted(body: bytes) -> bytes:
+    return body.replace(b'ref="A1:XFD1048576"', b"ref='A1:XFD1048576'").replace(
+        b'w:val="1000000000"', b"w:val='1000000000'"
+    )
+
+
+def _utf16(body: bytes) -> bytes:
+    text = body.decode("utf-8")
+    text = re.sub(r"^<\?xml[^>]*\?>", "", text)
+    return ('<?xml version="1.0" encoding="UTF-16"?>' + text).encode("utf-16")
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "docx"])
+@pytest.mark.parametrize("rewrite", [_requoted, _utf16], ids=["single quotes", "utf-16"])
+def test_cells_counted_whatever_the_xml_spelling(tmp_path: Path, kind: str, rewrite) -> None:
+    """Found on review: the cells were counted by pattern, so a merged range
+    written ref='…' (or a part in UTF-16) went uncounted, and openpyxl
+    spent minutes making 17 billion cells. They are counted by parsing."""
+    if kind == "xlsx":
+        data, part = H.merged_range_xlsx(), "xl/worksheets/sheet1.xml"
+    else:
+        data, part = H.grid_span_docx(), "word/document.xml"
+    hostile = H.rezip(data, part, lambda body: (rewrite(body), 0, b" ", b""))
+    refused(
+        tmp_path,
+        f"spelt.{kind}",
+        hostile,
+        "has more table cells than the limit of 200,000 (GICSTATS_MAX_CELLS)",
+        seconds=10,
+    )

@@ -11,7 +11,8 @@ time, against ``GICSTATS_MAX_UNPACKED`` (see :mod:`gicstats.limits`):
 
 - a DOCX or XLSX: the uncompressed sizes its ZIP directory declares
   (Python's ``zipfile``, which both libraries use, never returns more than
-  an entry declares), and the cells its tables and sheets hold;
+  an entry declares), and for an XLSX the cells and merged ranges its
+  sheets declare;
 - a PDF: every stream of the file, decoded through its filter chain
   (Flate, LZW, RunLength, ASCIIHex, ASCII85) by bounded decoders. Streams
   are found in the raw bytes, so cross-reference streams (which pdfminer
@@ -55,25 +56,18 @@ def unpacked_problem(total: int | None, limit: int) -> str:
     return f"unpacks to {_size(total)}, over the limit of {_size(limit)} (GICSTATS_MAX_UNPACKED)"
 
 
-# Where cells are declared, prefix-tolerant (the XML may name its namespace
-# anything): Word table cells and their column spans; Excel cells and merged
-# ranges (openpyxl makes a cell object for every position a range covers).
-_PARTS = {
-    "DOCX": (
-        re.compile(r"word/[^/]+\.xml"),
-        re.compile(rb"<(?:\w+:)?tc[\s>/]|<(?:\w+:)?gridSpan\s[^>]*?val=\"(\d{1,12})\""),
-    ),
-    "XLSX": (
-        re.compile(r"xl/worksheets/[^/]+\.xml"),
-        re.compile(
-            rb"<(?:\w+:)?c[\s>/]|<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Za-z]{1,3})(\d{1,9}):([A-Za-z]{1,3})(\d{1,9})\""
-        ),
-    ),
-}
+# The worksheets' cells and merged ranges: openpyxl makes a cell object for
+# every position a merged range covers while it loads, before any count of
+# ours could run, so they are counted first, by parsing the XML (any prefix,
+# quote or encoding), not by pattern. (A DOCX's column spans are counted by
+# the reader on python-docx's own tree, before it expands them.)
+_WORKSHEET = re.compile(r"xl/worksheets/[^/]+\.xml")
+_RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,9})(?::\$?([A-Za-z]{1,3})\$?(\d{1,9}))?")
 
 
 def check_archive(data: bytes, name: str, kind: str, limits: Limits) -> None:
-    """Refuse a DOCX or XLSX that unpacks, or declares cells, past the limits.
+    """Refuse a DOCX or XLSX that unpacks past the limits, or an XLSX that
+    declares cells past them.
 
     Args:
         data: The file's bytes.
@@ -96,20 +90,17 @@ def check_archive(data: bytes, name: str, kind: str, limits: Limits) -> None:
     total = sum(e.file_size for e in entries)
     if total > limits.max_unpacked:
         raise GicstatsError(name, unpacked_problem(total, limits.max_unpacked))
-    part, pattern = _PARTS[kind]
+    if kind != "XLSX":
+        return
     cells = 0
     for entry in entries:
-        if not part.fullmatch(entry.filename):
+        if not _WORKSHEET.fullmatch(entry.filename):
             continue
-        for m in _matches(archive, entry, pattern):
-            if m.group(1) is None:
+        for local, element in _elements(archive, entry):
+            if local == "c":
                 cells += 1
-            elif kind == "DOCX":
-                cells += int(m.group(1)) - 1  # the positions a span covers past its own
-            else:
-                rows = abs(int(m.group(4)) - int(m.group(2))) + 1
-                columns = abs(_column(m.group(3)) - _column(m.group(1))) + 1
-                cells += rows * columns - 1
+            elif local == "mergeCell":
+                cells += _merged(element.get("ref", "")) - 1  # past the range's own cell
             if cells > limits.max_cells:
                 raise GicstatsError(name, cells_problem(limits.max_cells))
 
@@ -123,31 +114,44 @@ def cells_problem(limit: int) -> str:
     return beyond("table cells", limit, "max_cells")
 
 
-def _column(letters: bytes) -> int:
+def _merged(ref: str) -> int:
+    """Cells a merged range covers (``A1:XFD1048576``: 17 billion); 1 when
+    it cannot be read.
+
+    >>> _merged("B2:C4"), _merged("$A$1:$B$2"), _merged("junk")
+    (6, 4, 1)
+    """
+    m = _RANGE.fullmatch(ref.strip())
+    if m is None or m.group(3) is None:
+        return 1
+    rows = abs(int(m.group(4)) - int(m.group(2))) + 1
+    return rows * (abs(_column(m.group(3)) - _column(m.group(1))) + 1)
+
+
+def _column(letters: str) -> int:
     n = 0
     for ch in letters.upper():
-        n = n * 26 + ch - 64
+        n = n * 26 + ord(ch) - 64
     return n
 
 
-def _matches(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, pattern: re.Pattern, overlap: int = 256):
-    """Matches of ``pattern`` in an entry, read a block at a time (a match
-    is shorter than ``overlap``)."""
-    tail = b""
+def _elements(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
+    """``(local name, element)`` of each element of an entry as it ends,
+    parsed a block at a time and let go at once, so that memory stays
+    small whatever the part's size. Entities are not expanded."""
+    from lxml import etree
+
     try:
         with archive.open(entry) as f:
-            while True:
-                block = f.read(1 << 20)
-                text = tail + block
-                cut = len(text) - overlap if block else len(text)
-                for m in pattern.finditer(text):
-                    if m.start() >= cut:
-                        break
-                    yield m
-                if not block:
-                    return
-                tail = text[max(cut, 0) :]
-    except Exception:  # damaged (a negative seek, a bad CRC, …): the library says so in its own words
+            events = etree.iterparse(f, events=("end",), resolve_entities=False, no_network=True, huge_tree=True)
+            for _, element in events:
+                tag = element.tag
+                if isinstance(tag, str):
+                    yield tag[tag.rfind("}") + 1 :], element
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+    except Exception:  # damaged (a bad CRC, broken XML, …): the library says so in its own words
         return
 
 
