@@ -36,12 +36,14 @@ the atheris harness by hand.
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import re
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
@@ -352,9 +354,6 @@ def mutate_part(data: bytes, ops: list[tuple], pool: tuple[bytes, ...], part: st
     """``data`` (a DOCX or XLSX) with the ZIP entry ``part`` mutated by
     ``ops`` (splicing from the same entry of the ``pool``), the rest kept:
     the damage reaches the XML, not only the ZIP structure."""
-    import io
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(data))
     donors = tuple(_part(d, part) for d in pool)
     out = io.BytesIO()
@@ -430,9 +429,6 @@ def mutate_tree(xml: bytes, ops: list[tuple]) -> bytes:
 
 @cache
 def _part(data: bytes, part: str) -> bytes:
-    import io
-    import zipfile
-
     return zipfile.ZipFile(io.BytesIO(data)).read(part)
 
 

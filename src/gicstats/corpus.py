@@ -403,24 +403,7 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
                 frame.insert(0, "report_id", rid)
                 bucket.append(frame)
     reports = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
-    reports = reports.astype({"year": "Int64", "n_cells": "Int64"})
-    for col in (
-        "report_id",
-        "report",
-        "source",
-        "sha256",
-        "format",
-        "agency",
-        "agency_key",
-        "region",
-        "template_version",
-        "published",
-        "title",
-        "error",
-        "gicstats_version",
-        "inputs_key",
-    ):
-        reports[col] = reports[col].astype("string")
+    reports = reports.astype({c: "Int64" if c in ("year", "n_cells") else "string" for c in REPORT_COLUMNS})
     reports = reports.sort_values(["agency_key", "year", "report"], na_position="last").reset_index(drop=True)
     cells_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["report_id"])
     findings_frame_ = (

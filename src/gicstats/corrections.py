@@ -91,6 +91,11 @@ def load_corrections(path: str | os.PathLike) -> list[Correction]:
     return out
 
 
+def _stale(report_id: str, c: Correction, actual: str, message: str) -> Finding:
+    """A correction that no longer applies: the report changed under it."""
+    return Finding(report_id, "correction.stale", "warning", c.cell, c.expect, actual, message)
+
+
 def apply_corrections(report: Report, corrections: list[Correction]) -> Report:
     """Return a copy of ``report`` with the corrections that apply to it.
 
@@ -109,32 +114,13 @@ def apply_corrections(report: Report, corrections: list[Correction]) -> Report:
         table, row, column = c.key
         mask = (cells["table"] == table) & (cells["row"] == row) & (cells["column"] == column)
         if not mask.any():
-            findings.append(
-                Finding(
-                    report.id,
-                    "correction.stale",
-                    "warning",
-                    c.cell,
-                    c.expect,
-                    "",
-                    f"更正未应用：报告中没有单元格{c.cell}",
-                )
-            )
+            findings.append(_stale(report.id, c, "", f"更正未应用：报告中没有单元格{c.cell}"))
             continue
         raw = cells.loc[mask, "raw"].iloc[0]
         raw = "" if pd.isna(raw) else str(raw)
         if raw.strip() != c.expect.strip():
-            findings.append(
-                Finding(
-                    report.id,
-                    "correction.stale",
-                    "warning",
-                    c.cell,
-                    c.expect,
-                    raw,
-                    f"更正未应用：单元格{c.cell}现为“{raw}”，不再是更正所针对的“{c.expect}”，请复核更正文件",
-                )
-            )
+            message = f"更正未应用：单元格{c.cell}现为“{raw}”，不再是更正所针对的“{c.expect}”，请复核更正文件"
+            findings.append(_stale(report.id, c, raw, message))
             continue
         cells.loc[mask, "value"] = c.value if c.value is not None else pd.NA
         cells.loc[mask, "corrected"] = True
