@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gicstats
-from gicstats import templates as T
-from gicstats.checks import check_identities, check_plausibility
+from gicstats.check.checks import check_identities, check_plausibility
+from gicstats.form import template as T
 
 CHECKED = ("applications", "review_litigation")
 

@@ -7,9 +7,9 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import templates as T
-from gicstats.checks import check_identities, check_plausibility, check_series
-from gicstats.corrections import load_corrections
+from gicstats.check.checks import check_identities, check_plausibility, check_series
+from gicstats.form import template as T
+from gicstats.read.corrections import load_corrections
 
 APPLICANT_HEAD = [
     "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 | ||||||||",

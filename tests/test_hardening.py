@@ -27,13 +27,13 @@ import generate as G
 import pandas as pd
 import pytest
 
-from gicstats import paths, sources
+from gicstats import paths
 from gicstats.cli import main
-from gicstats.corpus import build, read_corpus, write_atomic
+from gicstats.corpus.store import build, read_corpus, write_atomic
 from gicstats.errors import GicstatsError
-from gicstats.meta import find_published, find_title, split_sections
-from gicstats.report import read_report
-from gicstats.sources import Source
+from gicstats.read import read_report, sources
+from gicstats.read.meta import find_published, find_title, split_sections
+from gicstats.read.sources import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -230,7 +230,7 @@ def test_a_400_digit_cell_is_null_with_a_finding() -> None:
     [("999999999999", 999999999999.0), ("1,000,000,000,000", None), ("1" * 17, None), ("1" * 400 + ".5", None)],
 )
 def test_the_bound_on_values(raw, value) -> None:
-    from gicstats.values import parse_value
+    from gicstats.read.values import parse_value
 
     parsed = parse_value(raw)
     assert parsed.value == value
@@ -355,7 +355,7 @@ def test_build_sweeps_temp_files_of_killed_writes_only(tmp_path) -> None:
 
 
 def test_run_sweeps_kernel_folders_and_temp_exports_of_killed_runs(tmp_path, monkeypatch) -> None:
-    from gicstats.batch import run_batch
+    from gicstats.publish.batch import run_batch
 
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import indicators as I
+from gicstats.analysis import indicators as I
 
 PINGTAN = ("pingtan_2019.txt", "pingtan_2021.txt", "pingtan_2023.txt", "pingtan_2025.txt")
 SHANGHAI = "shanghai_bgt_2019.html"

@@ -33,7 +33,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import gicstats
-from gicstats.templates import IDENTITIES, TEMPLATES, VERSIONS
+from gicstats.form.template import IDENTITIES, TEMPLATES, VERSIONS
 
 Key = G.Key
 

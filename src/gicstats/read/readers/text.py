@@ -11,10 +11,10 @@ past the limits of :mod:`gicstats.limits` is refused before any work.
 
 from __future__ import annotations
 
-from ..errors import GicstatsError
-from ..limits import current, over
-from ..mapping import Cell, Line
-from . import Document
+from gicstats.errors import GicstatsError
+from gicstats.read.limits import current, over
+from gicstats.read.mapping import Cell, Line
+from gicstats.read.readers import Document
 
 # A text is in the pipe-table shape when at least this many lines hold two or
 # more non-empty cells between pipes.

@@ -7,9 +7,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .labels import simplify, tokenize
-from .mapping import is_table_stretch
-from .templates import SECTIONS, section_of_heading
+from gicstats.form.template import SECTIONS, section_of_heading
+from gicstats.read.labels import simplify, tokenize
+from gicstats.read.mapping import is_table_stretch
 
 _TITLE = re.compile(
     r"(?P<pre>[^\s,，。；;:：]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?(?P<post>[^\s,，。；;:：]{0,60}?)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..mapping import Line
+from gicstats.read.mapping import Line
 
 
 @dataclass

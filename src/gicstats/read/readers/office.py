@@ -22,12 +22,12 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from ..errors import GicstatsError
-from ..limits import current
-from ..mapping import Cell, Line
-from . import Document
-from .guards import cells_problem, check_archive
-from .pdf import drop_label_area_blanks
+from gicstats.errors import GicstatsError
+from gicstats.read.limits import current
+from gicstats.read.mapping import Cell, Line
+from gicstats.read.readers import Document
+from gicstats.read.readers.guards import cells_problem, check_archive
+from gicstats.read.readers.pdf import drop_label_area_blanks
 
 
 def _joined(text: str) -> str:

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import GicstatsError
-from .findings import Finding, findings_frame
-from .report import Report
+from gicstats.errors import GicstatsError
+from gicstats.form.findings import Finding, findings_frame
+from gicstats.read.report import Report
 
 ACTIONS = ("set", "blank")
 

@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .templates import TRAD_TO_SIMP, WORD_ALIASES, all_labels, normalize
+from gicstats.form.template import TRAD_TO_SIMP, WORD_ALIASES, all_labels, normalize
 
 # Characters a run of cell values may consist of: digits, separators, signs,
 # decimal points, blank markers and the units reports write inside cells.

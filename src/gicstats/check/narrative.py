@@ -70,8 +70,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .findings import Finding
-from .templates import TEMPLATES
+from gicstats.form.findings import Finding
+from gicstats.form.template import TEMPLATES
 
 # --------------------------------------------------------------------------
 # Statements

@@ -20,9 +20,9 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from .corpus import write_atomic
-from .errors import GicstatsError
-from .paths import notebooks_dir
+from gicstats.corpus.store import write_atomic
+from gicstats.errors import GicstatsError
+from gicstats.paths import notebooks_dir
 
 NOTEBOOKS = ("report", "trend", "compare")
 
@@ -281,7 +281,7 @@ def _without_records(nb):
     """A copy of ``nb`` without the machine-readable record outputs."""
     import copy
 
-    from .nb import RECORD_MIME
+    from gicstats.publish.sections import RECORD_MIME
 
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
@@ -292,7 +292,7 @@ def _without_records(nb):
 
 def records(nb) -> dict:
     """Values the notebook left with ``gicstats.nb.record``, by name."""
-    from .nb import RECORD_MIME
+    from gicstats.publish.sections import RECORD_MIME
 
     out = {}
     for cell in nb.cells:

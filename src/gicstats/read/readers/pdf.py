@@ -36,12 +36,12 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from ..errors import GicstatsError
-from ..labels import is_run
-from ..limits import Limits, beyond, current, over
-from ..mapping import Cell, Line
-from . import Document
-from .guards import check_pdf_objects, check_pdf_streams
+from gicstats.errors import GicstatsError
+from gicstats.read.labels import is_run
+from gicstats.read.limits import Limits, beyond, current, over
+from gicstats.read.mapping import Cell, Line
+from gicstats.read.readers import Document
+from gicstats.read.readers.guards import check_pdf_objects, check_pdf_streams
 
 # pdfminer logs what it repairs in a damaged file ("Data-loss while
 # decompressing corrupted data"). Without a handler, Python's last-resort

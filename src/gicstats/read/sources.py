@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GicstatsError
+from gicstats.errors import GicstatsError
 
 FORMATS = ("html", "text", "pdf", "docx", "xlsx")
 

@@ -15,9 +15,9 @@ from itertools import pairwise
 
 import pandas as pd
 
-from . import templates as T
-from .findings import Finding, findings_frame
-from .report import Report
+from gicstats.form import template as T
+from gicstats.form.findings import Finding, findings_frame
+from gicstats.read.report import Report
 
 _TOL = 1e-6
 
@@ -325,7 +325,7 @@ def check_series(reports: Iterable[Report]) -> list[Finding]:
 
 def check_report(report: Report) -> list[Finding]:
     """Identity, plausibility and narrative checks of one report."""
-    from .narrative import compare_narrative
+    from gicstats.check.narrative import compare_narrative
 
     return check_identities(report) + check_plausibility(report) + compare_narrative(report)
 

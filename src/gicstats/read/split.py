@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .values import BLANKS
+from gicstats.read.values import BLANKS
 
 # Longest number one cell may hold, in characters, by dtype. A count of
 # a billion or more does not occur in these reports.

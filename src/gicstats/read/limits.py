@@ -67,7 +67,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
-from .errors import GicstatsError
+from gicstats.errors import GicstatsError
 
 # libxml2's nesting limit with ``huge_tree`` (XML_PARSE_HUGE); without it the
 # limit is 256 and text nodes over 10 MB are cut off, both silently.

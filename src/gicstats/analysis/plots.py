@@ -20,7 +20,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .report import Report
+from gicstats.read.report import Report
 
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei"]
 FALLBACK = ["DejaVu Sans"]
@@ -163,7 +163,7 @@ def outcome_totals(report: Report) -> tuple[pd.Series, set[str]]:
     the indicators handle it: summed from the applicant columns where the
     report's own totals prove its blank cells are 0, otherwise left null.
     """
-    from . import indicators
+    from gicstats.analysis import indicators
 
     long = indicators.compute(*indicators.from_reports([report])).set_index("indicator")
     out, bases = {}, set()

@@ -22,11 +22,11 @@ import re
 
 from lxml import etree
 
-from .. import templates as T
-from ..limits import LIBXML2_MAX_DEPTH, current, over
-from ..mapping import Cell, Line
-from . import Document
-from .text import read_text, refused
+from gicstats.form import template as T
+from gicstats.read.limits import LIBXML2_MAX_DEPTH, current, over
+from gicstats.read.mapping import Cell, Line
+from gicstats.read.readers import Document
+from gicstats.read.readers.text import read_text, refused
 
 _SPAN = re.compile(r"\d+")
 _BLOCKS = frozenset(

@@ -40,8 +40,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GicstatsError
-from .sources import MAX_BYTES
+from gicstats.errors import GicstatsError
+from gicstats.read.sources import MAX_BYTES
 
 TIMEOUT = 30.0  # seconds, per connection attempt and per read
 RETRIES = 3  # attempts in all, the first included
@@ -60,7 +60,7 @@ _SUFFIXES = {
 
 def user_agent() -> str:
     """``gicstats/<version>``, plus what it is for."""
-    from . import __version__
+    from gicstats._version import __version__
 
     return f"gicstats/{__version__} (reader of government information disclosure annual reports; Python urllib)"
 

@@ -15,13 +15,13 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from . import templates as T
-from .errors import GicstatsError
-from .findings import Finding
-from .labels import Token, is_run, tokenize
-from .limits import current as current_limits
-from .split import Budget, SearchExhausted, split_run
-from .values import BLANKS, parse_value
+from gicstats.errors import GicstatsError
+from gicstats.form import template as T
+from gicstats.form.findings import Finding
+from gicstats.read.labels import Token, is_run, tokenize
+from gicstats.read.limits import current as current_limits
+from gicstats.read.split import Budget, SearchExhausted, split_run
+from gicstats.read.values import BLANKS, parse_value
 
 # Longest text (characters) recorded as an unknown label; longer text inside
 # a table region is narrative that a scraper interleaved.

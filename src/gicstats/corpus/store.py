@@ -36,14 +36,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from . import templates as T
-from .checks import check_frame, check_series
-from .errors import GicstatsError
-from .findings import COLUMNS as FINDING_COLUMNS
-from .findings import findings_frame
-from .paths import expand_sources, sweep_temp_files, temp_file_prefix
-from .report import Report, read_report
+from gicstats._version import __version__
+from gicstats.check.checks import check_frame, check_series
+from gicstats.errors import GicstatsError
+from gicstats.form import template as T
+from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
+from gicstats.form.findings import findings_frame
+from gicstats.paths import expand_sources, sweep_temp_files, temp_file_prefix
+from gicstats.read import Report, read_report
 
 TABLES = ("reports", "cells", "findings", "sections")
 
@@ -302,7 +302,7 @@ def _fetch_all(urls: list[str], cache_dir: str, progress: bool) -> list[tuple[st
     """Fetch each URL into the cache: ``(url, sha256)``, or ``(url, "error:…")``."""
     if not urls:
         return []
-    from .fetch import Fetcher
+    from gicstats.read.fetch import Fetcher
 
     fetcher = Fetcher(cache_dir)
     bar = _progress(len(urls), progress, "fetching")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import plots
-from .corpus import Corpus, read_corpus
-from .errors import GicstatsError
-from .report import Report
+from gicstats.analysis import plots
+from gicstats.corpus.store import Corpus, read_corpus
+from gicstats.errors import GicstatsError
+from gicstats.read.report import Report
 
 RECORD_MIME = "application/vnd.gicstats.record+json"
 
@@ -92,7 +92,7 @@ def open_report(corpus: str | Path | Corpus, agency: str, year: int) -> Report:
 
 def headline(report: Report) -> pd.DataFrame:
     """Headline figures of one report, recorded as ``headline``."""
-    from . import indicators
+    from gicstats.analysis import indicators
 
     value = report.value
     rows = [
@@ -201,7 +201,7 @@ def agency_series(corpus: Corpus, agency: str) -> Corpus:
 
 def indicator_frame(corpus: Corpus) -> pd.DataFrame:
     """Indicators of every report of ``corpus`` in long form, with agency and year."""
-    from . import indicators
+    from gicstats.analysis import indicators
 
     reports = corpus.reports[corpus.reports["error"].isna()]
     long = indicators.compute(corpus.cells, reports[["report_id", "agency_key", "year", "template_version"]])
@@ -226,7 +226,7 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """The same table with indicator columns named by their Chinese and
     English labels, for display; rates shown as ratios."""
-    from .indicators import INDICATORS
+    from gicstats.analysis.indicators import INDICATORS
 
     names = {i.id: f"{i.label_zh} {i.label_en}" for i in INDICATORS}
     return table.rename(columns=names)

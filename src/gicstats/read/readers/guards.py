@@ -28,8 +28,8 @@ import re
 import zipfile
 import zlib
 
-from ..errors import GicstatsError
-from ..limits import Limits, beyond
+from gicstats.errors import GicstatsError
+from gicstats.read.limits import Limits, beyond
 
 # --------------------------------------------------------------------------
 # DOCX and XLSX

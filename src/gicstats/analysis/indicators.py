@@ -64,7 +64,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import templates as T
+from gicstats.form import template as T
 
 COUNT = "件"
 RATIO = "ratio"

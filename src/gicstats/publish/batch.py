@@ -34,11 +34,11 @@ from pathlib import Path
 import pandas as pd
 from jupyter_core.utils import run_sync
 
-from . import __version__
-from .corpus import Corpus, read_corpus, write_atomic
-from .errors import GicstatsError
-from .notebooks import NOTEBOOKS, execute, export_html, notebook_path, records
-from .paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files
+from gicstats._version import __version__
+from gicstats.corpus.store import Corpus, read_corpus, write_atomic
+from gicstats.errors import GicstatsError
+from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files
+from gicstats.publish.execute import NOTEBOOKS, execute, export_html, notebook_path, records
 
 STATE_FILE = ".gicstats-runs.json"
 
@@ -481,7 +481,7 @@ def run_batch(
 ) -> BatchResult:
     """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
     ``index.html``. Failures are recorded, never raised."""
-    from .index import write_index
+    from gicstats.publish.index import write_index
 
     options = options or Options()
     out = Path(out_dir).resolve()
