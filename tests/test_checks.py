@@ -7,7 +7,7 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats.check.checks import check_identities, check_plausibility, check_series
+from gicstats.check import check_identities, check_plausibility, check_series
 from gicstats.form import template as T
 from gicstats.read.corrections import load_corrections
 

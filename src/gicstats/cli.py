@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from gicstats._version import __version__
-from gicstats.check.checks import check_series
+from gicstats.check import check_series
 from gicstats.errors import GicstatsError
 from gicstats.form.findings import findings_frame
 from gicstats.paths import data_dir, expand_sources

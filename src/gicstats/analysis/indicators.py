@@ -58,13 +58,14 @@ Design decisions:
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from gicstats.form import template as T
+from gicstats.form.identities import deduce_blanks
+from gicstats.form.identities import instances as identity_instances
 
 COUNT = "件"
 RATIO = "ratio"
@@ -79,9 +80,9 @@ BLANK_CELL_MODES = ("strict", "deduce")
 APPS = "applications"
 REVIEW = "review_litigation"
 
-APPLICANT_COLUMNS = tuple(c.id for c in T.TEMPLATES["2021"].table(APPS).columns if c.id != "total")
+APPLICANT_COLUMNS = T.summand_columns(T.TEMPLATES["2021"].table(APPS))
 LEGAL_PERSON_COLUMNS = tuple(c for c in APPLICANT_COLUMNS if c != "natural_person")
-OUTCOME_COLUMNS = tuple(c.id for c in T.TEMPLATES["2021"].table(REVIEW).columns if c.id != "total")
+OUTCOME_COLUMNS = T.summand_columns(T.TEMPLATES["2021"].table(REVIEW))
 LITIGATION = ("lit_direct", "lit_after_review")
 
 LONG_COLUMNS = (
@@ -99,23 +100,15 @@ LONG_COLUMNS = (
 )
 
 
-def _rows_with_prefix(prefix: str, version: str = "2021") -> tuple[str, ...]:
-    return tuple(r.id for r in T.TEMPLATES[version].table(APPS).rows if r.id.startswith(prefix))
-
-
-# Reason groups of table 三, derived from the template declaration.
-GROUPS: dict[str, tuple[str, ...]] = {
-    "withheld": _rows_with_prefix("withheld_"),
-    "unable": _rows_with_prefix("unable_"),
-    "not_processed": _rows_with_prefix("not_processed_"),
-    "other_handling": ("other_overdue_correction", "other_overdue_fee", "other_misc"),
+# Reason groups of table 三, from the template declaration.
+GROUPS: dict[str, tuple[str, ...]] = {group: T.group_rows("2021", group) for group in T.RESULT_GROUPS}
+_GROUP_ENGLISH = {
+    "withheld": "withheld",
+    "unable": "unable to provide",
+    "not_processed": "not processed",
+    "other_handling": "other handling",
 }
-GROUP_LABELS = {
-    "withheld": ("不予公开", "withheld"),
-    "unable": ("无法提供", "unable to provide"),
-    "not_processed": ("不予处理", "not processed"),
-    "other_handling": ("其他处理", "other handling"),
-}
+GROUP_LABELS = {group: (T.group_name(group), _GROUP_ENGLISH[group]) for group in T.RESULT_GROUPS}
 
 
 # --------------------------------------------------------------------------
@@ -258,48 +251,17 @@ def _deduce_zeros(values: dict[str, float | None], version: str | None) -> set[s
 
     Counts are non-negative, so when a whole (a printed total, or a cell
     already proven 0) equals the sum of its printed parts, every blank part
-    is 0. The wholes used: each row's 总计 over its six applicant columns
-    (table 三), each column's （七）总计 over the result rows, and each
-    proceeding's 总计 over its four outcomes (table 四). Repeats until
-    nothing changes.
+    is 0. The wholes used are the sum identities of the form (each row's 总计
+    over its applicant columns, each column's （七）总计 over the result rows,
+    each proceeding's 总计 over its outcomes), evaluated by the one identity
+    engine (:func:`gicstats.form.identities.deduce_blanks`); a blank total is
+    never filled in here, :meth:`_Inputs.total` sums it with its basis.
     """
-    constraints: list[tuple[str, list[str]]] = []
-    version_for_rows = version if version in T.VERSIONS else None
-    app_rows = (
-        T.TEMPLATES[version_for_rows].table(APPS).row_ids
-        if version_for_rows
-        else tuple(dict.fromkeys(k.split(".")[1] for k in values if k.startswith(APPS + ".")))
-    )
-    for row in app_rows:
-        constraints.append((_key(APPS, row, "total"), [_key(APPS, row, c) for c in APPLICANT_COLUMNS]))
-    if version_for_rows:
-        table = T.TEMPLATES[version_for_rows].table(APPS)
-        results = [r.id for r in table.rows if r.group is not None and r.id != "results_total"]
-        for column in table.column_ids:
-            constraints.append((_key(APPS, "results_total", column), [_key(APPS, r, column) for r in results]))
-    for proceeding in ("review", *LITIGATION):
-        constraints.append((_key(REVIEW, proceeding, "total"), [_key(REVIEW, proceeding, o) for o in OUTCOME_COLUMNS]))
-
-    zeros: set[str] = set()
-
-    def known(key: str) -> float | None:
-        value = values.get(key)
-        return 0.0 if value is None and key in zeros else value
-
-    changed = True
-    while changed:
-        changed = False
-        for whole, parts in constraints:
-            target = known(whole)
-            if target is None:
-                continue
-            unknown = [p for p in parts if known(p) is None]
-            if not unknown:
-                continue
-            if math.isclose(sum(known(p) for p in parts if p not in unknown), target, abs_tol=1e-9):
-                zeros.update(unknown)
-                changed = True
-    return zeros
+    versions = (version,) if version in T.VERSIONS else T.VERSIONS
+    insts = {i for v in versions for i in identity_instances(v) if i.whole is not None}
+    known = {tuple(k.split(".")): float(v) for k, v in values.items() if v is not None}
+    deduced = deduce_blanks(sorted(insts, key=lambda i: i.cells), known, fill_totals=False)  # type: ignore[arg-type]
+    return {".".join(cell) for cell, (_, how) in deduced.items() if how == "zero"}
 
 
 # --------------------------------------------------------------------------

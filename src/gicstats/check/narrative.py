@@ -71,7 +71,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from gicstats.form.findings import Finding
-from gicstats.form.template import TEMPLATES
+from gicstats.form.identities import deduce_blanks, instances, parts_of
+from gicstats.form.template import RESULT_GROUPS, TEMPLATES, group_name, group_rows, summand_columns
 
 # --------------------------------------------------------------------------
 # Statements
@@ -146,7 +147,9 @@ class Statement:
 # Names of cells, for messages
 # --------------------------------------------------------------------------
 
-_APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other")
+_APPS_2021 = TEMPLATES["2021"].table("applications")
+_REVIEW = TEMPLATES["2021"].table("review_litigation")
+_APPLICANTS = summand_columns(_APPS_2021)
 _ORGS = _APPLICANTS[1:]
 _APPLICANT_WORDS = (
     ("法人或其他组织", _ORGS),
@@ -168,15 +171,16 @@ _ROW_NAMES = {
     "results_total": "办理结果（七）总计",
     "carried_to_next": "结转下年度继续办理",
 }
-_COLUMN_NAMES = {
-    c: label
-    for c, label in zip(
-        _APPLICANTS, ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"), strict=True
-    )
-}
-_PROCEEDINGS = {"review": "行政复议", "lit_direct": "未经复议直接起诉", "lit_after_review": "复议后起诉"}
-_OUTCOMES = {"upheld": "结果维持", "corrected": "结果纠正", "other": "其他结果", "pending": "尚未审结", "total": "总计"}
-_GROUP_NAMES = {"withheld": "不予公开", "unable": "无法提供", "not_processed": "不予处理", "other_handling": "其他处理"}
+# Form vocabulary, from the declaration
+_COLUMN_NAMES = {c: _APPS_2021.column(c).label for c in _APPLICANTS}
+_PROCEEDINGS = {r.id: r.label for r in _REVIEW.rows}
+_OUTCOMES = {c.id: c.label for c in _REVIEW.columns}
+_GROUP_NAMES = {g: group_name(g) for g in RESULT_GROUPS}
+
+
+def _split(key: str) -> tuple[str, str, str]:
+    table, row, column = key.split(".")
+    return table, row, column
 
 
 def _strip_number(label: str) -> str:
@@ -280,77 +284,26 @@ class _Table:
             return False
         return True
 
-    def _equalities(self) -> list[tuple[list[str], list[str]]]:
-        """The identities of spec §6.1–6.2 as ``lhs == rhs`` cell lists."""
-        out: list[tuple[list[str], list[str]]] = []
-        if "applications" in self.tables_present:
-            apps = self.template.table("applications")
-            results = [r.id for r in apps.rows if r.group is not None and r.id != "results_total"]
-            for row in apps.rows:
-                out.append(([f"applications.{row.id}.{c}" for c in _APPLICANTS], [f"applications.{row.id}.total"]))
-            for column in apps.column_ids:
-                out.append(([f"applications.{r}.{column}" for r in results], [f"applications.results_total.{column}"]))
-                out.append(
-                    (
-                        [f"applications.new_received.{column}", f"applications.carried_over_from_prev.{column}"],
-                        [f"applications.results_total.{column}", f"applications.carried_to_next.{column}"],
-                    )
-                )
-        if "review_litigation" in self.tables_present:
-            for proc in _PROCEEDINGS:
-                out.append(
-                    (
-                        [f"review_litigation.{proc}.{o}" for o in ("upheld", "corrected", "other", "pending")],
-                        [f"review_litigation.{proc}.total"],
-                    )
-                )
-        return out
-
     def _propagate(self) -> None:
-        """Fill blanks the identities force, until nothing changes.
-
-        Two rules only, both safe for non-negative counts: when one side is
-        known and the known cells of the other side already make it, the
-        other side's blanks are 0; when every part of a sum is known and the
-        single total cell is blank, the total is the sum. Nothing else is
-        solved for, so a source that breaks its identities is never
-        "repaired" with invented numbers.
-        """
-        equalities = [(lhs, rhs) for lhs, rhs in self._equalities() if all(c in self.present for c in lhs + rhs)]
-        changed = True
-        while changed:
-            changed = False
-            for lhs, rhs in equalities:
-                for side, other in ((lhs, rhs), (rhs, lhs)):
-                    if not all(c in self.values for c in other):
-                        continue
-                    target = sum(self.values[c] for c in other)
-                    unknown = [c for c in side if c not in self.values]
-                    if not unknown:
-                        continue
-                    known = sum(self.values[c] for c in side if c in self.values)
-                    if abs(known - target) < 1e-9:
-                        for c in unknown:
-                            self.values[c] = 0.0
-                            self.how[c] = "zero"
-                        changed = True
-                    elif len(unknown) == 1 and len(side) == 1 and side is rhs:
-                        # a blank total whose parts are all known
-                        self.values[unknown[0]] = target
-                        self.how[unknown[0]] = "sum"
-                        changed = True
+        """Fill blanks the identities force, through the one identity engine
+        (:func:`gicstats.form.identities.deduce_blanks`): a blank is 0 where
+        the rest of its side already makes the other side, and a blank total
+        is the sum of its known parts. Nothing else is solved for, so a
+        source that breaks its identities is never "repaired" with invented
+        numbers."""
+        insts = [i for i in instances(self.version) if i.identity.table in self.tables_present]
+        present = {_split(k) for k in self.present}
+        known = {_split(k): v for k, v in self.values.items()}
+        for cell, (value, how) in deduce_blanks(insts, known, present).items():
+            key = ".".join(cell)
+            self.values[key] = value
+            self.how[key] = how
 
     def _parts_of(self, cell: str) -> tuple[str, ...] | None:
         """The cells a blank 总计 cell is the sum of (applicant columns of
         table 三, outcomes of table 四), or None."""
-        table, row, column = cell.split(".")
-        if column != "total":
-            return None
-        if table == "applications":
-            return tuple(f"applications.{row}.{c}" for c in _APPLICANTS)
-        if table == "review_litigation":
-            return tuple(f"review_litigation.{row}.{o}" for o in ("upheld", "corrected", "other", "pending"))
-        return None
+        parts = parts_of(self.version, _split(cell))
+        return None if parts is None else tuple(".".join(p) for p in parts)
 
     def total(self, cells: tuple[str, ...]) -> _Sum:
         """Sum ``cells``. A blank 总计 whose parts are printed counts as the
@@ -483,18 +436,7 @@ def _app(row: str, columns: tuple[str, ...] = ("total",)) -> tuple[str, ...]:
     return tuple(f"applications.{row}.{c}" for c in columns)
 
 
-def _group_rows(version: str, group: str) -> tuple[str, ...]:
-    """Rows of a printed group of table 三, from the template declaration."""
-    labels = {
-        "withheld": "（三）不予公开",
-        "unable": "（四）无法提供",
-        "not_processed": "（五）不予处理",
-        "other_handling": "（六）其他处理",
-    }
-    rows = tuple(r.id for r in TEMPLATES[version].table("applications").rows if r.group == labels[group])
-    if not rows and group == "other_handling":
-        return ("other_handling",)  # 2019: a data row of its own
-    return rows
+_group_rows = group_rows
 
 
 _N = Reading("本年新收申请", _app("new_received"))

@@ -25,11 +25,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import tomllib
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,12 +36,12 @@ from pathlib import Path
 import pandas as pd
 
 from gicstats._version import __version__
-from gicstats.check.checks import check_frame, check_series
+from gicstats.check import check_frame, check_series
 from gicstats.errors import GicstatsError
 from gicstats.form import template as T
 from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
 from gicstats.form.findings import findings_frame
-from gicstats.paths import expand_sources, sweep_temp_files, temp_file_prefix
+from gicstats.paths import expand_sources, sweep_temp_files, write_atomic
 from gicstats.read import Report, read_report
 
 TABLES = ("reports", "cells", "findings", "sections")
@@ -162,25 +161,6 @@ def _hash_file(path: Path) -> str:
 # --------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename.
-
-    The temporary file is hidden and names this process
-    (:func:`gicstats.paths.temp_file_prefix`), so that one left by a killed
-    command is swept by the next (:func:`gicstats.paths.sweep_temp_files`).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(path.name), suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:

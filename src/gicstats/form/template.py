@@ -454,98 +454,40 @@ TEMPLATES: dict[str, Template] = {
 
 
 # --------------------------------------------------------------------------
-# Arithmetic identities (spec §6.1, §6.2), declared as data
+# Structure the identities are declared over (see gicstats.form.identities)
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    """``Σ lhs = Σ rhs``, for every column (``axis="column"``: lhs and rhs
-    are row ids) or for every row (``axis="row"``: lhs and rhs are column
-    ids).
-
-    Attributes:
-        rule: Rule id of the check, e.g. ``applications.balance``.
-        description: What it says, in Chinese, for messages.
-        source: ``T`` stated in the template, ``S`` implied by its structure.
-    """
-
-    rule: str
-    table: str
-    axis: str
-    lhs: tuple[str, ...]
-    rhs: tuple[str, ...]
-    description: str
-    source: str = "S"
-
-    def instances(self, table: Table):
-        """Yield ``(member, lhs_cells, rhs_cells)`` per column or row, where
-        cells are ``(row_id, column_id)`` pairs."""
-        if self.axis == "column":
-            for column in table.columns:
-                yield column.id, [(r, column.id) for r in self.lhs], [(r, column.id) for r in self.rhs]
-        else:
-            for row in table.rows:
-                yield row.id, [(row.id, c) for c in self.lhs], [(row.id, c) for c in self.rhs]
-
-    def holds(self, values: dict, table: Table) -> bool | None:
-        """True if every assessable instance holds, False if one fails,
-        None if none can be assessed (a needed value is missing or blank)."""
-        assessed = False
-        for _, lhs, rhs in self.instances(table):
-            vals = [values.get(c) for c in lhs + rhs]
-            if any(v is None or v != v for v in vals):
-                continue
-            assessed = True
-            left = sum(values[c] for c in lhs)
-            right = sum(values[c] for c in rhs)
-            if abs(left - right) > 1e-6:
-                return False
-        return True if assessed else None
+def result_rows(table: Table) -> tuple[str, ...]:
+    """The rows of table 三 that add up to （七）总计: every result row."""
+    return tuple(r.id for r in table.rows if r.group is not None and r.id != "results_total")
 
 
-def _identities(version: str) -> tuple[Identity, ...]:
-    apps = _applications(version)
-    results = tuple(r.id for r in apps.rows if r.group is not None and r.id != "results_total")
-    applicants = tuple(c.id for c in _APPLICANTS if c.id != "total")
-    return (
-        Identity(
-            "applications.balance",
-            "applications",
-            "column",
-            ("new_received", "carried_over_from_prev"),
-            ("results_total", "carried_to_next"),
-            "本年新收 + 上年结转 = （七）总计 + 结转下年度",
-            "T",
-        ),
-        Identity(
-            "applications.results_sum",
-            "applications",
-            "column",
-            results,
-            ("results_total",),
-            "各项办理结果之和 = （七）总计",
-        ),
-        Identity(
-            "applications.row_total",
-            "applications",
-            "row",
-            applicants,
-            ("total",),
-            "自然人与各类法人或其他组织之和 = 总计",
-        ),
-        Identity(
-            "review_litigation.group_total",
-            "review_litigation",
-            "row",
-            ("upheld", "corrected", "other", "pending"),
-            ("total",),
-            "结果维持 + 结果纠正 + 其他结果 + 尚未审结 = 总计",
-        ),
-    )
+def summand_columns(table: Table) -> tuple[str, ...]:
+    """The columns that add up to the 总计 column: table 三's applicant types,
+    table 四's outcomes of each proceeding."""
+    return tuple(c.id for c in table.columns if c.id != "total")
 
 
-IDENTITIES: dict[str, tuple[Identity, ...]] = {v: _identities(v) for v in VERSIONS}
+# The printed result groups of table 三 by id, the names the checks and
+# indicators use for them.
+RESULT_GROUPS: dict[str, str] = {"withheld": _W, "unable": _U, "not_processed": _N, "other_handling": _O}
+
+
+def group_rows(version: str, group: str) -> tuple[str, ...]:
+    """The rows of table 三 printed under result group ``group`` (an id of
+    :data:`RESULT_GROUPS`). 2019 prints （六）其他处理 as a data row of its
+    own, which is then the group's only row."""
+    table = TEMPLATES[version].table("applications")
+    rows = tuple(r.id for r in table.rows if r.group == RESULT_GROUPS[group])
+    if not rows and group in table.row_ids:
+        return (group,)
+    return rows
+
+
+def group_name(group: str) -> str:
+    """``withheld`` → ``不予公开``: the group's printed label without its number."""
+    return re.sub(r"^（[一二三四五六七八九十]）", "", RESULT_GROUPS[group])
 
 
 # --------------------------------------------------------------------------

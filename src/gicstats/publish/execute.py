@@ -20,9 +20,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from gicstats.corpus.store import write_atomic
 from gicstats.errors import GicstatsError
-from gicstats.paths import notebooks_dir
+from gicstats.paths import notebooks_dir, write_atomic
 
 NOTEBOOKS = ("report", "trend", "compare")
 

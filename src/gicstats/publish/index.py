@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
-from gicstats.corpus.store import write_atomic
+from gicstats.paths import write_atomic
 
 DEFAULT_TITLE = "政府信息公开工作年度报告 · gicstats"
 

@@ -32,7 +32,6 @@ import hashlib
 import json
 import os
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gicstats.errors import GicstatsError
+from gicstats.paths import write_atomic
 from gicstats.read.sources import MAX_BYTES
 
 TIMEOUT = 30.0  # seconds, per connection attempt and per read
@@ -148,7 +148,7 @@ class Fetcher:
         sha = hashlib.sha256(data).hexdigest()
         name = sha + _suffix(url, content_type)
         path = self.cache_dir / "pages" / name
-        _write_atomic(path, data)  # also replaces a damaged copy
+        write_atomic(path, lambda tmp: tmp.write_bytes(data))  # also replaces a damaged copy
         entry = {
             "url": url,
             "sha256": sha,
@@ -158,7 +158,8 @@ class Fetcher:
             "bytes": len(data),
             "fetched": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
-        _write_atomic(self._index_path(url), json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8"))
+        text = json.dumps(entry, ensure_ascii=False, indent=1)
+        write_atomic(self._index_path(url), lambda tmp: tmp.write_text(text, encoding="utf-8"))
         return Page(url, data, sha, path, content_type, charset, False)
 
     # -- fetching --------------------------------------------------------------
@@ -277,18 +278,6 @@ def _suffix(url: str, content_type: str | None) -> str:
     if suffix in (".pdf", ".html", ".htm", ".txt", ".docx", ".xlsx", ".doc", ".xls"):
         return suffix
     return _SUFFIXES.get(content_type or "", "")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 _FETCHERS: dict[Path, Fetcher] = {}

@@ -15,9 +15,10 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from gicstats.errors import GicstatsError
 from gicstats.form import template as T
 from gicstats.form.findings import Finding
+from gicstats.form.identities import Status, evaluate, instances, row_identity
+from gicstats.read.document import Cell, Line
 from gicstats.read.labels import Token, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, split_run
@@ -28,30 +29,6 @@ from gicstats.read.values import BLANKS, parse_value
 _MAX_LABEL_CHARS = 80
 # Bound on combinations tried when several rows' splits are ambiguous.
 MAX_COMBINATIONS = 100_000
-
-
-@dataclass
-class Cell:
-    """One cell of a source as a reader found it."""
-
-    text: str
-    locator: str
-
-
-@dataclass
-class Line:
-    """A row of cells. ``structured`` lines (HTML rows, pipe rows) keep one
-    value per cell, so a blank cell is a blank value; other lines are free
-    text whose values may have run together.
-
-    ``refused`` is set on the only line of a source a reader refused (past a
-    limit of :mod:`gicstats.limits`) without knowing the file's name;
-    :func:`map_lines` raises it as a :class:`GicstatsError` naming the file.
-    """
-
-    cells: list[Cell]
-    structured: bool
-    refused: str | None = None
 
 
 @dataclass
@@ -442,18 +419,22 @@ class Mapper:
         return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
 
     def _row_identity(self, table: T.Table, pending: _PendingRow):
-        ids = table.column_ids
-        if "total" not in ids:
+        """What a split of one row must satisfy: the table's row identity
+        (总计 = the sum of its parts), through the one identity engine."""
+        identity = row_identity(self.version, table.id)
+        if identity is None:
             return None, None
-        ti = ids.index("total")
-        parts = [i for i in range(len(ids)) if i != ti]
+        # the identity is declared alike for every row, so a single-line table
+        # (table 四: several rows in one run, checked a row at a time through
+        # ``group``) is checked with its first row's instance
+        row = pending.row_ids[0]
+        instance = next(i for i in instances(self.version, table.id, "row") if i.member == row)
+        keys = [(table.id, row, c) for c in table.column_ids]
 
         def accept(values: list[float | None]) -> bool:
-            if any(values[i] is None for i in parts) or values[ti] is None:
-                return True
-            return abs(sum(values[i] for i in parts) - values[ti]) < 1e-9
+            return evaluate(instance, dict(zip(keys, values))).status is not Status.FAILS
 
-        return accept, len(ids)
+        return accept, len(keys)
 
     def _emit(self, table, row_id, col, raw, value, unit, locator, readable) -> None:
         key = (table.id, row_id, col.id)
@@ -542,24 +523,26 @@ class Mapper:
                 self._emit_unsplit(cand.pending, cand.run_text, cand.locator)
 
     def _choose_combination(self, table_id: str, cands: list[_Candidate]):
-        identities = [i for i in T.IDENTITIES[self.version] if i.table == table_id and i.axis == "column"]
-        if not identities:
+        """The one combination of the candidates' splits under which no
+        column identity of the table fails, or None."""
+        column_instances = instances(self.version, table_id, "column")
+        if not column_instances:
             return None
         total = 1
         for cand in cands:
             total *= len(cand.options)
         if total > MAX_COMBINATIONS:
             return None
-        fixed = {(c["row"], c["column"]): c["value"] for c in self.cells if c["table"] == table_id}
+        fixed = {(c["table"], c["row"], c["column"]): c["value"] for c in self.cells if c["table"] == table_id}
         table = self.template.table(table_id)
         survivors = []
         for combo in itertools.product(*(c.options for c in cands)):
             values = dict(fixed)
             for cand, opt in zip(cands, combo):
-                slots = [(rid, col.id) for rid in cand.pending.row_ids for col in table.columns]
+                slots = [(table_id, rid, col.id) for rid in cand.pending.row_ids for col in table.columns]
                 for slot, (_, v, _) in zip(slots, opt):
                     values[slot] = v
-            if all(identity.holds(values, table) is not False for identity in identities):
+            if all(evaluate(i, values).status is not Status.FAILS for i in column_instances):
                 survivors.append(combo)
                 if len(survivors) > 1:
                     return None
@@ -599,13 +582,7 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
     Returns:
         The template version (``None`` if undetermined), the cells as dicts
         and the parse findings.
-
-    Raises:
-        GicstatsError: naming ``report``, when a reader refused the source
-            (a line with ``refused`` set).
     """
-    if lines and lines[0].refused:
-        raise GicstatsError(report, lines[0].refused)
     events = _events(lines)
     version, counts = detect_version(events)
     findings: list[Finding] = []

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.form.findings import Finding, findings_frame
+from gicstats.read.document import Document
 from gicstats.read.mapping import map_lines
 from gicstats.read.meta import find_published, find_title
-from gicstats.read.readers import Document
 from gicstats.read.readers.html import read_html
 from gicstats.read.readers.text import read_text
 from gicstats.read.report import Report, cells_frame

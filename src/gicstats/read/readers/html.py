@@ -23,9 +23,8 @@ import re
 from lxml import etree
 
 from gicstats.form import template as T
+from gicstats.read.document import Cell, Document, Line
 from gicstats.read.limits import LIBXML2_MAX_DEPTH, current, over
-from gicstats.read.mapping import Cell, Line
-from gicstats.read.readers import Document
 from gicstats.read.readers.text import read_text, refused
 
 _SPAN = re.compile(r"\d+")
@@ -285,19 +284,16 @@ def read_html(text: str, name: str | None = None) -> Document:
 
     Args:
         text: The page.
-        name: The file, for errors. Without it a page past a limit comes
-            back as a document whose one line says why, and
-            :func:`gicstats.mapping.map_lines` raises the error naming the
-            file.
+        name: The file, for errors (``<text>`` when not given).
 
     Raises:
-        GicstatsError: (with ``name``) for a page past a limit of
+        GicstatsError: naming ``name``, for a page past a limit of
             :mod:`gicstats.limits`, or one libxml2 cannot parse to its end.
     """
     limits = current()
     tags = text.count("<")
     if tags > limits.max_tags:
-        return refused("page " + over("tags ('<' characters)", tags, limits.max_tags, "max_tags"), name)
+        refused("page " + over("tags ('<' characters)", tags, limits.max_tags, "max_tags"), name)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
         return _read(text, name, limits)
@@ -315,14 +311,14 @@ def _read(text: str, name: str | None, limits) -> Document:
         root = None
     problem = _stopped(parser)
     if problem is not None:
-        return refused(problem, name)
+        refused(problem, name)
     if root is None:
         return read_text(text, name)
     if limits.max_depth < LIBXML2_MAX_DEPTH and _depth_over(root, limits.max_depth):
-        return refused(f"page is nested more than {limits.max_depth:,} elements deep (GICSTATS_MAX_DEPTH)", name)
+        refused(f"page is nested more than {limits.max_depth:,} elements deep (GICSTATS_MAX_DEPTH)", name)
     n_cells = sum(1 for _ in root.iter("td", "th"))
     if n_cells > limits.max_cells:
-        return refused("page " + over("table cells", n_cells, limits.max_cells, "max_cells"), name)
+        refused("page " + over("table cells", n_cells, limits.max_cells, "max_cells"), name)
     for bad in list(root.iter("script", "style", "noscript", "template")):
         _drop(bad)
     title_hints = _title_hints(root)
@@ -347,6 +343,4 @@ def _read(text: str, name: str | None, limits) -> Document:
         return Document(lines, narrative, title_hints)
     # no report table among the <table>s: the page may print them as text
     as_text = read_text(narrative, name)
-    if as_text.lines and as_text.lines[0].refused:
-        return as_text
     return Document(lines + as_text.lines, narrative, title_hints)

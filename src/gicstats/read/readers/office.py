@@ -23,9 +23,8 @@ import io
 from decimal import Decimal
 
 from gicstats.errors import GicstatsError
+from gicstats.read.document import Cell, Document, Line
 from gicstats.read.limits import current
-from gicstats.read.mapping import Cell, Line
-from gicstats.read.readers import Document
 from gicstats.read.readers.guards import cells_problem, check_archive
 from gicstats.read.readers.pdf import drop_label_area_blanks
 

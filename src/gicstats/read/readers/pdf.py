@@ -37,10 +37,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
+from gicstats.read.document import Cell, Document, Line
 from gicstats.read.labels import is_run
 from gicstats.read.limits import Limits, beyond, current, over
-from gicstats.read.mapping import Cell, Line
-from gicstats.read.readers import Document
 from gicstats.read.readers.guards import check_pdf_objects, check_pdf_streams
 
 # pdfminer logs what it repairs in a damaged file ("Data-loss while

@@ -11,10 +11,11 @@ past the limits of :mod:`gicstats.limits` is refused before any work.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from gicstats.errors import GicstatsError
+from gicstats.read.document import Cell, Document, Line
 from gicstats.read.limits import current, over
-from gicstats.read.mapping import Cell, Line
-from gicstats.read.readers import Document
 
 # A text is in the pipe-table shape when at least this many lines hold two or
 # more non-empty cells between pipes.
@@ -31,13 +32,10 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
     return cells
 
 
-def refused(problem: str, name: str | None) -> Document:
-    """A source past a limit: raise naming the file when the reader knows it;
-    otherwise a document whose only line carries the problem, which
-    :func:`gicstats.mapping.map_lines` raises naming the file."""
-    if name is not None:
-        raise GicstatsError(name, problem)
-    return Document([Line([], structured=False, refused=problem)], "")
+def refused(problem: str, name: str | None) -> NoReturn:
+    """A source past a limit: raise naming the file (``<text>`` when the
+    caller gave no name)."""
+    raise GicstatsError(name or "<text>", problem)
 
 
 def read_text(text: str, name: str | None = None) -> Document:
@@ -45,20 +43,20 @@ def read_text(text: str, name: str | None = None) -> Document:
 
     Args:
         text: The text.
-        name: The file, for errors (see :func:`refused`).
+        name: The file, for errors.
 
     Raises:
-        GicstatsError: (with ``name``) for a text past a limit of
+        GicstatsError: naming ``name`` for a text past a limit of
             :mod:`gicstats.limits`.
     """
     limits = current()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     n_lines = text.count("\n") + 1
     if n_lines > limits.max_lines:
-        return refused("text " + over("lines", n_lines, limits.max_lines, "max_lines"), name)
+        refused("text " + over("lines", n_lines, limits.max_lines, "max_lines"), name)
     bars = text.count("|")
     if bars > limits.max_cells:
-        return refused("text " + over("'|' cell separators", bars, limits.max_cells, "max_cells"), name)
+        refused("text " + over("'|' cell separators", bars, limits.max_cells, "max_cells"), name)
     raw_lines = text.split("\n")
     pipe_rows = sum(1 for ln in raw_lines if "|" in ln and sum(1 for c in ln.split("|") if c.strip()) >= 2)
     tabular = pipe_rows >= _MIN_PIPE_ROWS
