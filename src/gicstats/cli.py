@@ -132,8 +132,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         findings.to_csv(sys.stdout, index=False)
     else:
+        names = {r.id: r.name for r in reports}
         for f in findings.itertuples():
-            print(f"{f.report}: [{f.severity}] {f.rule}: {f.message}")
+            print(f"{names.get(f.report_id, f.report_id)}: [{f.severity}] {f.rule}: {f.message}")
         counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "not_assessable"))
         print(f"{len(reports)} reports checked: {summary}", file=sys.stderr)

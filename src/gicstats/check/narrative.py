@@ -1208,7 +1208,7 @@ def _finding(report, statement: Statement, severity: str, outcome: _Outcome, mes
     places = 2 if statement.kind == "percent" else 6
     expected = "" if outcome.table_value is None else _fmt(round(outcome.table_value, places))
     return Finding(
-        report=report.id,
+        report_id=report.id,
         rule=f"narrative.{statement.what}",
         severity=severity,
         cells=", ".join(outcome.cells),

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from gicstats._version import __version__
-from gicstats.check import check_frame, check_series
+from gicstats.check import check_frame, check_series_frames
 from gicstats.errors import GicstatsError
 from gicstats.form import template as T
 from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
@@ -379,7 +379,7 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
         for name, bucket in (("cells", cells), ("findings", findings), ("sections", sections)):
             frame = r.get(name)
             if frame is not None and len(frame):
-                frame = frame.copy()
+                frame = frame.drop(columns=["report_id"], errors="ignore")
                 frame.insert(0, "report_id", rid)
                 bucket.append(frame)
     reports = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
@@ -392,11 +392,9 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
     sections_frame = (
         pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=["report_id", "section", "text"])
     )
-    corpus = Corpus(reports, cells_frame, findings_frame_, sections_frame)
-    series = findings_frame(check_series(corpus.to_reports()))
+    readable = reports[reports["error"].isna()]
+    series = findings_frame(check_series_frames(readable, cells_frame)) if len(cells_frame) else findings_frame([])
     if len(series):
-        by_name = dict(zip(reports["report"], reports["report_id"]))
-        series.insert(0, "report_id", series["report"].map(by_name))
         findings_frame_ = pd.concat([findings_frame_, series], ignore_index=True)
     return {
         "reports": reports,
@@ -489,7 +487,6 @@ class Corpus:
         rid = row["report_id"]
         cells = self.cells[self.cells["report_id"] == rid].drop(columns=["report_id", "build_id"], errors="ignore")
         findings = self.findings[self.findings["report_id"] == rid]
-        parse = findings[findings["rule"].str.startswith("parse.") | findings["rule"].str.startswith("correction.")]
         sections = self.sections[self.sections["report_id"] == rid]
         published = pd.to_datetime(row["published"]).date() if pd.notna(row.get("published")) else None
         return Report(
@@ -502,7 +499,8 @@ class Corpus:
             format=row.get("format"),
             cells=cells.reset_index(drop=True),
             _sections=dict(zip(sections["section"], sections["text"])),
-            findings=parse[list(FINDING_COLUMNS)].reset_index(drop=True),
+            findings=findings[list(FINDING_COLUMNS)].reset_index(drop=True),
+            checked=True,
             title=row.get("title") if pd.notna(row.get("title")) else None,
         )
 

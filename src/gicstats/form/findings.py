@@ -8,7 +8,7 @@ import pandas as pd
 
 SEVERITIES = ("error", "warning", "not_assessable", "info")
 
-COLUMNS = ("report", "rule", "severity", "cells", "expected", "actual", "message")
+COLUMNS = ("report_id", "rule", "severity", "cells", "expected", "actual", "message")
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,8 @@ class Finding:
     """One finding.
 
     Attributes:
-        report: Id of the report it is about (its file name).
+        report_id: Id of the report it is about (:attr:`gicstats.Report.id`,
+            the first 16 hex digits of its sha256).
         rule: Rule id, e.g. ``parse.ambiguous_split`` or ``applications.balance``.
         severity: ``error``, ``warning``, ``not_assessable`` or ``info``.
         cells: The cells involved, as ``table.row.column`` joined by ``, ``.
@@ -25,7 +26,7 @@ class Finding:
         message: One line in Chinese that an analyst can act on.
     """
 
-    report: str
+    report_id: str
     rule: str
     severity: str
     cells: str

@@ -109,7 +109,7 @@ def apply_corrections(report: Report, corrections: list[Correction]) -> Report:
         cells["original_value"] = cells["value"]
     findings: list[Finding] = []
     for c in corrections:
-        if c.report not in (report.id, report.sha256):
+        if c.report not in (report.name, report.id, report.sha256):
             continue
         table, row, column = c.key
         mask = (cells["table"] == table) & (cells["row"] == row) & (cells["column"] == column)

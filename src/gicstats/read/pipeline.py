@@ -4,7 +4,6 @@ mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`."
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.form.findings import Finding, findings_frame
@@ -112,7 +111,7 @@ def read_report(
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
         doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
-    report_id = Path(src.name).name
+    report_id = src.sha256[:16]
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
         raise GicstatsError(

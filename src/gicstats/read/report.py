@@ -43,9 +43,13 @@ class Report:
             raw, unit, source, locator``. ``raw`` is the cell text as printed,
             ``value`` is null for a blank or unreadable cell, ``locator`` says
             where in the source the cell was found.
-        findings: What reading found: unknown labels, ambiguous splits, …
+        findings: What reading found: unknown labels, ambiguous splits, …;
+            for a report from a corpus, every finding the build stored.
         title: The report's title as printed.
         narrative: The report's text with the tables left out.
+        checked: True when ``findings`` already holds every check's findings
+            (a report taken from a corpus): :meth:`check` returns them as
+            stored instead of checking again.
         sections: (property) Narrative text keyed by section id
             (``overview`` … ``other_matters``; ``preamble`` for text before the
             first heading), split from ``narrative`` when first asked for.
@@ -62,6 +66,7 @@ class Report:
     findings: pd.DataFrame
     title: str | None = None
     narrative: str | None = field(default=None, repr=False)
+    checked: bool = field(default=False, repr=False)
     _sections: dict[str, str] | None = field(default=None, repr=False)
 
     @property
@@ -73,8 +78,14 @@ class Report:
 
     @property
     def id(self) -> str:
-        """A short id for findings and corpora: the source's file name."""
-        return Path(self.source).name
+        """The report's one id, in findings, cells, corpora, indicators and
+        runs alike: the first 16 hex digits of its sha256."""
+        return self.sha256[:16]
+
+    @property
+    def name(self) -> str:
+        """The source's file name (or URL), for display."""
+        return Path(self.source).name or self.source
 
     @property
     def template(self) -> T.Template:
@@ -121,10 +132,12 @@ class Report:
         """Every finding about this report: from reading, the template's
         identities, plausibility, and the narrative against the tables.
 
-        Columns: ``report, rule, severity, cells, expected, actual, message``.
+        Columns: ``report_id, rule, severity, cells, expected, actual, message``.
         Year-against-year checks need a series: see
         :func:`gicstats.checks.check_series`.
         """
+        if self.checked:
+            return self.findings.copy()
         if _CHECKER is None:  # pragma: no cover - gicstats/__init__ registers it
             raise RuntimeError("gicstats.check is not loaded; import gicstats first")
         return _CHECKER(self)
