@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gicstats.batch import Options, plan, run_batch, summary
+from gicstats.publish.batch import Options, plan, run_batch, summary
 
 # slow: sleeps before booting (a kernel importing IPython 8 on a busy machine
 # took 2 to 5 s); dies: exits with code 3 before booting; dies-once: the first
