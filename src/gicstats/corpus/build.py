@@ -75,6 +75,9 @@ ROW_GROUP_ROWS = 100_000
 TASK_REPORTS = 16
 TASKS_PER_WORKER = 4
 
+# Rows per batch when copying unchanged reports from the previous corpus.
+COPY_BATCH_ROWS = 65_536
+
 _SERIES_TABLES, _SERIES_ROWS = (pa.array(sorted(s), pa.string()) for s in _series_cells())
 _SERIES_COLUMNS = ["report_id", "table", "row", "column", "value"]
 
@@ -495,7 +498,7 @@ def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[str, 
     """``(report_id, rows)`` for each kept report in ``file``, read a batch at
     a time: a report's rows are together, and may span two batches."""
     carry: pa.Table | None = None
-    for batch in pq.ParquetFile(file).iter_batches(batch_size=65_536, columns=list(SCHEMAS[name].columns)):
+    for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
         table = conform(name, batch, file)
         mask = pc.is_in(table.column("report_id"), value_set=keep)
         if name == "findings":
