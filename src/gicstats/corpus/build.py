@@ -58,7 +58,6 @@ from gicstats.corpus.schema import (
     KeyGuard,
     check_key,
     conform,
-    to_pandas,
     validate_table,
 )
 from gicstats.errors import GicstatsError
@@ -105,7 +104,9 @@ def _read_one(path: str, sha256: str, corrections: str | None, cache: str | None
     except Exception as exc:
         return {**base, "error": f"internal error ({type(exc).__name__}: {exc})"}
     rid = base["report_id"]
-    cells = pa.Table.from_pandas(report.cells, preserve_index=False)
+    # column by column: the frame's columns are Arrow-backed already, and
+    # Table.from_pandas spends more on inferring metadata than on the data
+    cells = pa.table({name: pa.array(report.cells[name], from_pandas=True) for name in CELLS.columns[2:]})
     cells = _with_ids(cells, rid, build_id, CELLS.schema)
     # the reading's findings, then the checks', numbered from 0 (the key)
     columns = {}
@@ -183,6 +184,11 @@ class _TableWriter:
     def add(self, report_id: str, rows: pa.Table) -> None:
         """The rows of one report, all of them, in key order."""
         self.guard.add(report_id, rows)
+        self._buffer(rows)
+
+    def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
+        """The rows of several reports, all of each, one report after another."""
+        self.guard.add_many(report_ids, rows)
         self._buffer(rows)
 
     def add_checked(self, rows: pa.Table) -> None:
@@ -356,17 +362,20 @@ class _Stream:
         self.findings_count[rid] = tables["findings"].num_rows
         self.add_series(tables["series"])
 
-    def add_copied(self, name: str, rid: str, rows: pa.Table) -> None:
-        """A reused report's rows of one table, from the previous corpus."""
-        self.writers[name].add(rid, rows)
+    def add_copied(self, name: str, report_ids: list[str], rows: pa.Table) -> None:
+        """Reused reports' rows of one table, from the previous corpus: all
+        the rows of each of ``report_ids``, one report after another."""
+        self.writers[name].add_many(report_ids, rows)
         if name == "cells":
             mask = pc.and_(
                 pc.is_in(rows.column("table"), value_set=_SERIES_TABLES),
                 pc.is_in(rows.column("row"), value_set=_SERIES_ROWS),
             )
             self.add_series(rows.filter(mask).select(_SERIES_COLUMNS))
-        elif name == "findings":
-            self.findings_count[rid] = pc.max(rows.column("n")).as_py() + 1 if rows.num_rows else 0
+        elif name == "findings" and rows.num_rows:
+            last = rows.group_by("report_id", use_threads=False).aggregate([("n", "max")])
+            for rid, n in zip(last.column("report_id").to_pylist(), last.column("n_max").to_pylist()):
+                self.findings_count[rid] = n + 1
 
     def add_series(self, rows: pa.Table) -> None:
         self.series_parts.append(rows)
@@ -380,8 +389,10 @@ class _Stream:
         readable = reports.filter(pc.is_null(reports.column("error")))
         if not readable.num_rows or not self.series_rows:
             return
-        reports = to_pandas(readable.select(["report_id", "agency_key", "year", "template_version"]))
-        cells = to_pandas(pa.concat_tables(self.series_parts))
+        # plain object and float columns: the checks iterate them row by row,
+        # which Arrow-backed pandas columns make several times slower
+        reports = readable.select(["report_id", "agency_key", "year", "template_version"]).to_pandas()
+        cells = pa.concat_tables(self.series_parts).to_pandas()
         self.series_parts = []
         findings = check_series_frames(reports, cells)
         if not findings:
@@ -471,9 +482,9 @@ class _Previous:
         for name in ("cells", "findings", "sections"):
             file = self.folder / SCHEMAS[name].file
             try:
-                for rid, rows in _reports_rows(file, name, keep):
+                for report_ids, rows in _reports_rows(file, name, keep):
                     rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
-                    stream.add_copied(name, rid, rows)
+                    stream.add_copied(name, report_ids, rows)
             except (OSError, pa.ArrowException) as exc:
                 problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
                 raise GicstatsError(file, problem) from None
@@ -494,9 +505,11 @@ def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
     return True
 
 
-def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[str, pa.Table]]:
-    """``(report_id, rows)`` for each kept report in ``file``, read a batch at
-    a time: a report's rows are together, and may span two batches."""
+def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[list[str], pa.Table]]:
+    """The rows of the kept reports in ``file``, read a batch at a time, as
+    ``(report ids, rows)``: whole reports, one after another. A report's rows
+    are together in the file and may span two batches: the last report of a
+    batch waits for the next."""
     carry: pa.Table | None = None
     for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
         table = conform(name, batch, file)
@@ -507,27 +520,22 @@ def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[str, 
         if carry is not None:
             table = pa.concat_tables([carry, table])
         runs = _runs(table)
-        for rid, start, length in runs[:-1]:
-            yield rid, table.slice(start, length)
-        if runs:
-            rid, start, length = runs[-1]
-            carry = table.slice(start, length)
-        else:
-            carry = None
+        if len(runs) > 1:
+            _, last, _ = runs[-1]
+            yield [rid for rid, _, _ in runs[:-1]], table.slice(0, last)
+        carry = table.slice(runs[-1][1]) if runs else None
     if carry is not None and carry.num_rows:
-        yield carry.column("report_id")[0].as_py(), carry
+        yield [carry.column("report_id")[0].as_py()], carry
 
 
 def _runs(table: pa.Table) -> list[tuple[str, int, int]]:
     """``(report_id, start, length)`` of each run of equal report ids."""
-    n = table.num_rows
-    if n == 0:
+    if table.num_rows == 0:
         return []
-    ids = table.column("report_id").combine_chunks()
-    changes = pc.indices_nonzero(pc.not_equal(ids.slice(1), ids.slice(0, n - 1))).to_pylist()
-    starts = [0, *(i + 1 for i in changes)]
-    ends = [*starts[1:], n]
-    return [(ids[s].as_py(), s, e - s) for s, e in zip(starts, ends)]
+    runs = pc.run_end_encode(table.column("report_id").combine_chunks())
+    ends = runs.run_ends.to_pylist()
+    starts = [0, *ends[:-1]]
+    return [(rid, s, e - s) for rid, s, e in zip(runs.values.to_pylist(), starts, ends)]
 
 
 # --------------------------------------------------------------------------

@@ -228,3 +228,19 @@ class KeyGuard:
         if ids.null_count or (rows.num_rows and not pc.all(pc.equal(ids, report_id)).as_py()):
             raise GicstatsError(self.where, f"table {self.name}: rows of another report among {report_id!r}")
         check_key(self.name, rows, self.where)
+
+    def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
+        """Check the rows of several reports, each report's rows together and
+        in the order of ``report_ids``; one key check over them all."""
+        for rid in report_ids:
+            if rid in self.seen:
+                raise _key_error(self.name, self.where, (rid,), "duplicate key (report written twice)")
+            self.seen.add(rid)
+        ids = rows.column("report_id")
+        if ids.null_count:
+            raise _key_error(self.name, self.where, (None,), "null in key")
+        runs = pc.run_end_encode(ids.combine_chunks()) if rows.num_rows else None
+        found = runs.values.to_pylist() if runs is not None else []
+        if found != list(report_ids):
+            raise GicstatsError(self.where, f"table {self.name}: rows not grouped by report as declared")
+        check_key(self.name, rows, self.where)
