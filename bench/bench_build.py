@@ -116,10 +116,74 @@ def write_sources(folder: Path, n: int, pages: int) -> list[Path]:
     return folders
 
 
+def base_index(i: int, pages: int) -> int:
+    """Which distinct page file ``i`` is a copy of (see :func:`write_sources`)."""
+    k, year = divmod(i, len(YEARS))
+    per_year = len(range(year, pages, len(YEARS)))
+    return year + len(YEARS) * ((k * 7 + year) % per_year)
+
+
+def replay_reads(pages: int, jobs: int) -> None:
+    """Replace the build's reading by replaying real reads of the distinct pages.
+
+    Each distinct page is read once, for real (``_read_one``, in a pool of
+    ``jobs``); the build then gets, for file ``i``, the result of its page
+    with its own report id, agency, source and build id. Everything else the
+    build does (hashing, planning, checking rows against the schema, writing
+    row groups, the year-against-year checks, the reports table, renames) runs
+    as in a real build: this measures the build's own cost at scale.
+    """
+    import importlib
+    from concurrent.futures import ProcessPoolExecutor
+
+    import pyarrow as pa
+
+    build_module = importlib.import_module("gicstats.corpus.build")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-build-pages-"))
+    paths = []
+    for j in range(pages):
+        paths.append(tmp / f"p{j}.html")
+        paths[-1].write_bytes(base_page(j))
+    with ProcessPoolExecutor(jobs) as pool:
+        read = list(
+            pool.map(
+                build_module._read_one, map(str, paths), ["0" * 64] * pages, *([[None] * pages] * 2), ["b"] * pages
+            )
+        )
+    shutil.rmtree(tmp)
+    if any(r.get("error") for r in read):
+        sys.exit(f"a distinct page could not be read: {[r['error'] for r in read if r.get('error')][:3]}")
+
+    def relabel(table: pa.Table, rid: str, build_id: str, source: str | None = None) -> pa.Table:
+        n = table.num_rows
+        table = table.set_column(table.schema.get_field_index("report_id"), "report_id", pa.repeat(pa.scalar(rid), n))
+        if "build_id" in table.column_names:
+            table = table.set_column(0, "build_id", pa.repeat(pa.scalar(build_id), n))
+        if source is not None and "source" in table.column_names:
+            table = table.set_column(table.schema.get_field_index("source"), "source", pa.repeat(pa.scalar(source), n))
+        return table
+
+    def fake_read_many(todo, corrections, jobs_, progress, cache, build_id):
+        for path, sha in todo:
+            i = int(Path(path).stem[1:])
+            page = read[base_index(i, pages)]
+            rid = sha[:16]
+            row = {k: v for k, v in page.items() if not isinstance(v, pa.Table)}
+            row.update(report_id=rid, sha256=sha, source=path, report=Path(path).name)
+            row["agency"] = agency(i // len(YEARS)).decode()
+            for name in ("cells", "findings", "sections", "series"):
+                row[name] = relabel(page[name], rid, build_id, path if name == "cells" else None)
+            yield row
+
+    build_module._read_many = fake_read_many
+
+
 def one_build(args: argparse.Namespace) -> None:
     """Run in a fresh process: one build, then figures as JSON on stdout."""
     from gicstats.corpus import build
 
+    if args.replay:
+        replay_reads(args.pages, args.jobs)
     start = time.perf_counter()
     cpu = os.times()
     result = build([Path(p) for p in args.one], Path(args.out), jobs=args.jobs, progress=True)
@@ -143,8 +207,10 @@ def one_build(args: argparse.Namespace) -> None:
     print(json.dumps(figures))
 
 
-def run_build(folders: list[Path], out: Path, jobs: int) -> dict:
+def run_build(folders: list[Path], out: Path, jobs: int, replay: int = 0) -> dict:
     cmd = [sys.executable, __file__, "--jobs", str(jobs), "--out", str(out), "--one", *map(str, folders)]
+    if replay:
+        cmd[2:2] = ["--replay", "--pages", str(replay)]
     log = out.parent / f"{out.name}.log"  # the progress bar, to watch a long build
     with log.open("a") as err:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, check=False)
@@ -216,6 +282,12 @@ def main() -> None:
     parser.add_argument(
         "--sources", type=Path, default=None, help="use (or make and keep) the generated sources in this folder"
     )
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="full builds replay real reads of the distinct pages instead of reading every file: "
+        "the build's own cost at scale (the rebuild after adding one reads for real)",
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -247,7 +319,7 @@ def main() -> None:
             runs = []
             for r in range(1 if size == sizes[-1] else args.repeat):
                 out = tmp / f"corpus-{size}-{r}"
-                full = run_build(use, out, args.jobs)
+                full = run_build(use, out, args.jobs, args.pages if args.replay else 0)
                 if full["read"] != size or full["failed"]:
                     sys.exit(f"expected {size} reports read, got {full}")
                 # one more report: the next agency-year, moved in from the last folder
