@@ -92,7 +92,7 @@ def test_key_guard_refuses_a_report_written_twice_or_a_duplicate_within_one():
     guard = KeyGuard("cells", "cells.parquet")
     guard.add("r1", _cells([("r1", "a", "x", "c", 1.0), ("r1", "a", "y", "c", 2.0)]))
     guard.add("r2", _cells([("r2", "a", "x", "c", 1.0)]))  # same cell, another report: fine
-    with pytest.raises(gicstats.GicstatsError, match=r"table cells: duplicate key \(report written twice\)"):
+    with pytest.raises(gicstats.GicstatsError, match=r"duplicate key .*: rows of report_id 'r1' written twice"):
         guard.add("r1", _cells([("r1", "a", "z", "c", 1.0)]))
     with pytest.raises(gicstats.GicstatsError, match=r"table cells: duplicate key .* = \('r3', 'a', 'x', 'c'\)"):
         guard.add("r3", _cells([("r3", "a", "x", "c", 1.0), ("r3", "a", "x", "c", 1.0)]))

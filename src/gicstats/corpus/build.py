@@ -39,6 +39,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -165,9 +166,10 @@ def _hash_file(path: Path) -> str:
 
 
 class _TableWriter:
-    """One table of the corpus being written: rows are checked against the
-    schema a report at a time and streamed to a temporary file a row group
-    at a time; :meth:`commit` renames it into place."""
+    """One table of the corpus being written: rows come a report (or a run
+    of whole reports) at a time and go to a temporary file a row group at a
+    time, the group's keys checked as it is written (:class:`KeyGuard`);
+    :meth:`commit` renames the file into place."""
 
     def __init__(self, folder: Path, name: str) -> None:
         self.name = name
@@ -179,33 +181,39 @@ class _TableWriter:
         self.writer = pq.ParquetWriter(self.tmp, SCHEMAS[name].schema, compression="zstd")
         self.guard = KeyGuard(name, self.path)
         self.pending: list[pa.Table] = []
+        self.pending_ids: list[str] = []  # the reports in ``pending``, in order
         self.pending_rows = 0
 
     def add(self, report_id: str, rows: pa.Table) -> None:
-        """The rows of one report, all of them, in key order."""
-        self.guard.add(report_id, rows)
-        self._buffer(rows)
+        """The rows of one report, all of them."""
+        if rows.num_rows:
+            self._buffer([report_id], rows)
 
     def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
         """The rows of several reports, all of each, one report after another."""
-        self.guard.add_many(report_ids, rows)
-        self._buffer(rows)
+        self._buffer(report_ids, rows)
 
     def add_checked(self, rows: pa.Table) -> None:
         """Rows whose key the caller has checked against those already written."""
-        self._buffer(conform(self.name, rows, self.path))
+        self.flush()
+        rows = conform(self.name, rows, self.path)
+        self.writer.write_table(rows, row_group_size=max(rows.num_rows, 1))
 
-    def _buffer(self, rows: pa.Table) -> None:
+    def _buffer(self, report_ids: list[str], rows: pa.Table) -> None:
         if rows.num_rows:
+            self.pending_ids.extend(report_ids)
             self.pending.append(rows)
             self.pending_rows += rows.num_rows
             if self.pending_rows >= ROW_GROUP_ROWS:
                 self.flush()
 
     def flush(self) -> None:
+        """Check the buffered reports' keys (one check for the row group) and write them."""
         if self.pending:
-            self.writer.write_table(pa.concat_tables(self.pending), row_group_size=max(self.pending_rows, 1))
-            self.pending, self.pending_rows = [], 0
+            rows = pa.concat_tables(self.pending)
+            self.guard.add_many(self.pending_ids, rows)
+            self.writer.write_table(rows, row_group_size=max(self.pending_rows, 1))
+            self.pending, self.pending_ids, self.pending_rows = [], [], 0
 
     def close(self) -> None:
         self.flush()
@@ -389,10 +397,8 @@ class _Stream:
         readable = reports.filter(pc.is_null(reports.column("error")))
         if not readable.num_rows or not self.series_rows:
             return
-        # plain object and float columns: the checks iterate them row by row,
-        # which Arrow-backed pandas columns make several times slower
-        reports = readable.select(["report_id", "agency_key", "year", "template_version"]).to_pandas()
-        cells = pa.concat_tables(self.series_parts).to_pandas()
+        reports = _plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"]))
+        cells = _plain_frame(pa.concat_tables(self.series_parts))
         self.series_parts = []
         findings = check_series_frames(reports, cells)
         if not findings:
@@ -414,6 +420,17 @@ class _Stream:
         # against them once unique among themselves
         check_key("findings", table, self.writers["findings"].path)
         self.writers["findings"].add_checked(table)
+
+
+def _plain_frame(table: pa.Table) -> pd.DataFrame:
+    """A frame of plain object and float columns: the series checks iterate
+    them value by value, which Arrow-backed columns make several times slower."""
+    return pd.DataFrame(
+        {
+            name: column.to_numpy() if pa.types.is_floating(column.type) else pd.array(column.to_pylist(), dtype=object)
+            for name, column in zip(table.column_names, table.columns)
+        }
+    )
 
 
 def _reports_table(rows: list[dict], alias: Agencies, inputs_key: str, build_id: str, where: Path) -> pa.Table:

@@ -221,20 +221,25 @@ class KeyGuard:
     def add(self, report_id: str, rows: pa.Table) -> None:
         """Check the rows of one report (all with this ``report_id``)."""
         if report_id in self.seen:
-            first = tuple(rows.column(c)[0].as_py() for c in SCHEMAS[self.name].key) if rows.num_rows else (report_id,)
-            raise _key_error(self.name, self.where, first, "duplicate key (report written twice)")
+            raise self._twice(report_id)
         self.seen.add(report_id)
         ids = rows.column("report_id")
         if ids.null_count or (rows.num_rows and not pc.all(pc.equal(ids, report_id)).as_py()):
             raise GicstatsError(self.where, f"table {self.name}: rows of another report among {report_id!r}")
         check_key(self.name, rows, self.where)
 
+    def _twice(self, report_id: str) -> GicstatsError:
+        key = ", ".join(SCHEMAS[self.name].key)
+        return GicstatsError(
+            self.where, f"table {self.name}: duplicate key ({key}): rows of report_id {report_id!r} written twice"
+        )
+
     def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
         """Check the rows of several reports, each report's rows together and
         in the order of ``report_ids``; one key check over them all."""
         for rid in report_ids:
             if rid in self.seen:
-                raise _key_error(self.name, self.where, (rid,), "duplicate key (report written twice)")
+                raise self._twice(rid)
             self.seen.add(rid)
         ids = rows.column("report_id")
         if ids.null_count:
