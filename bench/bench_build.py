@@ -331,10 +331,11 @@ def main() -> None:
                     sys.exit(f"expected 1 read and {size} reused, got {again}")
                 full["rebuild"] = again["seconds"]
                 full["rebuild_hwm"] = again["main_hwm"]
+                full["rebuild_cpu"] = again["main_cpu"] + again["workers_cpu"]
                 runs.append(full)
                 print(
                     f"  {size:>7} reports: {size / full['seconds']:6.1f} reports/s ({full['seconds']:.0f} s), "
-                    f"rebuild after adding one {again['seconds']:.1f} s, "
+                    f"rebuild after adding one {again['seconds']:.1f} s ({full['rebuild_cpu']:.1f} s CPU), "
                     f"peak {gb(full['main_hwm'])} main + {gb(full['worker_hwm'])} per worker; "
                     f"CPU main {full['main_cpu'] * 1000 / size:.1f} ms/report, "
                     f"workers {full['workers_cpu'] * 1000 / size:.1f} ms/report "
