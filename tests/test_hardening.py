@@ -29,7 +29,7 @@ import pytest
 
 from gicstats import paths
 from gicstats.cli import main
-from gicstats.corpus.store import build, read_corpus
+from gicstats.corpus import build, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.paths import write_atomic
 from gicstats.read import read_report, sources

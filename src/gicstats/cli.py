@@ -148,7 +148,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.read.fetch import read_url_list
 
     try:
@@ -203,7 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the corpus from the bundled data and run every notebook on it."""
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.publish.batch import Options, plan, run_batch, summary
 
     folder = args.data or data_dir()
