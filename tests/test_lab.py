@@ -182,8 +182,14 @@ def _execute_over_websocket(lab: Lab, kernel_id: str, codes: list[str]) -> list[
                             },
                             "parent_header": {},
                             "metadata": {},
-                            "content": {"code": code, "silent": False, "store_history": True,
-                                        "user_expressions": {}, "allow_stdin": False, "stop_on_error": True},
+                            "content": {
+                                "code": code,
+                                "silent": False,
+                                "store_history": True,
+                                "user_expressions": {},
+                                "allow_stdin": False,
+                                "stop_on_error": True,
+                            },
                             "channel": "shell",
                             "buffers": [],
                         }

@@ -43,8 +43,8 @@ def corpus_dir() -> Path:
     ``reports/corpus`` (a notebook's kernel runs in ``notebooks/``)."""
     if os.environ.get("GICSTATS_CORPUS"):
         return Path(os.environ["GICSTATS_CORPUS"])
-    here = reports_dir() / "corpus"
-    return here if here.is_dir() or not (_CHECKOUT / "reports" / "corpus").is_dir() else _CHECKOUT / "reports" / "corpus"
+    here, checkout = reports_dir() / "corpus", _CHECKOUT / "reports" / "corpus"
+    return checkout if not here.is_dir() and checkout.is_dir() else here
 
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:

@@ -461,9 +461,7 @@ class Corpus:
         Raises:
             GicstatsError: a name that matches nothing, with the closest names.
         """
-        present = {
-            T.normalize(a): a for col in ("agency_key", "agency") for a in self.reports[col].dropna().unique()
-        }
+        present = {T.normalize(a): a for col in ("agency_key", "agency") for a in self.reports[col].dropna().unique()}
         keys: set[str] = set()
         matched: dict[str, list[str]] = {}
         for name in sorted(names):

@@ -143,10 +143,10 @@ def plan(
     from gicstats.publish.user import check_extra, is_own, own_runs
 
     options = options or Options()
+    wanted = list(dict.fromkeys(notebooks))
+    extra = check_extra(wanted, parameters or {})  # before anything else: a misspelt name stops at once
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
-    wanted = list(dict.fromkeys(notebooks))
-    extra = check_extra(wanted, parameters or {})
     selected = corpus.select(
         agency=list(agencies) if agencies else None, year=list(years) if years else None, ok_only=True
     )

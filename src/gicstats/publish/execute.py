@@ -90,8 +90,16 @@ def _parsed(path: Path, mtime_ns: int):
     """Parse a notebook's text once, and ask papermill for its parameters."""
     import jupytext
 
-    nb = _stable_ids(_unpaired(jupytext.read(path)))
-    return nb, _inspect(nb)
+    try:
+        nb = _stable_ids(_unpaired(jupytext.read(path)))
+    except Exception as exc:
+        raise GicstatsError(path, f"not a notebook jupytext can read ({type(exc).__name__}: {exc})") from None
+    # a script written by hand has no kernelspec; Python notebooks run on python3
+    nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    try:
+        return nb, _inspect(nb)
+    except Exception as exc:
+        raise GicstatsError(path, f"cannot read its parameters ({type(exc).__name__}: {exc})") from None
 
 
 def _unpaired(nb):

@@ -38,7 +38,9 @@ _SUFFIXES = (".py", ".ipynb")
 def is_own(name: str) -> bool:
     """Whether ``name`` is not one of the notebooks planned by default: the
     bundled ``explore``, or the path of a notebook of one's own."""
-    return name not in NOTEBOOKS and (name in BUNDLED or Path(name).suffix in _SUFFIXES or "/" in name or os.sep in name)
+    return name not in NOTEBOOKS and (
+        name in BUNDLED or Path(name).suffix in _SUFFIXES or "/" in name or os.sep in name
+    )
 
 
 def expand_notebooks(names: Iterable[str]) -> list[str]:
@@ -50,7 +52,9 @@ def expand_notebooks(names: Iterable[str]) -> list[str]:
             out.extend(NOTEBOOKS)
         elif Path(name).is_dir():
             found = sorted(
-                str(p) for p in Path(name).iterdir() if p.suffix in _SUFFIXES and p.is_file() and not p.name.startswith(".")
+                str(p)
+                for p in Path(name).iterdir()
+                if p.suffix in _SUFFIXES and p.is_file() and not p.name.startswith(".")
             )
             if not found:
                 raise GicstatsError(name, "no notebooks (*.py, *.ipynb) in this folder")
@@ -62,10 +66,14 @@ def expand_notebooks(names: Iterable[str]) -> list[str]:
 
 def coerce(value, default: dict):
     """A ``-p`` value (text from the command line) as the type of the
-    declared default: ``int``, ``float`` or ``bool``; text stays text."""
+    declared default (``year = 2021`` → int; ``agency = "…"`` → text; papermill
+    infers types only from annotations): ``int``, ``float`` or ``bool``;
+    text stays text, and anything else is read as a Python literal if it is one."""
     if not isinstance(value, str):
         return value
-    kind = default.get("inferred_type_name", "None")
+    kind = default.get("inferred_type_name") or "None"
+    if kind == "None":
+        kind = type(_literal(default.get("default", ""))).__name__
     try:
         if kind == "int":
             return int(value)
@@ -79,7 +87,7 @@ def coerce(value, default: dict):
         if value.lower() in ("false", "0", "no"):
             return False
         raise GicstatsError(f"-p {default['name']}", f"{value!r} is not true or false")
-    if kind in ("str", "None") or not kind:
+    if kind == "str":
         return value
     return _literal(value)
 
@@ -119,9 +127,7 @@ def check_extra(notebooks: Iterable[str], parameters: dict) -> dict[str, dict]:
         raise GicstatsError(
             where, f"unknown parameter {', '.join(hints)}; it takes {', '.join(known) or 'no parameters'}"
         )
-    return {
-        name: {p: coerce(v, d[p]) for p, v in parameters.items() if p in d} for name, d in declared.items()
-    }
+    return {name: {p: coerce(v, d[p]) for p, v in parameters.items() if p in d} for name, d in declared.items()}
 
 
 def own_name(name: str) -> str:

@@ -161,8 +161,8 @@ class Report:
 
         esc = html.escape
         head = (
-            f"<b>{esc(self.agency or '?')} {esc(str(self.year or '?'))}年</b> · 模板 {esc(self.template_version or '?')}版"
-            f" · {esc(self.name)} · id {esc(self.id)}"
+            f"<b>{esc(self.agency or '?')} {esc(str(self.year or '?'))}年</b>"
+            f" · 模板 {esc(self.template_version or '?')}版 · {esc(self.name)} · id {esc(self.id)}"
             + (f" · 发布 {esc(self.published.isoformat())}" if self.published else "")
         )
         figures = [
