@@ -387,7 +387,7 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
     reports = reports.sort_values(["agency_key", "year", "report"], na_position="last").reset_index(drop=True)
     cells_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["report_id"])
     findings_frame_ = (
-        pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=["report_id", *FINDING_COLUMNS])
+        pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=list(FINDING_COLUMNS))
     )
     sections_frame = (
         pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=["report_id", "section", "text"])
@@ -568,10 +568,15 @@ class Corpus:
         Raises:
             GicstatsError: when the corpus has no such report.
         """
-        hit = self.select(agency=agency, year=year, ok_only=True)
+        try:
+            hit = self.select(agency=agency, year=year, ok_only=True)
+        except GicstatsError as exc:
+            raise GicstatsError("corpus", f"no report of {agency!r} for {year}: {exc.problem}") from None
         if len(hit) == 0:
             known = ", ".join(f"{a}" for a in self.agencies[:10])
             raise GicstatsError("corpus", f"no report of {agency!r} for {year} (agencies: {known})")
+        if len(hit.agencies) > 1:  # part of a name that several agencies share
+            raise GicstatsError("corpus", f"{agency!r} matches {', '.join(hit.agencies)}; name one")
         return hit._report(hit.reports.iloc[0].to_dict())
 
     def _report(self, row: dict) -> Report:

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.paths import notebooks_dir, write_atomic
+from gicstats.publish import NOTEBOOKS
 
-NOTEBOOKS = ("report", "trend", "compare")
 # bundled, but not run for every agency and year by default
 OTHER_NOTEBOOKS = ("explore",)
 BUNDLED = NOTEBOOKS + OTHER_NOTEBOOKS

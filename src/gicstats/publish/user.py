@@ -139,29 +139,39 @@ def own_name(name: str) -> str:
 
 
 def own_runs(name: str, corpus: Corpus, selected: Corpus, base: dict, extra: dict):
-    """``(Run, corpus part it reads)`` for each run of notebook ``name``."""
-    from gicstats.publish.batch import Run, _na
+    """For each run of notebook ``name``: the fields of its
+    :class:`~gicstats.publish.batch.Run`, and the part of the corpus it reads."""
+    import pandas as pd
+
+    def na(value):
+        return None if value is None or pd.isna(value) else value
 
     declared = declared_parameters(name)
-    path = None if name in BUNDLED else str(notebook_path(name))
     title = own_name(name)
     common = {**({"corpus": base["corpus"]} if "corpus" in declared else {}), **extra}
+    run = {"notebook": title, "path": None if name in BUNDLED else str(notebook_path(name))}
     rows = selected.reports.sort_values(["agency_key", "year"])
     if "agency" in declared and "year" in declared:
         for row in rows.itertuples():
             year = int(row.year)
             params = {**common, "agency": row.agency_key, "year": year}
-            run = Run(title, params, f"{row.agency_key}_{year}", row.agency_key, _na(row.region), year, path=path)
-            yield run, selected.select(agency=row.agency_key, year=year)
+            label = f"{row.agency_key}_{year}"
+            fields = {**run, "params": params, "label": label, "agency": row.agency_key, "year": year}
+            yield {**fields, "region": na(row.region)}, selected.select(agency=row.agency_key, year=year)
     elif "agency" in declared:
         for agency in selected.agencies:
             part = selected.select(agency=agency)
-            region = _na(part.reports["region"].iloc[0])
-            yield Run(title, {**common, "agency": agency}, agency, agency, region, path=path), part
+            region = na(part.reports["region"].iloc[0])
+            params = {**common, "agency": agency}
+            yield {**run, "params": params, "label": agency, "agency": agency, "region": region}, part
     elif "year" in declared:
         for year in selected.years:
-            yield Run(title, {**common, "year": year}, str(year), year=year, path=path), selected.select(year=year)
+            yield (
+                {**run, "params": {**common, "year": year}, "label": str(year), "year": year},
+                selected.select(year=year),
+            )
     elif len(selected):
         y0, y1 = selected.years[0], selected.years[-1]
         span = {k: v for k, v in (("year_from", y0), ("year_to", y1)) if k in declared}
-        yield Run(title, {**common, **span}, f"{y0}-{y1}", year_from=y0, year_to=y1, path=path), selected
+        fields = {**run, "params": {**common, **span}, "label": f"{y0}-{y1}", "year_from": y0, "year_to": y1}
+        yield fields, selected
