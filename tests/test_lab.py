@@ -64,6 +64,12 @@ class Lab:
         }
         command = [sys.executable, "-m", "gicstats.cli", "lab", str(corpus), "--no-browser", "--ip=127.0.0.1"]
         command += [f"--port={self.port}", "--ServerApp.port_retries=0"]
+        # no network from the server either: no PyPI listing, no update check, no news feed
+        command += [
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.news_url=",
+        ]
         self.log = (state / "lab.log").open("wb")
         self.proc = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=root)
         deadline = time.monotonic() + 240
