@@ -20,7 +20,7 @@
 
 # %% tags=["parameters"]
 corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
-agency = "平潭"  # part of a name, or an alias
+find = "平潭"  # an agency: part of its name, or an alias
 rule = "narrative."  # findings whose rule starts with this
 severity = "error"  # error, warning, not_assessable or info; empty: all
 
@@ -43,7 +43,7 @@ ex.coverage_heatmap(data)
 # printed in a report title.
 
 # %%
-ex.find_agency(data, agency)
+ex.find_agency(data, find)
 
 # %% [markdown]
 # ## 单元格 Cells with pandas

@@ -81,12 +81,12 @@ def test_explore_notebook(tmp_path, bundled_corpus):
 
 def test_explore_finds_an_agency_by_an_alias_and_stops_on_none(tmp_path, bundled_corpus):
     nb = notebooks.execute(
-        "explore", {"corpus": str(bundled_corpus), "agency": "管委会", "severity": ""}, tmp_path / "a.ipynb"
+        "explore", {"corpus": str(bundled_corpus), "find": "管委会", "severity": ""}, tmp_path / "a.ipynb"
     )
     rec = notebooks.records(nb)
     assert rec["find"] == {"平潭综合实验区": "别名 alias: 平潭综合实验区管委会"}
     with pytest.raises(gicstats.GicstatsError, match="没有机关的名称或别名包含“公安厅”"):
-        notebooks.execute("explore", {"corpus": str(bundled_corpus), "agency": "公安厅"}, tmp_path / "b.ipynb")
+        notebooks.execute("explore", {"corpus": str(bundled_corpus), "find": "公安厅"}, tmp_path / "b.ipynb")
 
 
 def test_top_level_api_is_discoverable():
@@ -239,3 +239,32 @@ def _node(nb: dict):
     import nbformat
 
     return nbformat.from_dict(nb)
+
+
+def test_plans_of_explore_and_own_notebooks(tmp_path, bundled_corpus):
+    from gicstats.publish.batch import plan
+
+    (tmp_path / "fees.py").write_text(FEES, encoding="utf-8")
+    (tmp_path / "per_year.py").write_text('# %% tags=["parameters"]\nyear = 0\n', encoding="utf-8")
+    runs = plan(
+        bundled_corpus,
+        notebooks=["explore", str(tmp_path / "fees.py"), str(tmp_path / "per_year.py")],
+        years=[2019, 2020],
+        parameters={"threshold": "12"},
+    )
+    assert [r.key for r in runs] == [
+        "explore/2019-2020",
+        "fees/上海市人民政府办公厅_2019",
+        "fees/天门市公安局_2020",
+        "fees/平潭综合实验区_2019",
+        "per_year/2019",
+        "per_year/2020",
+    ]
+    assert runs[1].params == {
+        "corpus": str(bundled_corpus.resolve()),
+        "agency": "上海市人民政府办公厅",
+        "year": 2019,
+        "threshold": 12,
+    }
+    assert runs[4].params == {"year": 2019}  # corpus only where declared; threshold only where declared
+    assert len({r.inputs for r in runs}) == len(runs)
