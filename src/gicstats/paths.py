@@ -37,6 +37,16 @@ def reports_dir() -> Path:
     return Path(os.environ.get("GICSTATS_REPORTS", Path.cwd() / "reports"))
 
 
+def corpus_dir() -> Path:
+    """The corpus notebooks read when given none: ``$GICSTATS_CORPUS`` (set
+    by ``gicstats lab``), else ``./reports/corpus``, else the checkout's
+    ``reports/corpus`` (a notebook's kernel runs in ``notebooks/``)."""
+    if os.environ.get("GICSTATS_CORPUS"):
+        return Path(os.environ["GICSTATS_CORPUS"])
+    here, checkout = reports_dir() / "corpus", _CHECKOUT / "reports" / "corpus"
+    return checkout if not here.is_dir() and checkout.is_dir() else here
+
+
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
     """Files named, plus the report files under folders named, sorted;
     hidden files and files with other endings are skipped inside folders."""

@@ -35,12 +35,14 @@ from gicstats.read import Report
 # --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False)
 class Corpus:
     """A corpus: the reports, cells, findings and sections tables.
 
     Select with :meth:`select`; turn rows back into :class:`Report` objects
-    with :meth:`report` for checks and notebooks.
+    with :meth:`report` for checks and notebooks. ``path`` is the folder it
+    was read from (``None`` for a selection); ``matched`` says, for each
+    agency asked for by :meth:`select`, which agencies it matched and how.
     """
 
     reports: pd.DataFrame
@@ -48,6 +50,8 @@ class Corpus:
     findings: pd.DataFrame
     sections: pd.DataFrame
     aliases: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+    matched: dict[str, list[str]] = field(default_factory=dict)
     # row positions of each report in cells, findings and sections, made on first use
     _index: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -66,6 +70,60 @@ class Corpus:
         """The grouping name of ``agency`` under the reviewed alias file."""
         return self.aliases.get(T.normalize(agency), agency)
 
+    def find_agency(self, query: str) -> pd.DataFrame:
+        """Agencies whose grouped name, an alias (reviewed alias file) or a
+        name printed in a report title contains ``query``, compared after the
+        form's normalisation (full-width → half-width, spaces out).
+
+        Returns:
+            One row per agency: ``agency``, ``matched`` (what matched, e.g.
+            ``"别名 alias: 平潭综合实验区管委会"``), ``region``, ``years``.
+        """
+        q = T.normalize(query)
+        rows = []
+        reports = self.reports[self.reports["agency_key"].notna()]
+        for key, part in reports.groupby("agency_key", sort=True):
+            names = [("名称 name", key)]
+            names += [("别名 alias", a) for a, c in sorted(self.aliases.items()) if c == key and a != T.normalize(key)]
+            names += [("报告所印 printed", a) for a in sorted(set(part["agency"].dropna())) if a != key]
+            hit = next((f"{kind}: {name}" for kind, name in names if q and q in T.normalize(name)), None)
+            if hit is not None:
+                region = part["region"].dropna()
+                years = sorted({int(y) for y in part["year"].dropna()})
+                rows.append((key, hit, region.iloc[0] if len(region) else None, ", ".join(map(str, years))))
+        return pd.DataFrame(rows, columns=["agency", "matched", "region", "years"])
+
+    def _agency_keys(self, names: set[str]) -> tuple[set[str], dict[str, list[str]]]:
+        """Normalised keys to select for ``names`` and what each matched: an
+        exact name or alias first, else part of a name or alias.
+
+        Raises:
+            GicstatsError: a name that matches nothing, with the closest names.
+        """
+        present = {T.normalize(a): a for col in ("agency_key", "agency") for a in self.reports[col].dropna().unique()}
+        keys: set[str] = set()
+        matched: dict[str, list[str]] = {}
+        for name in sorted(names):
+            exact = {T.normalize(name), T.normalize(self.canonical(name))} & set(present)
+            if exact:
+                keys |= exact
+                matched[name] = sorted({self.canonical(present[k]) for k in exact})
+                continue
+            hits = self.find_agency(name)
+            if hits.empty:
+                import difflib
+
+                pool = sorted(set(self.agencies) | set(self.aliases.values()))
+                close = difflib.get_close_matches(name, pool, n=5, cutoff=0.3)
+                raise GicstatsError(
+                    "corpus",
+                    f"no agency {name!r} (nor one with it in its name or aliases); "
+                    + (f"closest: {', '.join(close)}" if close else f"agencies: {', '.join(self.agencies[:10])}"),
+                )
+            keys |= {T.normalize(a) for a in hits["agency"]}
+            matched[name] = [f"{a} ({m})" for a, m in zip(hits["agency"], hits["matched"])]
+        return keys, matched
+
     def select(
         self,
         *,
@@ -74,12 +132,23 @@ class Corpus:
         region: str | None = None,
         ok_only: bool = False,
     ) -> Corpus:
-        """Reports of the given agencies (grouped name or as printed),
-        years and region (prefix match, e.g. ``"福建省"``)."""
+        """Reports of the given agencies, years and region (prefix match,
+        e.g. ``"福建省"``).
+
+        An agency is matched by its grouped name, a printed name or an alias
+        of the reviewed alias file; failing that, by part of one
+        (``agency="平潭"``). ``matched`` on the result says what each name
+        matched.
+
+        Raises:
+            GicstatsError: an agency that matches nothing, with the closest
+                names (an empty selection is never returned in silence).
+        """
         mask = pd.Series(True, index=self.reports.index)
+        matched: dict[str, list[str]] = {}
         if agency is not None:
             names = {agency} if isinstance(agency, str) else set(agency)
-            keys = {T.normalize(n) for n in names} | {T.normalize(self.canonical(n)) for n in names}
+            keys, matched = self._agency_keys(names)
             mask &= self.reports["agency_key"].map(lambda a: pd.notna(a) and T.normalize(a) in keys) | self.reports[
                 "agency"
             ].map(lambda a: pd.notna(a) and T.normalize(a) in keys)
@@ -93,8 +162,33 @@ class Corpus:
         reports = self.reports[mask].reset_index(drop=True)
         ids = list(reports["report_id"])
         return Corpus(
-            reports, self._rows("cells", ids), self._rows("findings", ids), self._rows("sections", ids), self.aliases
+            reports,
+            self._rows("cells", ids),
+            self._rows("findings", ids),
+            self._rows("sections", ids),
+            self.aliases,
+            matched=matched,
         )
+
+    def __repr__(self) -> str:
+        ok = self.reports["error"].isna().sum()
+        years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
+        where = f", path={str(self.path)!r}" if self.path else ""
+        what = "".join(f", matched {q!r} → {', '.join(m)}" for q, m in self.matched.items())
+        return (
+            f"Corpus({len(self)} reports ({len(self) - ok} unreadable), {len(self.agencies)} agencies, "
+            f"{years}, {len(self.cells)} cells, {len(self.findings)} findings{where}{what})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Its coverage: reports by agency and year."""
+        import html
+
+        reports = self.reports[self.reports["error"].isna() & self.reports["year"].notna()]
+        table = pd.crosstab(reports["agency_key"].fillna("?"), reports["year"].astype(int)) if len(reports) else None
+        head = html.escape(repr(self))
+        body = "" if table is None else table.to_html(escape=True)
+        return f"<p><code>{head}</code></p>{body}"
 
     @property
     def agencies(self) -> list[str]:
@@ -117,10 +211,15 @@ class Corpus:
         Raises:
             GicstatsError: when the corpus has no such report.
         """
-        hit = self.select(agency=agency, year=year, ok_only=True)
+        try:
+            hit = self.select(agency=agency, year=year, ok_only=True)
+        except GicstatsError as exc:
+            raise GicstatsError("corpus", f"no report of {agency!r} for {year}: {exc.problem}") from None
         if len(hit) == 0:
             known = ", ".join(f"{a}" for a in self.agencies[:10])
             raise GicstatsError("corpus", f"no report of {agency!r} for {year} (agencies: {known})")
+        if len(hit.agencies) > 1:  # part of a name that several agencies share
+            raise GicstatsError("corpus", f"{agency!r} matches {', '.join(hit.agencies)}; name one")
         return hit._report(hit.reports.iloc[0].to_dict())
 
     def _report(self, row: dict) -> Report:
@@ -187,4 +286,4 @@ def read_corpus(path: str | os.PathLike) -> Corpus:
         except (ValueError, UnicodeDecodeError):
             raise GicstatsError(manifest, "unreadable manifest; rerun `gicstats build`") from None
     frames = {name: to_pandas(table.drop_columns(["build_id"])) for name, table in tables.items()}
-    return Corpus(**frames, aliases=aliases)
+    return Corpus(**frames, aliases=aliases, path=path)

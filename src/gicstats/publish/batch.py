@@ -57,6 +57,13 @@ class Run:
     year_from: int | None = None
     year_to: int | None = None
     inputs: str = ""  # hash of everything the run reads
+    path: str | None = None  # the file of a notebook of one's own (``notebook`` is then its name)
+
+    @property
+    def target(self) -> str:
+        """What :func:`~gicstats.publish.execute.execute` runs: a bundled
+        notebook's name or the path of one's own."""
+        return self.path or self.notebook
 
     @property
     def key(self) -> str:
@@ -111,7 +118,7 @@ def _inputs_hash(corpus: Corpus, run: Run, options: Options) -> str:
     digest = hashlib.sha256()
     for part in (corpus.reports, corpus.cells, corpus.findings, corpus.sections):
         digest.update(_frame_digest(part).encode())
-    digest.update(notebook_path(run.notebook).read_bytes())
+    digest.update(notebook_path(run.target).read_bytes())
     digest.update(json.dumps(run.params, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"{__version__}|{options.with_code}".encode())
     return digest.hexdigest()
@@ -124,10 +131,21 @@ def plan(
     agencies: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
     options: Options | None = None,
+    parameters: dict | None = None,
 ) -> list[Run]:
     """Every run for the corpus: a report per agency-year, a trend per agency
-    with two or more years, and one comparison over the years selected."""
+    with two or more years, and one comparison over the years selected.
+
+    ``notebooks`` may also name ``explore`` or the paths of notebooks of your
+    own (see :mod:`gicstats.publish.user`), planned from the parameters they
+    declare. ``parameters`` are set in every run of a notebook that declares
+    them; one that no notebook declares is rejected with the closest names.
+    """
+    from gicstats.publish.user import check_extra, is_own, own_runs
+
     options = options or Options()
+    wanted = list(dict.fromkeys(notebooks))
+    extra = check_extra(wanted, parameters or {})  # before anything else: a misspelt name stops at once
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
     selected = corpus.select(
@@ -135,8 +153,7 @@ def plan(
     )
     base = {"corpus": str(corpus_dir)}
     runs: list[Run] = []
-    wanted = set(notebooks)
-    unknown = wanted - set(NOTEBOOKS)
+    unknown = {n for n in wanted if n not in NOTEBOOKS and not is_own(n)}
     if unknown:
         raise GicstatsError("gicstats run", f"unknown notebook {', '.join(sorted(unknown))}")
     rows = selected.reports.sort_values(["agency_key", "year"])
@@ -145,7 +162,7 @@ def plan(
             sub = selected.select(agency=row.agency_key, year=int(row.year))
             run = Run(
                 "report",
-                {**base, "agency": row.agency_key, "year": int(row.year)},
+                {**base, "agency": row.agency_key, "year": int(row.year), **extra.get("report", {})},
                 f"{row.agency_key}_{int(row.year)}",
                 row.agency_key,
                 _na(row.region),
@@ -159,14 +176,21 @@ def plan(
             if len(sub) < 2:
                 continue
             region = _na(sub.reports["region"].iloc[0])
-            run = Run("trend", {**base, "agency": agency}, agency, agency, region)
+            run = Run("trend", {**base, "agency": agency, **extra.get("trend", {})}, agency, agency, region)
             run.inputs = _inputs_hash(sub, run, options)
             runs.append(run)
     if "compare" in wanted and len(selected):
         y0, y1 = selected.years[0], selected.years[-1]
-        run = Run("compare", {**base, "year_from": y0, "year_to": y1}, f"{y0}-{y1}", year_from=y0, year_to=y1)
+        params = {**base, "year_from": y0, "year_to": y1, **extra.get("compare", {})}
+        run = Run("compare", params, f"{y0}-{y1}", year_from=y0, year_to=y1)
         run.inputs = _inputs_hash(corpus.select(year=range(y0, y1 + 1), ok_only=True), run, options)
         runs.append(run)
+    for name in wanted:
+        if is_own(name):
+            for fields, reads in own_runs(name, corpus, selected, base, extra.get(name, {})):
+                run = Run(**fields)
+                run.inputs = _inputs_hash(reads, run, options)
+                runs.append(run)
     return runs
 
 
@@ -255,7 +279,7 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
             km = fresh[0]
         # no cwd: papermill would chdir the whole process, which threads share
         nb = execute(
-            run.notebook,
+            run.target,
             run.params,
             path(".ipynb"),
             timeout=options.timeout,

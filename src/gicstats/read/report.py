@@ -109,6 +109,8 @@ class Report:
         Counts come out as nullable integers, amounts as floats; a cell
         missing from the source or printed blank is ``<NA>``.
         """
+        if name not in self.template.table_ids:
+            raise UnknownTable(name, self.template)
         spec = self.template.table(name)
         part = self.cells[self.cells["table"] == name]
         field_name = "raw" if raw else "value"
@@ -140,13 +142,69 @@ class Report:
             return self.findings.copy()
         if _CHECKER is None:  # pragma: no cover - gicstats/__init__ registers it
             raise RuntimeError("gicstats.check is not loaded; import gicstats first")
-        return _CHECKER(self)
+        every = _CHECKER(self)
+        # from now on ``findings`` holds them all, so the two always agree
+        self.findings, self.checked = every.reset_index(drop=True), True
+        return every.copy()
 
     def __repr__(self) -> str:
+        findings = f"findings={len(self.findings)}" + ("" if self.checked else " (reading; .check() for all)")
         return (
             f"Report(agency={self.agency!r}, year={self.year}, template={self.template_version!r}, "
-            f"cells={len(self.cells)}, findings={len(self.findings)}, source={self.source!r})"
+            f"cells={len(self.cells)}, {findings}, source={self.name!r})"
         )
+
+    def _repr_html_(self) -> str:
+        """Its headline (agency, year, template, file, key figures), its tables
+        with their cells, and its findings by severity (checked on first show)."""
+        import html
+
+        esc = html.escape
+        head = (
+            f"<b>{esc(self.agency or '?')} {esc(str(self.year or '?'))}年</b>"
+            f" · 模板 {esc(self.template_version or '?')}版 · {esc(self.name)} · id {esc(self.id)}"
+            + (f" · 发布 {esc(self.published.isoformat())}" if self.published else "")
+        )
+        figures = [
+            ("本年新收 New applications", ("applications", "new_received", "total")),
+            ("办理结果总计 Handled", ("applications", "results_total", "total")),
+            ("结转下年度 Carried forward", ("applications", "carried_to_next", "total")),
+            ("行政复议 Reviews", ("review_litigation", "review", "total")),
+        ]
+        shown = []
+        for label, key in figures:
+            if key[0] in self.template.table_ids:
+                value = self.value(*key)
+                shown.append(f"{esc(label)}: {'—' if value is None else f'{value:g}'}")
+        counts = self.cells.groupby("table")["value"].agg(["size", "count"]) if len(self.cells) else None
+        rows = "".join(
+            f"<tr><td><code>{esc(t.id)}</code></td><td>{esc(t.title)}</td>"
+            f"<td>{int(counts.loc[t.id, 'size']) if counts is not None and t.id in counts.index else 0}</td>"
+            f"<td>{int(counts.loc[t.id, 'count']) if counts is not None and t.id in counts.index else 0}</td></tr>"
+            for t in self.template.tables
+        )
+        findings = self.check()
+        by = findings["severity"].value_counts().to_dict() if len(findings) else {}
+        summary = ", ".join(f"{by[s]} {s}" for s in ("error", "warning", "not_assessable", "info") if by.get(s))
+        return (
+            f"<div><p>{head}</p><p>{' · '.join(shown)}</p>"
+            "<table><thead><tr><th>table</th><th>表</th><th>cells</th><th>with a value</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+            f"<p>findings: {len(findings)}{' (' + esc(summary) + ')' if summary else ''} · "
+            "<code>.check()</code> lists them, <code>.table(id)</code> shows a table</p></div>"
+        )
+
+
+class UnknownTable(KeyError):
+    """``Report.table`` was asked for a table the template does not have."""
+
+    def __init__(self, name: str, template: T.Template) -> None:
+        self.name = name
+        listing = ", ".join(f"{t.id} ({t.title})" for t in template.tables)
+        super().__init__(f"no table {name!r} in the {template.version} template; its tables: {listing}")
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
 
 
 def cells_frame(cells: list[dict], source: str) -> pd.DataFrame:
