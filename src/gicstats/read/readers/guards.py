@@ -188,7 +188,7 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
     >>> import zlib
     >>> body = zlib.compress(b" " * 5000)
     >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\\n" % len(body) + body
-    >>> from gicstats.limits import Limits
+    >>> from gicstats.read.limits import Limits
     >>> check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=10_000))
     >>> try:
     ...     check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=4_000))
