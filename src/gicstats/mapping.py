@@ -52,6 +52,7 @@ class Line:
     cells: list[Cell]
     structured: bool
     refused: str | None = None
+    markdown: bool = False  # a row of a Markdown table: a spanned cell is written as an empty cell after it
 
 
 @dataclass
@@ -62,6 +63,7 @@ class _Event:
     key: str = ""
     positional: bool = False
     data_line: bool = False  # a table row of values only (table 四's data row)
+    markdown: bool = False  # from a row of a Markdown table (see Line)
 
 
 @dataclass
@@ -96,6 +98,9 @@ def _events(lines: list[Line]) -> list[_Event]:
                 events.extend(_structured_cell(cell, tokens))
             else:
                 events.extend(_free_text_events(tokens, cell.locator))
+        if line.markdown:
+            for ev in events[start:]:
+                ev.markdown = True
         if line.structured:
             own = events[start:]
             if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
@@ -376,6 +381,10 @@ class Mapper:
             self._record_missing(pending, "行只有标签，没有数值")
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
+        if all(r.positional for r in runs) and len(runs) > k:
+            runs = self._drop_span_padding(pending, runs, k)
+            if runs is None:
+                return
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
             values = runs[:k]
             extra = [r.text for r in runs[k:] if r.text.strip()]
@@ -436,6 +445,49 @@ class Mapper:
                 self._emit(table, rid, col, raw, value, unit, locator + note, True)
             return
         self.candidates.append(_Candidate(pending, packed, text, locator))
+
+    def _drop_span_padding(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
+        """The cells of a table row with more cells than the template has
+        columns, the empty cells that only pad a spanned cell left out.
+
+        Where exactly as many cells are empty as there are cells too many,
+        they are all padding. A Markdown converter writes a cell spanning n
+        columns as the cell and n - 1 empty cells after it, so in a Markdown
+        table the empty cells right after the row label are the label's
+        span, provided what is left satisfies the row's identity. Any other
+        surplus is left as it is (the cells past the template's columns are
+        reported as extra values); a Markdown row whose padding cannot be
+        told from its blank cells is not read (None), with a finding.
+        """
+        extra = len(runs) - k
+        blank = [i for i, r in enumerate(runs) if not r.text.strip()]
+        accept, _ = self._row_identity(pending.table, pending)
+
+        def holds(kept: list[_Event]) -> bool:
+            return accept is None or len(pending.row_ids) > 1 or accept(_values(kept))
+
+        filled = [r for r in runs if r.text.strip()]
+        if len(blank) == extra and holds(filled):
+            return filled
+        if not any(r.markdown for r in runs) or len(blank) < extra:
+            return runs
+        leading = next((i for i, r in enumerate(runs) if r.text.strip()), len(runs))
+        kept = runs[extra:]
+        if leading >= extra and holds(kept):
+            return kept
+        self.finding(
+            "parse.ambiguous_alignment",
+            "warning",
+            f"{self._where(pending)}有{len(runs)}个单元格、模板只有{k}列，其中{len(blank)}个为空，"
+            f"无法确定哪些空格只是合并单元格的占位，未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            actual=" | ".join(r.text for r in runs),
+        )
+        raw = " | ".join(r.text for r in runs)  # not a printed blank: the row as it came
+        for rid in pending.row_ids:
+            for col in pending.table.columns:
+                self._emit(pending.table, rid, col, raw, None, None, pending.locator + " (alignment undetermined)", True)
+        return None
 
     def _single(self, text: str) -> bool:
         text = text.strip()
@@ -585,6 +637,10 @@ class Mapper:
                     f"表格“{table.title}”缺少以下行：{'；'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
                     cells=", ".join(f"{table.id}.{r.id}" for r in rows if (table.id, r.id) not in self.seen),
                 )
+
+
+def _values(runs: list[_Event]) -> list[float | None]:
+    return [parse_value(r.text).value for r in runs]
 
 
 def _fmt(v: float | None) -> str:

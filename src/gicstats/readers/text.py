@@ -11,6 +11,8 @@ past the limits of :mod:`gicstats.limits` is refused before any work.
 
 from __future__ import annotations
 
+import re
+
 from ..errors import GicstatsError
 from ..limits import current, over
 from ..mapping import Cell, Line
@@ -19,6 +21,16 @@ from . import Document
 # A text is in the pipe-table shape when at least this many lines hold two or
 # more non-empty cells between pipes.
 _MIN_PIPE_ROWS = 3
+# Text browsers (w3m -dump) draw tables with box-drawing characters: their
+# vertical bars separate cells as "|" does, and a line of rules only is
+# structure. Markdown writes that structure as a separator row
+# (``|---|:---:|``): never values.
+_BOX_BARS = str.maketrans({ch: "|" for ch in "│┃║├┤┼┝┥┠┨╟╢╠╣╞╡╪╫╬┌┐└┘┬┴╔╗╚╝╦╩╤╧╥╨╓╖╙╜╒╕╘╛"})
+_RULE_LINE = re.compile(r"^[\s|+:\-=─━═┄┅┈┉╌╍]*$")
+_RULE_CHARS = re.compile(r"[-=─━═┄┅┈┉╌╍]{3}")
+_MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+# A page footer a converter left inside a table: "— 5 —", "- 5 -", "第5页".
+_PAGE_FOOTER = re.compile(r"^[\s|]*(?:[-—–]+[\s|]*\d{1,4}[\s|]*[-—–]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)[\s|]*$")
 
 
 def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
@@ -28,6 +40,8 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
     cells = [c.strip() for c in line.split("|")]
     if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
         cells = cells[1:]
+        if len(cells) > 1 and cells[-1] == "" and line.rstrip().endswith("|"):
+            cells = cells[:-1]  # the pipe that closes the row
     return cells
 
 
@@ -53,6 +67,8 @@ def read_text(text: str, name: str | None = None) -> Document:
     """
     limits = current()
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "─" in text or "│" in text or "━" in text or "┃" in text or "║" in text:
+        text = text.translate(_BOX_BARS)
     n_lines = text.count("\n") + 1
     if n_lines > limits.max_lines:
         return refused("text " + over("lines", n_lines, limits.max_lines, "max_lines"), name)
@@ -64,15 +80,22 @@ def read_text(text: str, name: str | None = None) -> Document:
     tabular = pipe_rows >= _MIN_PIPE_ROWS
     piped = [ln for ln in raw_lines if "|" in ln]
     leading_pipe = sum(ln.lstrip().startswith("|") for ln in piped) > len(piped) / 2
+    # Markdown tables have separator rows; their spanned cells are empty cells
+    markdown = any(_MD_SEPARATOR.match(ln) for ln in piped)
     lines: list[Line] = []
     narrative: list[str] = []
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue
+        if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
+            continue  # a table rule or a Markdown separator row: structure only
+        if _PAGE_FOOTER.match(raw):
+            continue  # a page number between table rows, not a value
         where = f"line {number}"
         if "|" in raw and tabular:
             cells = _pipe_cells(raw, leading_pipe)
-            lines.append(Line([Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)], structured=True))
+            cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)]
+            lines.append(Line(cells, structured=True, markdown=markdown))
             continue
         if "|" in raw:
             # "cell |" lines, or "|" alone between cells: one cell per line
