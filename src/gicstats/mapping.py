@@ -320,6 +320,8 @@ class Mapper:
             self.finish()
             self.table = None
             return
+        if pending is not None and not pending.runs and self._label_continues(pending, text):
+            return  # the rest of a row label wrapped onto the next line
         if self.table.id == "applications" and self._numbered_fallback(ev):
             return
         if len(text) <= _MAX_LABEL_CHARS and not is_run(text):
@@ -337,6 +339,16 @@ class Mapper:
             # values after an unknown label must not land in the previous
             # row: with no pending row they are reported as stray values
             self.pending = None
+
+    def _label_continues(self, pending: _PendingRow, text: str) -> bool:
+        """Whether ``text`` completes the label of a row that has no values
+        yet: the label and the text read together are the row's label (or
+        one of its aliases), or its start."""
+        if len(pending.row_ids) != 1:
+            return False
+        joined = T.normalize(pending.label + text)
+        row = pending.table.row(pending.row_ids[0])
+        return any(T.normalize(label).startswith(joined) for label in (row.label, *row.aliases))
 
     def _numbered_fallback(self, ev: _Event) -> bool:
         """Map a misprinted numbered item (``2.其他法律行政止公开``) to the

@@ -71,6 +71,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from .findings import Finding
+from .radicals import fold_radicals
 from .templates import TEMPLATES
 
 # --------------------------------------------------------------------------
@@ -1112,7 +1113,7 @@ def _extract(sections: dict[str, str], version: str, year: int | None) -> list[S
     out: list[Statement] = []
     index = 0
     for section, text in sections.items():
-        text = unicodedata.normalize("NFKC", text)
+        text = fold_radicals(unicodedata.normalize("NFKC", text))
         previous = ""
         for sentence in _sentences(text):
             index += 1

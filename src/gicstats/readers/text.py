@@ -45,6 +45,41 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
     return cells
 
 
+# A label wrapped inside its bracket note is joined with at most this many
+# following lines, each at most this long (a cell's width, not prose).
+_WRAP_LINES = 2
+_WRAP_CHARS = 40
+
+
+def _join_open_brackets(lines: list[str]) -> list[str]:
+    """Join a line whose bracket is left open with the short lines that close
+    it: a label wrapped in a cell (``（二）部分公开（区分处理的，只计这一情 形，不``
+    / ``计其他情形）``). The joined text takes the first line's place and the
+    lines it took in stay as empty lines, so line numbers still locate."""
+    out = list(lines)
+    for i, line in enumerate(out):
+        if "|" in line or len(line.strip()) > 80 or _open(line) <= 0:
+            continue
+        depth = _open(line)
+        for j in range(i + 1, min(len(out), i + 1 + _WRAP_LINES)):
+            nxt = out[j].strip()
+            if not nxt or "|" in nxt or len(nxt) > _WRAP_CHARS:
+                break
+            depth += _open(nxt)
+            if depth < 0:
+                break
+            if depth == 0:
+                out[i] = line.rstrip() + " " + " ".join(out[k].strip() for k in range(i + 1, j + 1))
+                for k in range(i + 1, j + 1):
+                    out[k] = ""
+                break
+    return out
+
+
+def _open(text: str) -> int:
+    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
+
+
 def refused(problem: str, name: str | None) -> Document:
     """A source past a limit: raise naming the file when the reader knows it;
     otherwise a document whose only line carries the problem, which
@@ -84,6 +119,7 @@ def read_text(text: str, name: str | None = None) -> Document:
     markdown = any(_MD_SEPARATOR.match(ln) for ln in piped)
     lines: list[Line] = []
     narrative: list[str] = []
+    raw_lines = _join_open_brackets(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
             continue
