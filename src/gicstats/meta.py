@@ -65,21 +65,25 @@ def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None
     (:mod:`gicstats.radicals`); the title is kept as printed.
     """
     candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
-    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
-    candidates += lines
     first: tuple[str, None, int] | None = None
     for cand in candidates:
         found = _title_in(_nfkc(cand.strip()))
         if found and found[1]:
             return found
         first = first or found
-    # the title wrapped: two or three short lines joined, spaces left out
+    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
     short = [_nfkc(" ".join(ln.split())) for ln in lines]
-    for i in range(len(short)):
+    for i, line in enumerate(lines):
+        found = _title_in(_nfkc(line.strip()))
+        if found and found[1]:
+            return found
+        first = first or found
+        # the title wrapped: this line and the next one or two, joined with
+        # the spaces left out (short lines only: a title is not prose)
         for width in (1, 2, 3):
             window = short[i : i + width]
             if len(window) < width or any(len(ln) > _WRAPPED_LINE_MAX for ln in window):
-                continue
+                break
             found = _title_in("".join(ln.replace(" ", "") for ln in window), wrapped=True)
             if found and found[1]:
                 return found

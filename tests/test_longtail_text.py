@@ -1,0 +1,330 @@
+"""The real reports through the real text producers (issue 12, items 3-8).
+
+Every real report of ``data/`` (and of ``shared/corpus/raw`` where it holds
+other bytes) is turned into text by the tools people use on such pages, in
+the test, and read back; every truth cell must come out exact:
+
+- ``w3m -dump`` (Debian ``w3m``): tables drawn with box characters;
+- ``html2text`` (PyPI, GPL-3.0, a test-only dependency): pipe tables;
+- ``markitdown`` (PyPI, MIT, a test-only dependency): Markdown tables with
+  ``|---|`` separator rows and spanned cells written as empty cells;
+- ``pdftotext -layout`` (Debian ``poppler-utils``): the PDF's text layer in
+  columns, labels wrapped over lines.
+
+Producers that lose what cannot be recovered (``lynx -dump`` drops blank
+cells and so their positions; ``pdftotext`` without ``-layout`` and
+markitdown's PDF tables scatter a row over lines and cells) must still give
+no wrong number: every cell they give is exact, the rest is null with a
+finding. Then the mutilations real sources show, on every producer's
+output: CJK radicals for ideographs, GBK re-encoding, a title wrapped over
+lines with spaces, and page footers inside a table.
+
+A producer that is not installed skips its cases, saying which package to
+install; ``.ci/run`` installs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import DATA, SHARED_CORPUS, TRUTH
+
+import gicstats
+from gicstats.radicals import RADICAL_TO_IDEOGRAPH
+
+TRUTHS = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TRUTH.glob("*.json"))}
+
+
+def _sources() -> list[tuple[str, Path]]:
+    """(truth name, path) of every real report: data/, and shared/corpus/raw
+    where its bytes differ from data/'s."""
+    out = []
+    for name, truth in TRUTHS.items():
+        bundled = DATA / truth["file"]
+        out.append((name, bundled))
+        shared = SHARED_CORPUS / "raw" / truth["file"]
+        if shared.is_file() and hashlib.sha256(shared.read_bytes()).digest() != hashlib.sha256(
+            bundled.read_bytes()
+        ).digest():
+            out.append((name, shared))
+    return out
+
+
+SOURCES = _sources()
+
+
+# --------------------------------------------------------------------------
+# Producers: each turns a real report into the text a user would hold
+# --------------------------------------------------------------------------
+
+
+def _tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (Debian package {package}; .ci/run installs it)")
+    return path
+
+
+def _run(args: list[str]) -> str:
+    return subprocess.run(args, check=True, capture_output=True, timeout=120).stdout.decode("utf-8")
+
+
+def w3m(path: Path) -> str:
+    return _run([_tool("w3m", "w3m"), "-dump", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8", str(path)])
+
+
+def w3m_wide(path: Path) -> str:
+    cmd = [_tool("w3m", "w3m"), "-dump", "-cols", "200", "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8"]
+    return _run([*cmd, str(path)])
+
+
+def lynx(path: Path) -> str:
+    return _run([_tool("lynx", "lynx"), "-dump", "-nolist", "-width=200", "-display_charset=utf-8", str(path)])
+
+
+def html2text_(path: Path) -> str:
+    html2text = pytest.importorskip("html2text", reason="pip install html2text (test-only, GPL-3.0)")
+    return html2text.html2text(path.read_text(encoding="utf-8"))
+
+
+def markitdown(path: Path) -> str:
+    mod = pytest.importorskip("markitdown", reason="pip install 'markitdown[pdf]' (test-only, MIT)")
+    return mod.MarkItDown().convert(str(path)).text_content
+
+
+def pdftotext_layout(path: Path) -> str:
+    return _run([_tool("pdftotext", "poppler-utils"), "-layout", "-enc", "UTF-8", str(path), "-"])
+
+
+def pdftotext_raw(path: Path) -> str:
+    return _run([_tool("pdftotext", "poppler-utils"), "-enc", "UTF-8", str(path), "-"])
+
+
+def as_is(path: Path) -> str:
+    return path.read_bytes().decode("utf-8")
+
+
+# producer -> (the suffixes it takes, function, exact: every cell must be read)
+PRODUCERS = {
+    "as-is": ((".txt",), as_is, True),
+    "w3m": ((".html",), w3m, True),
+    "w3m-wide": ((".html",), w3m_wide, True),
+    "html2text": ((".html",), html2text_, True),
+    "markitdown-html": ((".html",), markitdown, True),
+    "pdftotext-layout": ((".pdf",), pdftotext_layout, True),
+    "lynx": ((".html",), lynx, False),
+    "pdftotext": ((".pdf",), pdftotext_raw, False),
+    "markitdown-pdf": ((".pdf",), markitdown, False),
+}
+
+# --------------------------------------------------------------------------
+# Mutilations real sources show
+# --------------------------------------------------------------------------
+
+# ideograph -> radical, as fonts of some PDFs map them (the issue's six)
+_TO_RADICAL = str.maketrans({"民": "⺠", "长": "⻓", "黄": "⻩", "车": "⻋", "见": "⻅", "门": "⻔"})
+_TITLE = re.compile(r"^[^\S\n]*(?:标题:\s*)?(\S*?)((?:19|20)\d{2})\s*(年度?)(\S*?政府信息公开)(工作年度报告)\s*$", re.M)
+_TOTAL_ROW = re.compile(r"^.*[(（]七[)）]\s*总\s*计.*$", re.M)
+
+
+def radicals(text: str) -> str:
+    out = text.translate(_TO_RADICAL)
+    assert out != text
+    return out
+
+
+def wrapped_title(text: str) -> str:
+    """The title over two lines, a space between year and 年; a "标题:" line
+    (the archiver's) is dropped so the title itself must be found."""
+    m = _TITLE.search(text)
+    assert m, "no title line to wrap"
+    wrapped = f"{m.group(1)}{m.group(2)} {m.group(3)}{m.group(4)}\n{m.group(5)}"
+    return text[: m.start()] + wrapped + text[m.end() :]
+
+
+def footers(text: str) -> str:
+    """A page footer inside table 三, before its （七）总计 row, as the
+    producer would write a row of its own."""
+    m = _TOTAL_ROW.search(text)
+    if m is None or len(m.group(0)) > 400:
+        pytest.skip("table 三 is not on lines of its own in this text (a one-line dump)")
+    line = m.group(0)
+    if line.lstrip().startswith("|"):
+        cells = line.count("|") - 1
+        footer = "| — 5 — |" + " |" * (cells - 1)
+    elif "│" in line or "|" in line:
+        footer = "│— 5 —│"
+    else:
+        footer = "                                   — 5 —"
+    return text[: m.start()] + footer + "\n" + text[m.start() :]
+
+
+MUTILATIONS = {"none": None, "radicals": radicals, "wrapped-title": wrapped_title, "footers": footers, "gbk": None}
+
+
+# --------------------------------------------------------------------------
+# Scoring against the truth
+# --------------------------------------------------------------------------
+
+
+def _score(report: gicstats.Report, truth: dict) -> tuple[list, list]:
+    """(wrong cells, unread cells) against the truth (blank = 0, as in
+    tests/test_corpus.py)."""
+    cells = report.cells.set_index(["table", "row", "column"])
+    wrong, unread = [], []
+    for key, expected in truth["cells"].items():
+        try:
+            hit = cells.loc[tuple(key.split("."))]
+        except KeyError:
+            unread.append((key, expected, "absent"))
+            continue
+        value, raw = hit["value"], hit["raw"]
+        if pd.isna(value):
+            if not (expected == 0 and str(raw).strip() == ""):
+                unread.append((key, expected, raw))
+        elif value != expected:
+            wrong.append((key, expected, value))
+    return wrong, unread
+
+
+def _cases():
+    for name, path in SOURCES:
+        for producer, (suffixes, _, _) in PRODUCERS.items():
+            if path.suffix in suffixes:
+                for mutilation in MUTILATIONS:
+                    yield pytest.param(name, path, producer, mutilation, id=f"{path.stem}-{producer}-{mutilation}")
+
+
+@pytest.mark.parametrize(("name", "path", "producer", "mutilation"), list(_cases()))
+def test_real_report_through_real_producer(name, path, producer, mutilation, tmp_path):
+    truth = TRUTHS[name]
+    _, produce, exact = PRODUCERS[producer]
+    text = produce(path)
+    change = MUTILATIONS[mutilation]
+    if change is not None:
+        text = change(text)
+    data = text.encode("gbk") if mutilation == "gbk" else text.encode("utf-8")
+    report = gicstats.read_report(data, name=f"{path.stem}.{producer}.{mutilation}.txt")
+    assert (report.agency, report.year, report.template_version) == (truth["agency"], truth["year"], truth["template"])
+    wrong, unread = _score(report, truth)
+    assert not wrong, wrong  # never a wrong number, from any producer
+    if exact:
+        assert not unread, unread
+    else:
+        # what a lossy producer could not give is null with a finding naming it
+        parse = report.findings[report.findings["rule"].str.startswith("parse.")]
+        for key, _, _ in unread:
+            assert parse["cells"].str.contains(key, regex=False).any() or parse["rule"].isin(
+                ["parse.missing_table", "parse.missing_row"]
+            ).any(), key
+
+
+def test_radicals_folded_in_agency_labels_and_narrative_raw_kept():
+    """⺠ for 民 and friends: the agency, the labels and the narrative read
+    as ideographs; cells keep their text as printed, the title too."""
+    source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
+    report = gicstats.read_report(radicals(source).encode("utf-8"), name="tianmen_radicals.txt")
+    truth = TRUTHS["tianmen_police_2020"]
+    assert report.agency == "天门市公安局" == truth["agency"]
+    assert "⻔" in report.title
+    assert _score(report, truth) == ([], [])
+    assert "⻔" not in report.sections["overview"] and "门" in report.sections["overview"]
+    assert "⻔" in report.narrative  # the text as printed
+
+
+def test_radical_table_covers_the_block_from_unicode_data():
+    # every radical the UCD maps (EquivalentUnifiedIdeograph.txt) in
+    # U+2E80-U+2EFF; U+2E9F and U+2EF3 are also NFKC's own decompositions
+    assert len(RADICAL_TO_IDEOGRAPH) == 114
+    assert all(0x2E80 <= k <= 0x2EFF for k in RADICAL_TO_IDEOGRAPH)
+    unified = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0x20000, 0x2FFFF))  # the URO and extensions A to I
+    assert all(any(lo <= ord(v) <= hi for lo, hi in unified) for v in RADICAL_TO_IDEOGRAPH.values())
+    assert RADICAL_TO_IDEOGRAPH[0x2E9F] == "母" and RADICAL_TO_IDEOGRAPH[0x2EF3] == "龟"
+    got = "".join(RADICAL_TO_IDEOGRAPH[ord(c)] for c in "⺠⻓⻩⻋⻅⻔")
+    assert got == "民长黄车见门"
+
+
+@pytest.mark.parametrize(
+    ("lines", "agency", "year"),
+    [
+        (["2025 年××市人民政府办公厅政府信息公开", "工作年度报告"], "××市人民政府办公厅", 2025),
+        (["淮安市洪泽区人民政府", "2024 年政府信息公开工作年度报告"], "淮安市洪泽区人民政府", 2024),
+        (["2023 年 市科委 政府信息公开工作年度报告"], "市科委", 2023),
+        (["区发改局", "2022年政府信息公开工作年度报告"], "区发改局", 2022),
+        (["人⺠政府", "2022年政府信息公开工作年度报告"], "人民政府", 2022),
+        # page chrome above a title is not an agency
+        (["首页>政务公开>年报", "2022年政府信息公开工作年度报告"], None, 2022),
+    ],
+)
+def test_wrapped_and_short_titles(lines, agency, year):
+    from gicstats.meta import find_title
+
+    _, found_agency, found_year = find_title("\n".join([*lines, "一、总体情况", "本年度……"]))
+    assert (found_agency, found_year) == (agency, year)
+
+
+def test_markdown_header_split_label_on_its_own_line_group_label_cells():
+    """Item 4 shapes, built from shanghai's table 三 as html2text writes it:
+    the header row in a Markdown table of its own, a row label alone on its
+    line with its numbers in the next row, and a group label split into a
+    cell of its own; separator rows are never values."""
+    source = html2text_(DATA / "shanghai_bgt_2019.html")
+    assert "---|---" in source
+    label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    row = next(ln for ln in source.splitlines() if ln.startswith(label))
+    numbers = row[len(label) :]
+    text = source.replace(row, "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n" + "|" + numbers.lstrip("|"))
+    text = text.replace("（三）不予公开| 1.属于国家秘密", "（三）不| 1.属于国家秘密")
+    report = gicstats.read_report(text.encode("utf-8"), name="shanghai_md_shapes.txt")
+    truth = TRUTHS["shanghai_bgt_2019"]
+    wrong, unread = _score(report, truth)
+    assert not wrong, wrong
+    assert not unread, unread
+
+
+def test_markdown_span_padding_that_cannot_be_told_is_null_with_a_finding():
+    """A Markdown row with more cells than columns whose empty cells could
+    be padding in more than one place is not read: null, and the finding
+    says why, never a shifted row."""
+    head = "| 三、收到和处理政府信息公开申请情况 | | | | | | | |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+    rows = [
+        "| 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 | |",
+        # 9 cells for 7 columns: the two blanks are padding only if leading
+        "| 一、本年新收政府信息公开申请数量 | 3 | | 1 | | 0 | 0 | 4 | |",
+    ]
+    report = gicstats.read_report((head + "\n".join(rows)).encode("utf-8"), name="md_pad.txt")
+    new = report.cells[(report.cells["table"] == "applications") & (report.cells["row"] == "new_received")]
+    assert new["value"].isna().all()
+    f = report.findings[report.findings["rule"] == "parse.ambiguous_alignment"]
+    assert len(f) == 1 and "占位" in f["message"].iloc[0]
+
+
+def test_narrative_scope_follows_its_parent():
+    """Item 8: 75 = 本年新收 74 + 上年结转 1; its parts take the same scope
+    (72 = 71 + 1), so no error, and the scope shows in the message."""
+    from test_narrative import apps_table, build
+
+    from gicstats.narrative import compare_narrative
+
+    table = apps_table(new=74, prev=1, granted=75, partial=0, unable_not_held=0)
+    table["new_received"] = [71, 3, 0, 0, 0, 0, 74]
+    table["carried_over_from_prev"] = [1, 0, 0, 0, 0, 0, 1]
+    table["granted"] = [72, 3, 0, 0, 0, 0, 75]
+    table["results_total"] = [72, 3, 0, 0, 0, 0, 75]
+    text = "全区收到政府信息公开申请75件，涉及自然人72件、商业企业3件。"
+    findings = compare_narrative(build(apps_text=text, apps=table))
+    assert [f.severity for f in findings] == ["warning"], [f.message for f in findings]
+    assert "本年新收+上年结转" in findings[0].message and findings[0].actual == "75"
+    # a part that disagrees in that scope is an error, and says which scope
+    wrong = compare_narrative(build(apps_text=text.replace("自然人72件", "自然人70件"), apps=table))
+    errors = [f for f in wrong if f.severity == "error"]
+    assert len(errors) == 1
+    assert errors[0].cells == "applications.new_received.natural_person, applications.carried_over_from_prev.natural_person"
+    assert "口径随上文" in errors[0].message and "本年新收+上年结转" in errors[0].message
