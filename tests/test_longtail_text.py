@@ -281,6 +281,8 @@ def test_markdown_header_split_label_on_its_own_line_group_label_cells():
     row = next(ln for ln in source.splitlines() if ln.startswith(label))
     numbers = row[len(label) :]
     text = source.replace(row, "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n" + "|" + numbers.lstrip("|"))
+    assert text.count("形，不计其他情形）\n|") == 1
+    assert "（三）不予公开| 1.属于国家秘密" in text
     text = text.replace("（三）不予公开| 1.属于国家秘密", "（三）不| 1.属于国家秘密")
     report = gicstats.read_report(text.encode("utf-8"), name="shanghai_md_shapes.txt")
     truth = TRUTHS["shanghai_bgt_2019"]
@@ -328,3 +330,18 @@ def test_narrative_scope_follows_its_parent():
     assert len(errors) == 1
     assert errors[0].cells == "applications.new_received.natural_person, applications.carried_over_from_prev.natural_person"
     assert "口径随上文" in errors[0].message and "本年新收+上年结转" in errors[0].message
+
+
+def test_last_row_run_into_the_next_heading():
+    """Item 6: a flattened page, 四、结转下年度继续办理 0000000 四、…行政复议…:
+    the row is read (its digits split under the identities) and the heading
+    still opens its section."""
+    lines = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8").split("\n")
+    i = next(k for k, line in enumerate(lines) if line.startswith("四、结转下年度继续办理"))
+    assert lines[i + 1].startswith("四、")
+    lines[i : i + 2] = ["四、结转下年度继续办理 0000000 " + lines[i + 1]]
+    report = gicstats.read_report("\n".join(lines).encode("utf-8"), name="tianmen_flattened.txt")
+    assert _score(report, TRUTHS["tianmen_police_2020"]) == ([], [])
+    assert list(report.table("applications", labels=False).loc["carried_to_next"]) == [0] * 7
+    assert report.findings.empty
+    assert "review_litigation" in report.sections

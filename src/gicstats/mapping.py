@@ -124,6 +124,9 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
         return [_token_event(t, locator) for t in tokens]
     if len(tokens) == 1:
         return [_token_event(tokens[0], locator)]
+    row = _row_before_heading(tokens, locator)
+    if row:
+        return row
     events: list[_Event] = []
     stretch: list[Token] = []
     for tok in [*tokens, None]:
@@ -134,6 +137,27 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
             events.extend(_token_event(t, locator) for t in stretch)
         stretch = []
     return events
+
+
+_RUN_THEN_HEADING = re.compile(r"^(\s*[0-9][0-9\s]*?)\s*(?=[一二三四五六七八九十]、)")
+
+
+def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
+    """A flattened page where a table's last row runs into the next section's
+    heading (``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``): the
+    line opens with a row label, then its values, then the heading. The
+    label and values are table content; the heading and what follows are
+    left to the narrative."""
+    if len(tokens) < 2 or tokens[0].kind != "label" or tokens[1].kind != "text":
+        return []
+    if "row" not in _label_kinds(tokens[0].key):
+        return []
+    m = _RUN_THEN_HEADING.match(tokens[1].text)
+    if not m or T.section_of_heading(tokens[1].text[m.end() :].strip() + "".join(t.text for t in tokens[2:])) is None:
+        return []
+    start = tokens[1].start
+    run = Token("run", m.group(1), start, start + m.end(1))
+    return [_token_event(tokens[0], locator), _token_event(run, locator)]
 
 
 def is_table_stretch(tokens: list[Token]) -> bool:
