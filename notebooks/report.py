@@ -23,7 +23,7 @@ agency = "平潭综合实验区"
 year = 2021
 
 # %%
-from gicstats import nb
+from gicstats.publish import sections as nb
 
 report = nb.open_report(corpus, agency, year)
 checks = report.check()

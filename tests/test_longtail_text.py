@@ -37,7 +37,7 @@ import pytest
 from conftest import DATA, SHARED_CORPUS, TRUTH
 
 import gicstats
-from gicstats.radicals import RADICAL_TO_IDEOGRAPH
+from gicstats.form.radicals import RADICAL_TO_IDEOGRAPH
 
 TRUTHS = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TRUTH.glob("*.json"))}
 
@@ -50,9 +50,10 @@ def _sources() -> list[tuple[str, Path]]:
         bundled = DATA / truth["file"]
         out.append((name, bundled))
         shared = SHARED_CORPUS / "raw" / truth["file"]
-        if shared.is_file() and hashlib.sha256(shared.read_bytes()).digest() != hashlib.sha256(
-            bundled.read_bytes()
-        ).digest():
+        if (
+            shared.is_file()
+            and hashlib.sha256(shared.read_bytes()).digest() != hashlib.sha256(bundled.read_bytes()).digest()
+        ):
             out.append((name, shared))
     return out
 
@@ -221,9 +222,10 @@ def test_real_report_through_real_producer(name, path, producer, mutilation, tmp
         # what a lossy producer could not give is null with a finding naming it
         parse = report.findings[report.findings["rule"].str.startswith("parse.")]
         for key, _, _ in unread:
-            assert parse["cells"].str.contains(key, regex=False).any() or parse["rule"].isin(
-                ["parse.missing_table", "parse.missing_row"]
-            ).any(), key
+            assert (
+                parse["cells"].str.contains(key, regex=False).any()
+                or parse["rule"].isin(["parse.missing_table", "parse.missing_row"]).any()
+            ), key
 
 
 def test_radicals_folded_in_agency_labels_and_narrative_raw_kept():
@@ -264,7 +266,7 @@ def test_radical_table_covers_the_block_from_unicode_data():
     ],
 )
 def test_wrapped_and_short_titles(lines, agency, year):
-    from gicstats.meta import find_title
+    from gicstats.read.meta import find_title
 
     _, found_agency, found_year = find_title("\n".join([*lines, "一、总体情况", "本年度……"]))
     assert (found_agency, found_year) == (agency, year)
@@ -280,7 +282,8 @@ def test_markdown_header_split_label_on_its_own_line_group_label_cells():
     label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
     row = next(ln for ln in source.splitlines() if ln.startswith(label))
     numbers = row[len(label) :]
-    text = source.replace(row, "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n" + "|" + numbers.lstrip("|"))
+    wrapped = "（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）\n"
+    text = source.replace(row, wrapped + "|" + numbers.lstrip("|"))
     assert text.count("形，不计其他情形）\n|") == 1
     assert "（三）不予公开| 1.属于国家秘密" in text
     text = text.replace("（三）不予公开| 1.属于国家秘密", "（三）不| 1.属于国家秘密")
@@ -313,7 +316,7 @@ def test_narrative_scope_follows_its_parent():
     (72 = 71 + 1), so no error, and the scope shows in the message."""
     from test_narrative import apps_table, build
 
-    from gicstats.narrative import compare_narrative
+    from gicstats.check.narrative import compare_narrative
 
     table = apps_table(new=74, prev=1, granted=75, partial=0, unable_not_held=0)
     table["new_received"] = [71, 3, 0, 0, 0, 0, 74]
@@ -328,7 +331,8 @@ def test_narrative_scope_follows_its_parent():
     wrong = compare_narrative(build(apps_text=text.replace("自然人72件", "自然人70件"), apps=table))
     errors = [f for f in wrong if f.severity == "error"]
     assert len(errors) == 1
-    assert errors[0].cells == "applications.new_received.natural_person, applications.carried_over_from_prev.natural_person"
+    cells = "applications.new_received.natural_person, applications.carried_over_from_prev.natural_person"
+    assert errors[0].cells == cells
     assert "口径随上文" in errors[0].message and "本年新收+上年结转" in errors[0].message
 
 

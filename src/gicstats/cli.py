@@ -16,18 +16,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .checks import check_series
-from .corrections import load_corrections
-from .errors import GicstatsError
-from .findings import findings_frame
-from .paths import data_dir, expand_sources
-from .report import Report, read_report
+from gicstats._version import __version__
+from gicstats.check import check_series
+from gicstats.errors import GicstatsError
+from gicstats.form.findings import findings_frame
+from gicstats.paths import data_dir, expand_sources
+from gicstats.read import Report, read_report
+from gicstats.read.corrections import load_corrections
 
 
 def _sources(args: Sequence[str]) -> list:
     """URLs as given, files as named, folders expanded to their reports."""
-    from .sources import is_url
+    from gicstats.read.sources import is_url
 
     out: list = []
     for arg in args:
@@ -132,8 +132,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         findings.to_csv(sys.stdout, index=False)
     else:
+        names = {r.id: r.name for r in reports}
         for f in findings.itertuples():
-            print(f"{f.report}: [{f.severity}] {f.rule}: {f.message}")
+            print(f"{names.get(f.report_id, f.report_id)}: [{f.severity}] {f.rule}: {f.message}")
         counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
         summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "not_assessable"))
         print(f"{len(reports)} reports checked: {summary}", file=sys.stderr)
@@ -143,8 +144,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .corpus import build
-    from .fetch import read_url_list
+    from gicstats.corpus.store import build
+    from gicstats.read.fetch import read_url_list
 
     try:
         urls = read_url_list(args.urls) if args.urls else []
@@ -173,7 +174,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .batch import Options, plan, run_batch, summary
+    from gicstats.publish.batch import Options, plan, run_batch, summary
 
     notebooks = ("report", "trend", "compare") if args.notebook == "all" else (args.notebook,)
     options = Options(timeout=args.timeout, with_code=args.with_code, reuse_kernels=args.reuse_kernels)
@@ -198,8 +199,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the corpus from the bundled data and run every notebook on it."""
-    from .batch import Options, plan, run_batch, summary
-    from .corpus import build
+    from gicstats.corpus.store import build
+    from gicstats.publish.batch import Options, plan, run_batch, summary
 
     folder = args.data or data_dir()
     if not folder.is_dir():
