@@ -349,3 +349,175 @@ def test_last_row_run_into_the_next_heading():
     assert list(report.table("applications", labels=False).loc["carried_to_next"]) == [0] * 7
     assert report.findings.empty
     assert "review_litigation" in report.sections
+
+
+# --------------------------------------------------------------------------
+# Item 7: collapsed cells
+# --------------------------------------------------------------------------
+
+
+def _collapse_pipe_rows(text: str) -> str:
+    """Drop, in each ``|`` row, a non-empty cell equal to the one before it:
+    what an archiver that drops consecutive identical text nodes leaves."""
+    out = []
+    for line in text.split("\n"):
+        if " | " in line:
+            cells = line.split("|")
+            line = "|".join(
+                c for i, c in enumerate(cells) if i == 0 or not c.strip() or c.strip() != cells[i - 1].strip()
+            )
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
+    """tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
+    table 四's line of fifteen zeros as one ``0``: each expands only one way,
+    with a finding naming the expansion. Table 二 has no identity to expand
+    under: its collapsed rows (``规章 | 0 | 18``) are null, with a finding."""
+    source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
+    collapsed = _collapse_pipe_rows(source)
+    assert "一、本年新收政府信息公开申请数量 | 0 |" in collapsed and "| 0 | 0 |" not in collapsed
+    report = gicstats.read_report(collapsed.encode("utf-8"), name="tianmen_collapsed.txt")
+    wrong, unread = _score(report, TRUTHS["tianmen_police_2020"])
+    assert not wrong, wrong
+    assert {key.split(".")[0] for key, _, _ in unread} <= {"active_art20_1", "active_art20_5", "active_art20_6"}
+    short = report.findings[report.findings["rule"] == "parse.short_row"]
+    for key, _, _ in unread:
+        assert short["cells"].str.contains(key, regex=False).any(), key
+    assert not any(key.startswith(("applications.", "review_litigation.")) for key, _, _ in unread)
+    expanded = report.findings[report.findings["rule"] == "parse.collapsed_cells"]
+    assert len(expanded) >= 20  # every table-三 row and table 四
+    row = expanded[expanded["cells"].str.startswith("applications.new_received.")].iloc[0]
+    assert (row["actual"], row["expected"]) == ("0", "0,0,0,0,0,0,0")
+    review = expanded[expanded["cells"].str.startswith("review_litigation.")].iloc[0]
+    assert review["expected"] == ",".join(["0"] * 15)
+
+
+def _hand_built(rows: dict[str, str], review: str) -> gicstats.Report:
+    """tianmen with some table-三 rows and table 四's value line replaced."""
+    lines = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        for label, cells in rows.items():
+            if line.startswith(label + " |"):
+                lines[i] = f"{label} | {cells} |"
+    i = max(k for k, line in enumerate(lines) if line.startswith("结果维持 | 结果纠正"))
+    assert lines[i + 1].startswith("0 | 0")
+    lines[i + 1] = review
+    return gicstats.read_report("\n".join(lines).encode("utf-8"), name="collapsed.txt")
+
+
+def test_collapsed_cells_the_issue_shapes():
+    report = _hand_built(
+        {
+            "一、本年新收政府信息公开申请数量": "46 | 0 | 46",
+            "(七)总计": "46 | 0 | 46",
+            # a full row is never expanded, though its 0s repeat
+            "四、结转下年度继续办理": "0 | 0 | 0 | 0 | 0 | 0 | 0",
+        },
+        "1 | 0 | 1 | 0 |",
+    )
+    apps = report.table("applications", labels=False)
+    for row in ("new_received", "results_total"):
+        assert list(apps.loc[row]) == [46, 0, 0, 0, 0, 0, 46], row
+    assert list(apps.loc["carried_to_next"]) == [0] * 7
+    rl = report.table("review_litigation", labels=False)
+    assert rl.values.tolist() == [[1, 0, 0, 0, 1], [0] * 5, [0] * 5]
+    found = report.findings.set_index("cells")
+    message = found.loc[", ".join(f"applications.new_received.{c}" for c in apps.columns), "message"]
+    assert "46,0,0,0,0,0,46" in message and "唯一" in message
+    assert not found.index.str.startswith("applications.carried_to_next").any()
+
+
+def test_collapsed_cells_that_expand_more_than_one_way_are_null_with_the_candidates():
+    # 1 | 0 | 1 | 0 | 2 is 1,0,1,0,0,0,2 or 1,0,0,1,0,0,2 or …: all add up
+    report = _hand_built(
+        {"一、本年新收政府信息公开申请数量": "1 | 0 | 1 | 0 | 2"},
+        "0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+    )
+    assert report.table("applications", labels=False).loc["new_received"].isna().all()
+    f = report.findings[report.findings["rule"] == "parse.ambiguous_collapse"]
+    assert len(f) == 1
+    named = f["expected"].iloc[0].split(" | ")
+    assert "1,0,1,0,0,0,2" in named and "1,0,0,1,0,0,2" in named and "1,0,1,1,1,0,2" not in named
+    # a row whose values cannot be any expansion is left as before: short
+    plain = _hand_built(
+        {"一、本年新收政府信息公开申请数量": "5 | 3 | 7"}, "0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
+    )
+    assert "parse.collapsed_cells" not in set(plain.findings["rule"])
+
+
+def test_a_short_row_with_blank_cells_is_not_placed_by_guess():
+    report = _hand_built(
+        {"一、本年新收政府信息公开申请数量": "46 | | 46"}, "0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
+    )
+    assert report.table("applications", labels=False).loc["new_received"].isna().all()
+    assert "parse.short_row" in set(report.findings["rule"])
+
+
+# --------------------------------------------------------------------------
+# The generator's new shapes, under hypothesis
+# --------------------------------------------------------------------------
+
+import generate as G  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from test_roundtrip import (  # noqa: E402
+    AGENCIES,
+    PROPERTY,
+    VARIANTS,
+    assert_meta,
+    assert_roundtrip,
+    balanced_values,
+    free_values,
+    name_for,
+    read_values,
+)
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+@PROPERTY
+@given(
+    data=st.data(),
+    agency=st.sampled_from(AGENCIES),
+    year=st.integers(2019, 2025),
+    variant=VARIANTS,
+    wrap_title=st.booleans(),
+    footer=st.booleans(),
+)
+def test_markdown_roundtrip(version, data, agency, year, variant, wrap_title, footer):
+    """Markdown tables as markitdown writes them: separator rows, spans as
+    empty cells after the spanning cell, rowspans left out, a wrapped title,
+    a page footer row inside table 三. Table 二's value cells span, so a blank
+    there cannot be told from padding: values are drawn without blanks."""
+    values = data.draw(free_values(version, blanks=False), label="values")
+    text = G.render_markdown(values, version, agency, year, variant=variant, wrap_title=wrap_title, footer=footer)
+    report = gicstats.read_report(text.encode("utf-8"), name=name_for("markdown", agency, year))
+    assert_meta(report, version, agency, year)
+    assert_roundtrip(report, values)
+
+
+@pytest.mark.parametrize("version", ["2019", "2021"])
+@PROPERTY
+@given(data=st.data(), variant=VARIANTS)
+def test_collapsed_pipe_rows_never_give_a_wrong_number(version, data, variant):
+    """Pipe rows with runs of equal cells collapsed: every cell is exact or
+    null under a finding, an expansion is the printed row, and where several
+    expansions fit the printed row is among those listed."""
+    values = data.draw(balanced_values(version), label="values")
+    # rows without the trailing cells that pad them to the grid's width: a
+    # collapsed row whose padding makes up its count is a known limit
+    piped = re.sub(r" \|\|+$", " |", G.render_pipe(values, version, "某市某局", 2021, variant=variant), flags=re.M)
+    text = _collapse_pipe_rows(piped)
+    report = gicstats.read_report(text.encode("utf-8"), name="collapsed.txt")
+    got = read_values(report)
+    wrong = [(k, v, got[k]) for k, v in values.items() if got.get(k) is not None and got[k] != float(v)]
+    assert not wrong, wrong
+    found = report.findings
+    for f in found[found["rule"] == "parse.ambiguous_collapse"].itertuples():
+        keys = [tuple(c.split(".")) for c in f.cells.split(", ")]
+        printed = ",".join(G.format_value(values[k]) for k in keys)
+        assert printed in f.expected.split(" | "), (printed, f.expected)
+    unread = {k for k in values if got.get(k) is None and k[0] in ("applications", "review_litigation")}
+    excused = {tuple(c.split(".")) for text in found["cells"] for c in text.split(", ") if c}
+    assert unread <= excused

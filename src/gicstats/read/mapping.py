@@ -29,6 +29,8 @@ from gicstats.read.values import BLANKS, parse_value
 _MAX_LABEL_CHARS = 80
 # Bound on combinations tried when several rows' splits are ambiguous.
 MAX_COMBINATIONS = 100_000
+# More expansions of a row of collapsed cells than this are not listed.
+_MAX_EXPANSIONS = 64
 
 
 @dataclass
@@ -408,6 +410,10 @@ class Mapper:
                     cells=self._cell_ids(pending),
                     actual="、".join(extra),
                 )
+            if len(values) < k:
+                values = self._short_row(pending, values)
+                if values is None:
+                    return
             for (rid, col), run in zip(slot_cells, values):
                 parsed = parse_value(run.text)
                 self._emit(table, rid, col, run.text.strip(), parsed.value, parsed.unit, run.locator, parsed.readable)
@@ -440,6 +446,8 @@ class Mapper:
             )
             self._emit_unsplit(pending, text, locator)
             return
+        if not options and len(segments) < k and self._expand_collapsed(pending, segments, locator):
+            return
         if not options:
             self.finding(
                 "parse.unsplittable",
@@ -458,6 +466,120 @@ class Mapper:
             return
         self.candidates.append(_Candidate(pending, packed, text, locator))
 
+    def _short_row(self, pending: _PendingRow, runs: list[_Event]) -> list[_Event] | None:
+        """A table row with fewer cells than the template has columns.
+
+        Empty cells at its end pad the row to the table's width (and, in a
+        Markdown table 三, empty cells after the label are the label's span):
+        they are not cells of the row. What is left is expanded where runs of
+        equal cells were collapsed (:meth:`_expand_collapsed`). Otherwise
+        which columns the values it has belong to is unknown (``0 | 18`` may
+        be 0, 0, 18 collapsed, or any two of three columns): the row is not
+        read (None), with a finding. A row with no values at all is returned
+        as it is.
+        """
+        accept, _ = self._row_identity(pending.table, pending)
+        kept = list(runs)
+        while kept and not kept[-1].text.strip():
+            kept.pop()
+        if kept and any(r.markdown for r in kept) and accept is not None:
+            while kept and not kept[0].text.strip():
+                kept.pop(0)
+        if not kept:
+            return runs
+        locator = kept[0].locator
+        raws = [r.text.strip() for r in kept]
+        if all(raws) and self._expand_collapsed(pending, raws, locator):
+            return None
+        printed = " | ".join(raws)
+        self.finding(
+            "parse.short_row",
+            "warning",
+            f"{self._where(pending)}只有{len(raws)}个单元格“{printed}”、模板有{pending.slots}列，"
+            f"无法确定各数值所在的列，未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            actual=printed,
+        )
+        self._emit_unsplit(pending, printed, locator)
+        return None
+
+    def _expand_collapsed(self, pending: _PendingRow, raws: list[str], locator: str) -> bool:
+        """Expand a row whose runs of equal cells were collapsed to one.
+
+        Some archivers drop consecutive identical text nodes: ``46 | 0 | 0 |
+        0 | 0 | 0 | 46`` arrives as ``46``, ``0``, ``46``; an all-zero row as
+        one ``0``; table 四's fifteen cells as ``1``, ``0``, ``1``, ``0``. Each
+        value printed then stands for one or more equal cells in a row. The
+        expansions that satisfy the row's identity (every row, for a
+        single-line table) are tried: exactly one is read, with a finding
+        naming it; several leave the row null, with a finding listing them.
+        Nothing is expanded for a table without a row identity, for a row
+        with a blank or unreadable value, or where two printed neighbours are
+        equal (they would have been collapsed). Returns whether the row was
+        handled.
+        """
+        table = pending.table
+        k = pending.slots
+        accept, group = self._row_identity(table, pending)
+        if accept is None or not raws or len(raws) >= k:
+            return False
+        if any(a == b for a, b in itertools.pairwise(raws)):
+            return False
+        parsed = [parse_value(r) for r in raws]
+        if any(p.value is None or not p.readable for p in parsed):
+            return False
+        values = [p.value for p in parsed]
+        found: list[tuple[int, ...]] = []
+
+        def rec(i: int, counts: list[int], row: list[float]) -> None:
+            if len(found) > _MAX_EXPANSIONS:
+                return
+            if i == len(values):
+                if len(row) == k:
+                    found.append(tuple(counts))
+                return
+            room = k - len(row) - (len(values) - i - 1)
+            for c in range(1, room + 1):
+                grown = row + [values[i]] * c
+                done = len(grown) // group * group
+                if any(not accept(grown[g : g + group]) for g in range(len(row) // group * group, done, group)):
+                    continue
+                rec(i + 1, [*counts, c], grown)
+
+        rec(0, [], [])
+        if not found:
+            return False
+        shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
+        printed = " ".join(raws)
+        if len(found) == 1:
+            slots = [(rid, c) for rid in pending.row_ids for c in table.columns]
+            expanded = [(r, p) for r, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
+            note = f" (collapsed cells {printed!r} expanded to {shown[0]})"
+            self.finding(
+                "parse.collapsed_cells",
+                "warning",
+                f"{self._where(pending)}只有{len(raws)}个数值“{printed}”，按相邻相同单元格被合并读作{shown[0]}"
+                f"（唯一满足勾稽关系的展开）",
+                cells=self._cell_ids(pending),
+                expected=shown[0],
+                actual=printed,
+            )
+            for (rid, col), (raw, p) in zip(slots, expanded):
+                self._emit(table, rid, col, raw, p.value, p.unit, locator + note, True)
+            return True
+        more = f" 等{len(found)}种" if len(found) > 8 else ""
+        self.finding(
+            "parse.ambiguous_collapse",
+            "warning",
+            f"{self._where(pending)}只有{len(raws)}个数值“{printed}”，若为相邻相同单元格被合并，"
+            f"有多种展开（{' | '.join(shown[:8])}{more}），无法唯一确定，未读取",
+            cells=self._cell_ids(pending),
+            expected=" | ".join(shown),
+            actual=printed,
+        )
+        self._emit_unsplit(pending, printed, locator)
+        return True
+
     def _drop_span_padding(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
         """The cells of a table row with more cells than the template has
         columns, the empty cells that only pad a spanned cell left out.
@@ -466,7 +588,9 @@ class Mapper:
         they are all padding. A Markdown converter writes a cell spanning n
         columns as the cell and n - 1 empty cells after it, so in a Markdown
         table the empty cells right after the row label are the label's
-        span, provided what is left satisfies the row's identity. Any other
+        span, in a table whose value cells never span (one with a row
+        identity: table 三), provided what is left satisfies it or no other
+        placement of the padding would. Any other
         surplus is left as it is (the cells past the template's columns are
         reported as extra values); a Markdown row whose padding cannot be
         told from its blank cells is not read (None), with a finding.
@@ -485,8 +609,19 @@ class Mapper:
             return runs
         leading = next((i for i, r in enumerate(runs) if r.text.strip()), len(runs))
         kept = runs[extra:]
-        if leading >= extra and holds(kept):
-            return kept
+        # only in a table whose value cells never span (one with a row
+        # identity, table 三): in table 二 a value cell spans to the edge
+        if leading >= extra and accept is not None:
+            if holds(kept):
+                return kept
+            # a row that breaks its identity is read as the converter wrote
+            # it, unless another placement of the padding would satisfy it
+            others = (
+                [r for i, r in enumerate(runs) if i not in drop]
+                for drop in itertools.islice(itertools.combinations(blank, extra), 1000)
+            )
+            if not any(holds(o) for o in others):
+                return kept
         self.finding(
             "parse.ambiguous_alignment",
             "warning",

@@ -42,8 +42,10 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
     cells = [c.strip() for c in line.split("|")]
     if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
         cells = cells[1:]
-        if len(cells) > 1 and cells[-1] == "" and line.rstrip().endswith("|"):
-            cells = cells[:-1]  # the pipe that closes the row
+    if len(cells) > 1 and cells[-1] == "" and line.rstrip().endswith("|"):
+        # the pipe that closes the row (``a | b |`` is two cells): counted as a
+        # cell, a row that lost cells would seem to have its full count
+        cells = cells[:-1]
     return cells
 
 
