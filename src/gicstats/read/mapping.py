@@ -42,6 +42,7 @@ class _Event:
     positional: bool = False
     data_line: bool = False  # a table row of values only (table 四's data row)
     markdown: bool = False  # from a row of a Markdown table (see Line)
+    dump: bool = False  # from a row of a text dump (see Line)
 
 
 @dataclass
@@ -76,9 +77,9 @@ def _events(lines: list[Line]) -> list[_Event]:
                 events.extend(_structured_cell(cell, tokens))
             else:
                 events.extend(_free_text_events(tokens, cell.locator))
-        if line.markdown:
+        if line.markdown or line.dump:
             for ev in events[start:]:
-                ev.markdown = True
+                ev.markdown, ev.dump = line.markdown, line.dump
         if line.structured:
             own = events[start:]
             if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
@@ -492,11 +493,13 @@ class Mapper:
         Empty cells at its end pad the row to the table's width (and, in a
         Markdown table 三, empty cells after the label are the label's span):
         they are not cells of the row. What is left is expanded where runs of
-        equal cells were collapsed (:meth:`_expand_collapsed`). Otherwise
-        which columns the values it has belong to is unknown (``0 | 18`` may
-        be 0, 0, 18 collapsed, or any two of three columns): the row is not
-        read (None), with a finding. A row with no values at all is returned
-        as it is.
+        equal cells were collapsed (:meth:`_expand_collapsed`). Otherwise, in
+        a text dump (whose producer may have dropped cells anywhere), which
+        columns its values belong to is unknown (``0 | 18`` may be 0, 0, 18
+        collapsed): the row is not read (None), with a finding; so is a row
+        with an empty cell among its values. A row of an HTML page, a PDF or
+        a document is returned, to be read in printed order with the missing
+        columns reported, and so is a row with no values at all.
         """
         accept, _ = self._row_identity(pending.table, pending)
         kept = list(runs)
@@ -511,6 +514,10 @@ class Mapper:
         raws = [r.text.strip() for r in kept]
         if all(raws) and self._expand_collapsed(pending, raws, locator):
             return None
+        if not any(r.dump for r in kept) and all(raws):
+            # a table row of an HTML page, a PDF or a document: cells are not
+            # dropped from the middle, so the values read in printed order
+            return kept
         printed = " | ".join(raws)
         self.finding(
             "parse.short_row",

@@ -28,6 +28,8 @@ _MIN_PIPE_ROWS = 3
 _BOX_BARS = str.maketrans({ch: "|" for ch in "│┃║├┤┼┝┥┠┨╟╢╠╣╞╡╪╫╬┌┐└┘┬┴╔╗╚╝╦╩╤╧╥╨╓╖╙╜╒╕╘╛"})
 _RULE_LINE = re.compile(r"^[\s|+:\-=─━═┄┅┈┉╌╍]*$")
 _RULE_CHARS = re.compile(r"[-=─━═┄┅┈┉╌╍]{3}")
+_CLOSED = re.compile(r"[^|\s][^\S\n]*\|[^\S\n]*$")
+_OPEN_END = re.compile(r"\|[^|\n]*[^|\s][^|\n]*$")
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 # A page footer a converter left inside a table: "— 5 —", "- 5 -", "第5页".
 _PAGE_FOOTER = re.compile(
@@ -35,14 +37,17 @@ _PAGE_FOOTER = re.compile(
 )
 
 
-def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
+def _pipe_cells(line: str, leading_pipe: bool, closing: bool = False) -> list[str]:
     """Cells of a pipe row. Where the document's rows open with ``|`` (a
     Markdown-like dump), the empty text before it is not a cell; elsewhere a
-    line starting with ``|`` has a blank first cell."""
+    line starting with ``|`` has a blank first cell. Where rows are
+    ``closing`` (``a | b |``), the empty text after the last pipe is not a
+    cell either; where they are not (html2text's ``a| b|  ``), it is a blank
+    last cell."""
     cells = [c.strip() for c in line.split("|")]
     if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
         cells = cells[1:]
-    if len(cells) > 1 and cells[-1] == "" and line.rstrip().endswith("|"):
+    if closing and len(cells) > 1 and cells[-1] == "" and line.rstrip().endswith("|"):
         # the pipe that closes the row (``a | b |`` is two cells): counted as a
         # cell, a row that lost cells would seem to have its full count
         cells = cells[:-1]
@@ -118,6 +123,8 @@ def read_text(text: str, name: str | None = None) -> Document:
     leading_pipe = sum(ln.lstrip().startswith("|") for ln in piped) > len(piped) / 2
     # Markdown tables have separator rows; their spanned cells are empty cells
     markdown = any(_MD_SEPARATOR.match(ln) for ln in piped)
+    # rows closed by a pipe after their last cell, rather than ending in it
+    closing = sum(1 for ln in piped if _CLOSED.search(ln)) > sum(1 for ln in piped if _OPEN_END.search(ln))
     lines: list[Line] = []
     narrative: list[str] = []
     raw_lines = _join_open_brackets(raw_lines)
@@ -130,9 +137,9 @@ def read_text(text: str, name: str | None = None) -> Document:
             continue  # a page number between table rows, not a value
         where = f"line {number}"
         if "|" in raw and tabular:
-            cells = _pipe_cells(raw, leading_pipe)
+            cells = _pipe_cells(raw, leading_pipe, closing)
             cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)]
-            lines.append(Line(cells, structured=True, markdown=markdown))
+            lines.append(Line(cells, structured=True, markdown=markdown, dump=True))
             continue
         if "|" in raw:
             # "cell |" lines, or "|" alone between cells: one cell per line
