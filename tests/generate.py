@@ -674,12 +674,70 @@ def render_run(
     return f"标题: {blocks[0].text}\n{body}\n"
 
 
+def render_markdown(
+    values: Values,
+    version: str,
+    agency: str,
+    year: int,
+    *,
+    variant: Variant = Variant(),
+    padding: int = 0,
+    seed: int = 0,
+    wrap_title: bool = False,
+    footer: bool = False,
+) -> str:
+    """Markdown tables as HTML-to-Markdown converters write them (markdownify,
+    which markitdown uses): each table row ``| a | b |``, a ``| --- |`` separator
+    row after the first, a cell spanning n columns written as the cell and
+    n - 1 empty cells after it, cells covered by a rowspan left out (the row
+    is shorter), a blank cell empty.
+
+    Args:
+        wrap_title: Print the title over two lines with a space after the
+            year (``2021 年某市某局政府信息公开`` / ``工作年度报告``).
+        footer: Put a page footer row (``| — 2 — | | |``) inside table 三.
+    """
+    blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
+    if wrap_title:
+        head, tail = blocks[0].text.split("工作年度报告") if "工作年度报告" in blocks[0].text else (blocks[0].text, "")
+        blocks[0] = Block("title", head.replace(f"{year}年", f"{year} 年") + "\n工作年度报告" + tail)
+
+    def lines(grid: Grid) -> Iterator[str]:
+        for r, row in enumerate(grid.rows):
+            cells: list[str] = []
+            for cell in row:
+                cells.append(" ".join(cell.parts))
+                cells.extend([""] * (cell.colspan - 1))
+            yield "| " + " | ".join(cells) + " |"
+            if r == 0:
+                yield "| " + " | ".join(["---"] * grid.width) + " |"
+            if footer and r == len(grid.rows) // 2 and grid.width == 10:
+                yield "| — 2 — |" + " |" * (grid.width - 1)
+
+    return _text_document(blocks, lines)
+
+
+def collapse_runs(text: str) -> str:
+    """What an archiver that drops consecutive identical text nodes makes of
+    pipe rows: in each ``|`` row, a cell equal to the one before it is left
+    out (``46 | 0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``)."""
+    out = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("|") and "---" not in line:
+            cells = line.strip().strip("|").split("|")
+            kept = [c for i, c in enumerate(cells) if i == 0 or c.strip() != cells[i - 1].strip() or not c.strip()]
+            line = "| " + " | ".join(c.strip() for c in kept) + " |"
+        out.append(line)
+    return "\n".join(out)
+
+
 SHAPES: dict[str, Callable[..., str]] = {
     "html": render_html,
     "pipe": render_pipe,
     "lines": render_lines,
     "cell_pipe": render_cell_pipe,
     "run": render_run,
+    "markdown": render_markdown,
 }
 """Every shape, by name: ``SHAPES[name](values, version, agency, year, ...)``."""
 

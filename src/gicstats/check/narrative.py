@@ -72,6 +72,7 @@ import pandas as pd
 
 from gicstats.form.findings import Finding
 from gicstats.form.identities import deduce_blanks, instances, parts_of
+from gicstats.form.radicals import fold_radicals
 from gicstats.form.template import RESULT_GROUPS, TEMPLATES, group_name, group_rows, summand_columns
 
 # --------------------------------------------------------------------------
@@ -122,6 +123,10 @@ class Statement:
             (``258`` in ``258件，占33.9%``).
         implicit_base: For a percentage, True when the text names no base
             (``占33.9%``); it is then taken against （七）总计.
+        parent: For a part of an earlier figure of its sentence (``涉及自然人
+            72件`` after ``收到申请75件``), that figure: its readings are the
+            parent's, one for one, and it is judged in the scope the parent's
+            figure agrees under.
     """
 
     what: str
@@ -137,6 +142,7 @@ class Statement:
     sentence: int = 0
     count: float | None = None
     implicit_base: bool = False
+    parent: Statement | None = field(default=None, repr=False, compare=False)
 
     @property
     def target(self) -> Reading:
@@ -862,10 +868,16 @@ def _application_statement(ctx: _Context, hit: _Hit) -> Statement | None:
             base = next((s for s in reversed(ctx.statements) if s.what in ("new_received", "results_total")), None)
             if base is None:
                 return None
-            row = base.target.cells[0].split(".")[1]
-            cells = tuple(f"applications.{row}.{c}" for c in columns)
-            label_name = f"{_ROW_NAMES[row]}·{word}"
-            return _statement(ctx, hit, base.what, label_name, [Reading(label_name, cells)])
+            # the part takes its total's scope: one reading per reading of
+            # the total (本年新收, or 本年新收 + 上年结转), same rows
+            readings = []
+            for reading in base.readings:
+                rows = dict.fromkeys(cell.split(".")[1] for cell in reading.cells)
+                cells = tuple(f"applications.{r}.{c}" for r in rows for c in columns)
+                readings.append(Reading(f"{reading.label}·{word}", cells))
+            label_name = f"{_ROW_NAMES[base.target.cells[0].split('.')[1]]}·{word}"
+            statement = _statement(ctx, hit, base.what, label_name, readings)
+            return Statement(**{**statement.__dict__, "parent": base})
     if re.search(r"复议|诉讼", prefix):
         return None
     receive = _RECEIVE.search(prefix)
@@ -1043,7 +1055,7 @@ def _extract(sections: dict[str, str], version: str, year: int | None) -> list[S
     out: list[Statement] = []
     index = 0
     for section, text in sections.items():
-        text = unicodedata.normalize("NFKC", text)
+        text = fold_radicals(unicodedata.normalize("NFKC", text))
         previous = ""
         for sentence in _sentences(text):
             index += 1
@@ -1282,7 +1294,7 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
         msg = f"{said}称{statement.claim}{stated}，{statement.note}：{readings}，均与正文不符{hint}"
         return _finding(report, statement, "warning", first, msg)
     severity = "warning" if statement.ambiguous else "error"
-    note = f"（{statement.note}）" if statement.ambiguous and statement.note else ""
+    note = f"（{statement.note}）" if (statement.ambiguous or statement.parent is not None) and statement.note else ""
     if statement.what == "review_outcome" and statement.value == 0:
         nonzero = [(c, v) for c, v in table.total(first_reading.cells).parts if v]
         listed = "、".join(f"{cell_name(table.version, c)}{_fmt(v)}件" for c, v in nonzero)
@@ -1293,6 +1305,21 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
         f"{_value_text(statement, first.table_value)}{first.detail}{note}{hint}"
     )
     return _finding(report, statement, severity, first, msg)
+
+
+def _in_parent_scope(statement: Statement, agreed: int | None) -> Statement:
+    """A part of an earlier figure (``涉及自然人72件`` after ``收到申请75件``),
+    judged in the scope its parent agrees under. Where the parent agrees under
+    no reading, every reading of the part stays open and none is preferred."""
+    parent = statement.parent
+    if len(statement.readings) != len(parent.readings) or len(parent.readings) < 2:
+        return statement
+    if agreed is None:
+        note = f"口径随上文“{parent.excerpt}”，而上文口径未定"
+        return Statement(**{**statement.__dict__, "ambiguous": True, "note": note})
+    reading = statement.readings[agreed]
+    note = f"口径随上文“{parent.excerpt}”，按“{parent.readings[agreed].label}”"
+    return Statement(**{**statement.__dict__, "readings": (reading,), "ambiguous": False, "note": note})
 
 
 def compare_narrative(report, statements: list[Statement] | None = None) -> list[Finding]:
@@ -1314,7 +1341,11 @@ def compare_narrative(report, statements: list[Statement] | None = None) -> list
         statements = extract_statements(report)
     table = _Table(report)
     judged: list[tuple[Statement, list[tuple[Reading, _Outcome]]]] = []
-    for statement in statements:
+    scopes: dict[int, int | None] = {}  # id of a statement -> its first agreeing reading
+    for original in statements:
+        statement = original
+        if statement.parent is not None:
+            statement = _in_parent_scope(statement, scopes.get(id(statement.parent)))
         outcomes: list[tuple[Reading, _Outcome]] = []
         for reading in statement.readings:
             if statement.kind == "percent":
@@ -1329,6 +1360,7 @@ def compare_narrative(report, statements: list[Statement] | None = None) -> list
             if any(o.status == "agree" for _, o in outcomes):
                 continue
             statement = Statement(**{**statement.__dict__, "ambiguous": True, "note": "表中金额未写单位"})
+        scopes[id(original)] = next((i for i, (_, o) in enumerate(outcomes) if o.status == "agree"), None)
         judged.append((statement, outcomes))
     # A percentage whose base the text does not name is taken against （七）总计
     # for sure when its sentence states that total, or another share in the

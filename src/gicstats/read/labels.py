@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gicstats.form.radicals import fold_radicals
 from gicstats.form.template import TRAD_TO_SIMP, WORD_ALIASES, all_labels, normalize
 
 # Characters a run of cell values may consist of: digits, separators, signs,
@@ -39,8 +40,9 @@ class Token:
 
 
 def prepare(text: str) -> str:
-    """NFKC-fold and convert traditional characters, keeping whitespace."""
-    return simplify(unicodedata.normalize("NFKC", text.replace("\xa0", " ")))
+    """NFKC-fold, fold CJK radicals and convert traditional characters,
+    keeping whitespace."""
+    return simplify(fold_radicals(unicodedata.normalize("NFKC", text.replace("\xa0", " "))))
 
 
 def simplify(text: str) -> str:
