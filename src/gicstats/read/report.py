@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -257,7 +258,27 @@ def cells_frame(cells: list[dict], source: str) -> pd.DataFrame:
     The mapper never emits a key twice (it reports a duplicate as a finding
     instead), so ``(table, row, column)`` is unique.
     """
-    return _cells_arrow(cells, source).to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+    if not _ARROW_STRINGS:
+        return _cells_arrow(cells, source).to_pandas(types_mapper=_ARROW_TO_PANDAS.get)
+    # The same frame as through Arrow's to_pandas, built from its arrays
+    # directly: a third of the time (Arrow-backed strings, masked floats).
+    n = len(cells)
+    values = [c["value"] for c in cells]
+    mask = np.fromiter((v is None for v in values), bool, n)
+    data = np.fromiter((0.0 if v is None else v for v in values), np.float64, n)
+    columns = {}
+    for name in CELL_COLUMNS:
+        if name == "value":
+            columns[name] = pd.arrays.FloatingArray(data, mask)
+        elif name == "source":
+            columns[name] = _strings([source] * n)
+        else:
+            columns[name] = _strings([c[name] for c in cells])
+    return pd.DataFrame(columns, copy=False)
+
+
+def _strings(items: list[str | None]) -> pd.api.extensions.ExtensionArray:
+    return pd.arrays.ArrowStringArray(pa.array(items, pa.large_string()))
 
 
 def _cells_arrow(cells: list[dict], source: str) -> pa.Table:
@@ -287,3 +308,16 @@ def _arrow_types() -> dict:
 
 
 _ARROW_TO_PANDAS = _arrow_types()
+
+
+def _arrow_strings() -> bool:
+    """Whether pandas' default string dtype is the Arrow-backed one (pandas
+    3, or ``string_storage`` set to ``pyarrow``), which :func:`cells_frame`
+    then builds directly."""
+    try:
+        return _strings([]).dtype == pd.StringDtype()
+    except (AttributeError, TypeError, ValueError, ImportError):  # pragma: no cover - other pandas
+        return False
+
+
+_ARROW_STRINGS = _arrow_strings()
