@@ -217,9 +217,7 @@ class PendingFindings:
 
     def arrow(self) -> pa.Table:
         rows = [astuple(f) for f in self.findings]
-        return pa.table(
-            {name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(FINDING_COLUMNS)}
-        )
+        return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(FINDING_COLUMNS)})
 
 
 def _frame_property(name: str) -> property:
