@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from gicstats.form.nfkc import nfkc
 
 # What an empty cell may be printed as. "无" means "none": the agency did
 # not fill a number, so it is kept null like a blank, not read as 0.
@@ -58,10 +59,9 @@ class Value:
 
 def clean(raw: str) -> str:
     """NFKC-fold and drop whitespace (``&nbsp;`` becomes a space first)."""
-    return _WS.sub("", unicodedata.normalize("NFKC", raw.replace("\xa0", " ")))
+    return _WS.sub("", nfkc(raw.replace("\xa0", " ")))
 
 
-@lru_cache(maxsize=65536)
 def parse_value(raw: str | None) -> Value:
     """Parse one cell's text.
 
@@ -74,6 +74,15 @@ def parse_value(raw: str | None) -> Value:
     >>> parse_value("1" * 400).value is None, parse_value("1" * 400).implausible
     (True, True)
     """
+    if raw.__class__ is str and len(raw) < 12 and raw.isdigit() and raw.isascii():
+        # a bare whole number below MAX_VALUE, the commonest cell: what
+        # _parse_value makes of it, without its cache or regexes
+        return Value(float(raw), None, False, True)
+    return _parse_value(raw)
+
+
+@lru_cache(maxsize=65536)
+def _parse_value(raw: str | None) -> Value:
     if raw is None:
         return Value(None, None, True, True)
     text = clean(raw)
