@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-SEVERITIES = ("error", "warning", "not_assessable", "info")
+from gicstats.form.rules import SEVERITIES, lookup
 
 COLUMNS = ("report_id", "rule", "severity", "cells", "expected", "actual", "message")
 
@@ -37,6 +37,11 @@ class Finding:
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
+        rule = lookup(self.rule)
+        if rule is None:
+            raise ValueError(f"rule {self.rule!r} is not declared in gicstats.form.rules")
+        if self.severity not in rule.severities:
+            raise ValueError(f"rule {self.rule!r} is declared with severities {rule.severities}, not {self.severity!r}")
 
 
 _EMPTY: pd.DataFrame | None = None

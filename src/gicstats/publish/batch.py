@@ -38,7 +38,8 @@ from gicstats._version import __version__
 from gicstats.corpus.store import Corpus, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
-from gicstats.publish.execute import NOTEBOOKS, execute, export_html, notebook_path, records
+from gicstats.publish import NOTEBOOKS
+from gicstats.publish.execute import execute, export_html, notebook_path, records
 
 STATE_FILE = ".gicstats-runs.json"
 

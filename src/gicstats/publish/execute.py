@@ -22,8 +22,7 @@ from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.paths import notebooks_dir, write_atomic
-
-NOTEBOOKS = ("report", "trend", "compare")
+from gicstats.publish import NOTEBOOKS
 
 
 class _QuietZmqTeardown(logging.Filter):

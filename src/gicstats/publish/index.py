@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 from urllib.parse import quote
 
+from gicstats.form.rules import SEVERITIES, SEVERITY_LABELS
 from gicstats.paths import write_atomic
 
 DEFAULT_TITLE = "政府信息公开工作年度报告 · gicstats"
@@ -39,8 +40,6 @@ STATUSES = ("done", "skipped", "failed")
 STATUS_LABEL = {"done": "完成 done", "skipped": "未变 skipped", "failed": "失败 failed"}
 NOTEBOOK_ORDER = ("report", "trend", "compare")
 NOTEBOOK_LABEL = {"report": "报告 report", "trend": "趋势 trend", "compare": "比较 compare"}
-SEVERITIES = ("error", "warning", "not_assessable", "info")
-SEVERITY_LABEL = {"error": "错误", "warning": "警告", "not_assessable": "无法核对", "info": "说明"}
 
 # Parameters shown elsewhere on the page (or machine-specific, like the corpus path).
 _SHOWN_PARAMS = frozenset({"corpus", "agency", "year", "year_from", "year_to"})
@@ -316,7 +315,7 @@ def _findings_cell(findings: Mapping | None) -> tuple[str, str]:
         if s == "info" and not counts[s]:
             continue
         css = f"f f-{s}" if counts[s] else "f f0"
-        parts.append(f'<span class="{css}" title="{_esc(s)}">{SEVERITY_LABEL[s]} {counts[s]}</span>')
+        parts.append(f'<span class="{css}" title="{_esc(s)}">{SEVERITY_LABELS[s]} {counts[s]}</span>')
     # Sort by errors, then warnings, then not assessable.
     key = counts["error"] * 10**12 + counts["warning"] * 10**6 + counts["not_assessable"]
     return "".join(parts), str(key)

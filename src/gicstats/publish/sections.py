@@ -15,17 +15,14 @@ import pandas as pd
 from gicstats.analysis import plots
 from gicstats.corpus.store import Corpus, read_corpus
 from gicstats.errors import GicstatsError
+from gicstats.form.rules import SEVERITIES, SEVERITY_LABELS
 from gicstats.read.report import Report
 
 RECORD_MIME = "application/vnd.gicstats.record+json"
 
-SEVERITY_ORDER = {"error": 0, "warning": 1, "not_assessable": 2, "info": 3}
-SEVERITY_LABEL = {
-    "error": "错误 error",
-    "warning": "警告 warning",
-    "not_assessable": "无法核对 n/a",
-    "info": "说明 info",
-}
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
+_ENGLISH = {"not_assessable": "n/a"}
+SEVERITY_LABEL = {s: f"{SEVERITY_LABELS[s]} {_ENGLISH.get(s, s)}" for s in SEVERITIES}
 
 
 class NotebookStop(Exception):
@@ -125,7 +122,7 @@ def headline(report: Report) -> pd.DataFrame:
             "agency": report.agency,
             "year": report.year,
             "template_version": report.template_version,
-            "source": report.id,
+            "source": report.name,
         },
     )
     return frame

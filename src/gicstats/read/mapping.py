@@ -22,7 +22,7 @@ from gicstats.read.document import Cell, Line
 from gicstats.read.labels import Token, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, split_run
-from gicstats.read.values import BLANKS, parse_value
+from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
 
 # Longest text (characters) recorded as an unknown label; longer text inside
 # a table region is narrative that a scraper interleaved.
@@ -379,7 +379,17 @@ class Mapper:
                 )
             for (rid, col), run in zip(slot_cells, values):
                 parsed = parse_value(run.text)
-                self._emit(table, rid, col, run.text.strip(), parsed.value, parsed.unit, run.locator, parsed.readable)
+                self._emit(
+                    table,
+                    rid,
+                    col,
+                    run.text.strip(),
+                    parsed.value,
+                    parsed.unit,
+                    run.locator,
+                    parsed.readable,
+                    implausible=parsed.implausible,
+                )
             if len(values) < k:
                 self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
             return
@@ -392,7 +402,17 @@ class Mapper:
             note = "" if len(runs) > 1 else f" (run {text!r} split at its spaces)"
             for (rid, col), raw in zip(slot_cells, segments):
                 parsed = parse_value(raw)
-                self._emit(table, rid, col, raw, parsed.value, parsed.unit, locator + note, parsed.readable)
+                self._emit(
+                    table,
+                    rid,
+                    col,
+                    raw,
+                    parsed.value,
+                    parsed.unit,
+                    locator + note,
+                    parsed.readable,
+                    implausible=parsed.implausible,
+                )
             return
         accept, group = self._row_identity(table, pending)
         dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
@@ -450,7 +470,7 @@ class Mapper:
 
         return accept, len(keys)
 
-    def _emit(self, table, row_id, col, raw, value, unit, locator, readable) -> None:
+    def _emit(self, table, row_id, col, raw, value, unit, locator, readable, *, implausible: bool = False) -> None:
         key = (table.id, row_id, col.id)
         if key in self.seen:
             self.finding(
@@ -462,7 +482,19 @@ class Mapper:
             return
         self.seen[key] = locator
         self.seen[(table.id, row_id)] = locator
-        if not readable:
+        if implausible:
+            digits = sum(ch.isdigit() for ch in raw)
+            shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
+            self.finding(
+                "parse.implausible_value",
+                "warning",
+                f"单元格{'.'.join(key)}的数值“{shown}”（{digits}位数字）大得不可能是真实数值（上限为10的12次方），"
+                "可能是多个单元格连在一起，记为空值",
+                cells=".".join(key),
+                expected=f"less than {MAX_VALUE:.0e}",
+                actual=raw,
+            )
+        elif not readable:
             self.finding(
                 "parse.unreadable_cell",
                 "warning",

@@ -14,27 +14,6 @@ from gicstats.read.readers.html import read_html
 from gicstats.read.readers.text import read_text
 from gicstats.read.report import PendingCells, PendingFindings, Report
 from gicstats.read.sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
-from gicstats.read.values import MAX_VALUE, parse_value
-
-
-def _implausible(finding: Finding) -> Finding:
-    """Say so when an unreadable cell is a number too large to be real
-    (see :data:`gicstats.values.MAX_VALUE`); other findings pass as they are."""
-    raw = finding.actual
-    if not parse_value(raw).implausible:
-        return finding
-    digits = sum(ch.isdigit() for ch in raw)
-    shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
-    return Finding(
-        finding.report,
-        "parse.implausible_value",
-        "warning",
-        finding.cells,
-        f"less than {MAX_VALUE:.0e}",
-        raw,
-        f"单元格{finding.cells}的数值“{shown}”（{digits}位数字）大得不可能是真实数值（上限为10的12次方），"
-        "可能是多个单元格连在一起，记为空值",
-    )
 
 
 def _damaged_bytes_finding(report_id: str, decoded: Decoded) -> Finding:
@@ -118,7 +97,7 @@ def read_report(
             src.name, "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
         )
     title, agency, year = find_title(doc.text, doc.title_hints)
-    findings: list[Finding] = [_implausible(f) if f.rule == "parse.unreadable_cell" else f for f in parse_findings]
+    findings: list[Finding] = list(parse_findings)
     if decoded is not None and decoded.replaced:
         findings.append(_damaged_bytes_finding(report_id, decoded))
     for repair in doc.repairs:
