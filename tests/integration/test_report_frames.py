@@ -15,7 +15,7 @@ import gicstats
 from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
 from gicstats.read import report as R
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _pending(report: gicstats.Report, name: str) -> bool:
