@@ -387,7 +387,7 @@ def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str
     reports = reports.sort_values(["agency_key", "year", "report"], na_position="last").reset_index(drop=True)
     cells_frame = pd.concat(cells, ignore_index=True) if cells else pd.DataFrame(columns=["report_id"])
     findings_frame_ = (
-        pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=["report_id", *FINDING_COLUMNS])
+        pd.concat(findings, ignore_index=True) if findings else pd.DataFrame(columns=list(FINDING_COLUMNS))
     )
     sections_frame = (
         pd.concat(sections, ignore_index=True) if sections else pd.DataFrame(columns=["report_id", "section", "text"])
