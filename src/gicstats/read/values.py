@@ -62,6 +62,7 @@ def clean(raw: str) -> str:
     return _WS.sub("", nfkc(raw.replace("\xa0", " ")))
 
 
+@lru_cache(maxsize=65536)
 def parse_value(raw: str | None) -> Value:
     """Parse one cell's text.
 
@@ -74,15 +75,6 @@ def parse_value(raw: str | None) -> Value:
     >>> parse_value("1" * 400).value is None, parse_value("1" * 400).implausible
     (True, True)
     """
-    if raw.__class__ is str and len(raw) < 12 and raw.isdigit() and raw.isascii():
-        # a bare whole number below MAX_VALUE, the commonest cell: what
-        # _parse_value makes of it, without its cache or regexes
-        return Value(float(raw), None, False, True)
-    return _parse_value(raw)
-
-
-@lru_cache(maxsize=65536)
-def _parse_value(raw: str | None) -> Value:
     if raw is None:
         return Value(None, None, True, True)
     text = clean(raw)
