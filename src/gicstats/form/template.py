@@ -12,10 +12,10 @@ Adding a provincial variant should mean adding an alias here, not code.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from gicstats.form.nfkc import nfkc
 from gicstats.form.radicals import fold_radicals
 
 VERSIONS = ("2019", "2021")
@@ -63,7 +63,7 @@ def normalize(text: str) -> str:
     >>> normalize("規範性檔案")
     '规范性文件'
     """
-    text = fold_radicals(unicodedata.normalize("NFKC", text))
+    text = fold_radicals(nfkc(text))
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)
     text = text.translate(TRAD_TO_SIMP).translate(_QUOTES)

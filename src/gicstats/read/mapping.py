@@ -31,6 +31,8 @@ _MAX_LABEL_CHARS = 80
 MAX_COMBINATIONS = 100_000
 # More expansions of a row of collapsed cells than this are not listed.
 _MAX_EXPANSIONS = 64
+# Which meaning of a label wins when it has several (Mapper._choose).
+_KIND_ORDER = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
 
 
 @dataclass
@@ -70,23 +72,25 @@ class _Candidate:
 def _events(lines: list[Line]) -> list[_Event]:
     events: list[_Event] = []
     for line in lines:
-        start = len(events)
+        if not line.structured:
+            start = len(events)
+            for cell in line.cells:
+                events.extend(_free_text_events(tokenize(cell.text), cell.locator))
+            if line.markdown or line.dump:
+                for ev in events[start:]:
+                    ev.markdown, ev.dump = line.markdown, line.dump
+            continue
+        own: list[_Event] = []
         for cell in line.cells:
-            tokens = tokenize(cell.text)
-            if line.structured:
-                events.extend(_structured_cell(cell, tokens))
-            else:
-                events.extend(_free_text_events(tokens, cell.locator))
+            own.extend(_structured_cell(cell, tokenize(cell.text)))
         if line.markdown or line.dump:
-            for ev in events[start:]:
+            for ev in own:
                 ev.markdown, ev.dump = line.markdown, line.dump
-        if line.structured:
-            own = events[start:]
-            if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
-                for ev in own:
-                    ev.data_line = True
-        if line.structured:
-            events.append(_Event("eol"))
+        if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
+            for ev in own:
+                ev.data_line = True
+        events.extend(own)
+        events.append(_Event("eol"))
     return events
 
 
@@ -163,6 +167,15 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     """
     if not tokens:
         return [_Event("run", "", cell.locator, positional=True)]
+    if len(tokens) == 1:  # most cells: one value, one label or one text
+        kind = tokens[0].kind
+        if kind == "run":
+            return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
+        if kind == "text":
+            return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
+        event = _token_event(tokens[0], cell.locator)
+        event.positional = True
+        return [event]
     kinds = {t.kind for t in tokens}
     if kinds == {"run"}:
         return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
@@ -212,6 +225,7 @@ class Mapper:
         self.candidates: list[_Candidate] = []
         self.tables_seen: set[str] = set()
         self.last_group: str | None = None
+        self.last_rows: dict[str, str] = {}  # table id: its last printed row (finish)
         limits = current_limits()
         self.max_split_steps = limits.max_split_steps
         # every digit run of the report draws on one budget of search steps
@@ -283,8 +297,10 @@ class Mapper:
             self.finish()
 
     def _choose(self, refs: tuple[T.LabelRef, ...]) -> T.LabelRef:
+        if len(refs) == 1:  # what the rules below return for a single meaning
+            return refs[0]
         current = self.table.id if self.table else None
-        order = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
+        order = _KIND_ORDER
         in_table = [r for r in refs if r.table == current]
         pool = in_table or list(refs)
         if not in_table:
@@ -382,15 +398,16 @@ class Mapper:
         if pending is None:
             return
         table = pending.table
-        last = [r.id for r in table.rows if not r.local][-1]
+        last = self.last_rows.get(table.id)
+        if last is None:
+            last = self.last_rows[table.id] = [r.id for r in table.rows if not r.local][-1]
         if pending.row_ids[-1] == last and self.table is table:
             self.table = None  # the table is complete: what follows is narrative
         self._assign(pending)
 
     def _assign(self, pending: _PendingRow) -> None:
         table = pending.table
-        dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
-        k = len(dtypes)
+        k = len(pending.row_ids) * len(table.columns)
         runs = pending.runs
         if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
             self._record_missing(pending, "行只有标签，没有数值")
@@ -453,6 +470,7 @@ class Mapper:
                 )
             return
         accept, group = self._row_identity(table, pending)
+        dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
         try:
             options = split_run(
                 text, dtypes, accept, group=group, max_steps=self.max_split_steps, budget=self.split_budget

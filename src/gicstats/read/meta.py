@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from functools import lru_cache
 
+from gicstats.form.nfkc import nfkc
 from gicstats.form.radicals import fold_radicals
 from gicstats.form.template import SECTIONS, section_of_heading
 from gicstats.read.labels import simplify, tokenize
@@ -44,7 +44,7 @@ _HEADING = re.compile(r"(?<![(（一二三四五六七八九十])([一二三四�
 @lru_cache(maxsize=8)
 def _nfkc(text: str) -> str:
     # the title, date and section finders each fold the same long text
-    return unicodedata.normalize("NFKC", text)
+    return nfkc(text)
 
 
 # A line of a wrapped title is short; longer lines are prose.

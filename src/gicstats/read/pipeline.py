@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from gicstats.errors import GicstatsError
-from gicstats.form.findings import Finding, findings_frame
+from gicstats.form.findings import Finding
 from gicstats.read.document import Document
 from gicstats.read.mapping import map_lines
 from gicstats.read.meta import find_published, find_title
 from gicstats.read.readers.html import read_html
 from gicstats.read.readers.text import read_text
-from gicstats.read.report import Report, cells_frame
+from gicstats.read.report import PendingCells, PendingFindings, Report
 from gicstats.read.sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
 
 
@@ -116,7 +116,7 @@ def read_report(
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:
         findings.append(Finding(report_id, "parse.no_year", "warning", "", "", "", "未能从标题或统计期限识别年度"))
-    frame = cells_frame(cells, src.name)
+    # the DataFrames are built when first asked for (a build takes Arrow)
     report = Report(
         agency=agency,
         year=year,
@@ -125,9 +125,9 @@ def read_report(
         source=src.name,
         sha256=src.sha256,
         format=fmt,
-        cells=frame,
+        cells=PendingCells(cells, src.name),
         narrative=doc.text,
-        findings=findings_frame(findings),
+        findings=PendingFindings(findings),
         title=title,
     )
     if corrections is not None:
