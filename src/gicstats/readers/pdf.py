@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import math
 import re
 import statistics
 import threading
@@ -189,6 +190,11 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
         logging.getLogger("pdfminer").removeHandler(repairs)
 
 
+# pdfminer warnings about a sound file: Chromium's PDFs declare CJK fonts
+# without a FontBBox, which only matters to glyph metrics, not to the text.
+_NOT_REPAIRS = ("Could not get FontBBox",)
+
+
 class _Repairs(logging.Handler):
     """pdfminer's warnings about the file (what it repaired), from this
     thread only: other threads may be reading other files."""
@@ -200,6 +206,8 @@ class _Repairs(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = " ".join(record.getMessage().split())[:160]
+        if message.startswith(_NOT_REPAIRS):
+            return
         if record.thread == self.thread and (message in self.seen or len(self.seen) < 20):
             self.seen[message] += 1
 
@@ -341,8 +349,10 @@ def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
     items: list[_Item] = []
     taken: list[tuple[float, float, float, float]] = []
     if use_tables and words:
-        for t_number, table in enumerate(page.find_tables(), start=1):
-            rows_items, boxes = _table_items(table, number, t_number)
+        closing = _closing_edges(page)
+        settings = {"explicit_vertical_lines": closing} if closing else None
+        for t_number, table in enumerate(page.find_tables(settings), start=1):
+            rows_items, boxes = _table_items(table, number, t_number, page)
             items.extend(rows_items)
             taken.extend(boxes)
     if taken:
@@ -357,21 +367,107 @@ def _cell_text(text: str) -> str:
     return "".join(part.strip() for part in text.split("\n"))
 
 
-def _table_items(table, page: int, t_number: int) -> tuple[list[_Item], list[tuple]]:
+def _closing_edges(page) -> list[dict]:
+    """Vertical rules a table's horizontal rules call for but the page lacks.
+
+    A browser printing a table a little wider than its printable area draws
+    the horizontal rules of the last column but clips its right-hand rule
+    (Chromium's "Save as PDF" of a report page): pdfplumber then ends the
+    table one column early and the 总计 column is lost to the text layer.
+    Where three horizontal rules or more end at one ``x`` (left or right)
+    with no vertical rule there over their span, a rule is supplied there,
+    from the first of them to the last.
+    """
+    h = [e for e in page.edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 3]
+    if len(h) < 3:
+        return []
+    v = [e for e in page.edges if e["orientation"] == "v"]
+    closing = []
+    for side in ("x0", "x1"):
+        ends: dict[int, list[dict]] = {}
+        for e in h:
+            ends.setdefault(round(e[side]), []).append(e)
+        for x in sorted(ends):
+            group = [e for d in (-1, 0, 1) for e in ends.get(x + d, ()) if round(e[side]) == x + d]
+            if len(group) < 3 or any(len(ends.get(x + d, ())) > len(ends[x]) for d in (-1, 1)):
+                continue  # too few, or counted at a neighbouring point
+            top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
+            at = statistics.median(e[side] for e in group)
+            covered = sum(
+                max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in v if abs(e["x0"] - at) <= 3
+            )
+            if covered < 0.5 * (bottom - top):
+                closing.append(
+                    {
+                        "object_type": "closing_edge",
+                        "orientation": "v",
+                        "x0": at,
+                        "x1": at,
+                        "top": top,
+                        "bottom": bottom,
+                        "width": 0.0,
+                        "height": bottom - top,
+                    }
+                )
+    return closing
+
+
+def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item], list[tuple]]:
     """Rows of one drawn table. A row with a single cell (a sub-header or a
-    paragraph inside a page-sized frame) is left to the text layer."""
-    kept: list[tuple[int, list[tuple[int, str]], tuple]] = []
+    paragraph inside a page-sized frame) is left to the text layer.
+
+    A table wider than the page (LibreOffice exporting a wide web page) is
+    cut at the page's edges. Its rules are clipped there, so the cells
+    touching an edge are cut cells. Left: the row labels run past the edge,
+    and the text layer still holds their characters, which are read. Right:
+    what lies past the edge is not in the file; a cut cell and the cells
+    after it are not read (blank is not what they hold), and the row's
+    labels say so in their locators, so the finding that names the missing
+    values says why.
+    """
+    width = float(pdf_page.bbox[2])
+    left = float(pdf_page.bbox[0])
+    kept: list[tuple[int, list[tuple[int, str]], tuple, int]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
             # None: a grid position covered by a cell spanning it
-            kept.append((r, [(c, _cell_text(t)) for c, t in enumerate(cells) if t is not None], row.bbox))
-    rows = drop_label_area_blanks([cells for _, cells, _ in kept])
+            texts, cut, bbox = [], 0, row.bbox
+            for c, (t, box) in enumerate(zip(cells, row.cells)):
+                if t is None:
+                    continue
+                if box is not None and box[2] >= width - 0.5 and box[0] < width:
+                    cut = sum(x is not None for x in cells[c:])
+                    break
+                if box is not None and box[0] <= left + 0.5 and box[2] > left:
+                    t = _past_left_edge(pdf_page, box) or t
+                    bbox = (-math.inf, *bbox[1:])  # its words are the table's
+                texts.append((c, _cell_text(t)))
+            kept.append((r, texts, bbox, cut))
+    rows = drop_label_area_blanks([cells for _, cells, _, _ in kept])
     items = []
-    for (r, _, bbox), cells in zip(kept, rows):
-        out = [Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}") for c, text in cells]
+    for (r, _, bbox, cut), cells in zip(kept, rows):
+        out = []
+        for c, text in cells:
+            where = f"page {page}, table {t_number}, row {r + 1}, column {c + 1}"
+            if cut and text and not _is_value(text):
+                where += f"; {cut} cell{'s' if cut > 1 else ''} cut at the page's right edge not read"
+            out.append(Cell(text, where))
         if out:
             items.append(_Item(bbox[1], Line(out, structured=True)))
-    return items, [bbox for _, _, bbox in kept]
+    return items, [bbox for _, _, bbox, _ in kept]
+
+
+def _past_left_edge(pdf_page, box: tuple) -> str | None:
+    """The text of a cell cut at the page's left edge, with the characters
+    the text layer holds left of the page (its cell's rules are clipped)."""
+    from pdfplumber.utils import extract_text
+
+    chars = [
+        ch
+        for ch in pdf_page.chars
+        if box[1] <= (ch["top"] + ch["bottom"]) / 2 <= box[3] and (ch["x0"] + ch["x1"]) / 2 <= box[2]
+    ]
+    return extract_text(chars) if chars else None
 
 
 def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
