@@ -56,6 +56,9 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?[\s\-—–－]*$")
 _MARGIN = 0.08  # share of the page height at the top and bottom
 _DIGIT = re.compile(r"\d")
+# What a table cell cut off at the page's edge reads: not a blank, not a
+# value (the mapper keeps it null with a parse.unreadable_cell finding).
+_CUT = "…"
 
 
 @dataclass
@@ -416,45 +419,58 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
     """Rows of one drawn table. A row with a single cell (a sub-header or a
     paragraph inside a page-sized frame) is left to the text layer.
 
-    A table wider than the page (LibreOffice exporting a wide web page) is
-    cut at the page's edges. Its rules are clipped there, so the cells
-    touching an edge are cut cells. Left: the row labels run past the edge,
-    and the text layer still holds their characters, which are read. Right:
-    what lies past the edge is not in the file; a cut cell and the cells
-    after it are not read (blank is not what they hold), and the row's
-    labels say so in their locators, so the finding that names the missing
-    values says why.
+    A table wider than the page (LibreOffice exporting a wide web page or
+    its DOCX) is cut at the page's edges: its rules are clipped there, so a
+    cell touching an edge is a cut cell. Left of the page the text layer may
+    still hold a cut cell's characters (the row labels run on past the
+    edge), and they are read. A cut cell whose value is not in the file
+    (nothing past the right edge; nothing past the left edge for a value
+    cell) reads ``…`` in its column, never blank: the mapper keeps it null
+    with a finding, and its locator says it was cut.
     """
-    width = float(pdf_page.bbox[2])
-    left = float(pdf_page.bbox[0])
-    kept: list[tuple[int, list[tuple[int, str]], tuple, int]] = []
+    left, right = float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
+    kept: list[tuple[int, list[tuple[int, str, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
             # None: a grid position covered by a cell spanning it
-            texts, cut, bbox = [], 0, row.bbox
+            texts, bbox = [], row.bbox
+            texts_here = [_cell_text(t) for t in cells if t is not None]
+            labelled = any(t and not _is_value(t) for t in texts_here)
+            # a row of values (blank or not), not a header row of labels
+            valued = sum(not t or _is_value(t) for t in texts_here) >= 2
+            if not any(texts_here):
+                # the empty part of a row broken over two pages: no cut marks
+                kept.append((r, [(c, "", "") for c, t in enumerate(cells) if t is not None], row.bbox))
+                continue
             for c, (t, box) in enumerate(zip(cells, row.cells)):
                 if t is None:
                     continue
-                if box is not None and box[2] >= width - 0.5 and box[0] < width:
-                    cut = sum(x is not None for x in cells[c:])
-                    break
-                if box is not None and box[0] <= left + 0.5 and box[2] > left:
-                    t = _past_left_edge(pdf_page, box) or t
-                    bbox = (-math.inf, *bbox[1:])  # its words are the table's
-                texts.append((c, _cell_text(t)))
-            kept.append((r, texts, bbox, cut))
-    rows = drop_label_area_blanks([cells for _, cells, _, _ in kept])
+                text, note = _cell_text(t), ""
+                if box is not None and box[2] >= right - 0.5 and box[0] < right:
+                    note = "; cut at the page's right edge"
+                    if _is_value(text) or (not text and valued):
+                        text = _CUT
+                elif box is not None and box[0] <= left + 0.5 and box[2] > left:
+                    note = "; cut at the page's left edge"
+                    past = _past_left_edge(pdf_page, box)
+                    if past:
+                        text = _cell_text(past)
+                        bbox = (-math.inf, *bbox[1:])  # those words are the table's
+                    elif _is_value(text) or (not text and valued and not labelled):
+                        text = _CUT  # a value column's cell
+                texts.append((c, text, note))
+            kept.append((r, texts, bbox))
+    rows = drop_label_area_blanks([[(c, t) for c, t, _ in cells] for _, cells, _ in kept])
     items = []
-    for (r, _, bbox, cut), cells in zip(kept, rows):
-        out = []
-        for c, text in cells:
-            where = f"page {page}, table {t_number}, row {r + 1}, column {c + 1}"
-            if cut and text and not _is_value(text):
-                where += f"; {cut} cell{'s' if cut > 1 else ''} cut at the page's right edge not read"
-            out.append(Cell(text, where))
+    for (r, cells, bbox), survivors in zip(kept, rows):
+        notes = {c: note for c, _, note in cells}
+        out = [
+            Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}")
+            for c, text in survivors
+        ]
         if out:
             items.append(_Item(bbox[1], Line(out, structured=True)))
-    return items, [bbox for _, _, bbox, _ in kept]
+    return items, [bbox for _, _, bbox in kept]
 
 
 def _past_left_edge(pdf_page, box: tuple) -> str | None:
