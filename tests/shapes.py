@@ -154,7 +154,9 @@ class Workshop:
     def run(self, command: list[str], timeout: float = 300) -> subprocess.CompletedProcess:
         done = subprocess.run(command, env=self.env, capture_output=True, timeout=timeout, check=False)
         if done.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace')[-800:]}")
+            raise RuntimeError(
+                f"{command[0]} failed ({done.returncode}): {done.stderr.decode('utf-8', 'replace')[-800:]}"
+            )
         return done
 
     # -- LibreOffice --------------------------------------------------------
@@ -215,7 +217,7 @@ class Workshop:
 # Ideographs some fonts map to a CJK Radicals Supplement code point
 # (U+2E80–U+2EFF), which NFKC does not fold.
 RADICALS = {"民": "\u2ea0", "长": "\u2ed3", "黄": "\u2ee9", "车": "\u2ecb", "见": "\u2ec5", "门": "\u2ee8"}
-_TITLE = re.compile(r"^(\s*)((?:19|20)\d{2})\s*(年度?)(.+?)(政府信息公开)(工作)?(年度报告)\s*$", re.M)
+_TITLE = re.compile(r"^(.*?)((?:19|20)\d{2})\s*(年度?)(.*?政府信息公开)(工作)?(年度报告)", re.M)
 
 
 def gbk(text: str) -> bytes:
@@ -240,20 +242,25 @@ def page_footers(text: str, every: int = 12) -> str:
 
 def wrapped_title(text: str) -> str:
     """The title broken after 政府信息公开, with spaces about the year."""
-    return _TITLE.sub(lambda m: f"{m[1]}{m[2]} {m[3]}{m[4]}{m[5]}\n{m[6] or ''}{m[7]}", text, count=1)
+    def wrap(m: re.Match) -> str:
+        before = f"{m[1].rstrip()} " if m[1].strip() else m[1]
+        return f"{before}{m[2]} {m[3]}{m[4]}\n{m[5] or ''}{m[6]}"
+
+    return _TITLE.sub(wrap, text, count=1)
 
 
 def collapsed_runs(text: str) -> str:
     """Consecutive identical cells of a ``|``-separated row collapsed into one
     (an archiver dropping repeated text nodes)."""
-    out = []
+    out, changed = [], False
     for line in text.splitlines():
         if "|" in line:
             cells = line.split("|")
             kept = [c for i, c in enumerate(cells) if i == 0 or c.strip() != cells[i - 1].strip() or not c.strip()]
+            changed = changed or len(kept) < len(cells)
             line = "|".join(kept)
         out.append(line)
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n" if changed else text
 
 
 MUTILATIONS: dict[str, Callable[[str], str | bytes]] = {
@@ -293,6 +300,7 @@ class Outputs:
 PRODUCERS = (
     "source",
     "lo.pdf",
+    "lo.writer.pdf",
     "lo.docx",
     "lo.xlsx",
     "lo.docx.pdf",
@@ -337,6 +345,10 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
     lo = root / "lo"
     if have["soffice"]:
         shop.soffice([staged[n] for n in htmls], "pdf", lo / "pdf")
+        # the page opened in Writer proper (not Writer/Web), as File > Open does
+        shop.soffice(
+            [staged[n] for n in htmls], "pdf:writer_pdf_Export", lo / "writer.pdf", infilter="HTML (StarWriter)"
+        )
         shop.soffice([staged[n] for n in htmls], "docx:MS Word 2007 XML", lo / "docx")
         shop.soffice([staged[n] for n in htmls], "xlsx", lo / "xlsx", infilter="HTML (StarCalc)")
         shop.soffice([staged[n] for n in texts], "pdf", lo / "pdf", infilter="Text (encoded):UTF8")
@@ -350,11 +362,14 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
             out.add(n, "lo.docx.pdf", lo / "docx.pdf" / f"{stem}.pdf")
         for n in htmls:
             out.add(n, "lo.xlsx", lo / "xlsx" / f"{staged[n].stem}.xlsx")
+            out.add(n, "lo.writer.pdf", lo / "writer.pdf" / f"{staged[n].stem}.pdf")
         not_for(texts, "lo.xlsx", "a text report has no table cells for Calc")
+        not_for(texts, "lo.writer.pdf", "a text report opens in Writer alike (lo.pdf)")
     else:
-        for p in ("lo.pdf", "lo.docx", "lo.docx.pdf", "lo.xlsx"):
+        for p in ("lo.pdf", "lo.writer.pdf", "lo.docx", "lo.docx.pdf", "lo.xlsx"):
             not_for(htmls + texts, p, missing("soffice"))
     not_for(pdfs, "lo.pdf", "a PDF is not converted again")
+    not_for(pdfs, "lo.writer.pdf", "a PDF is not converted again")
     for p in ("lo.docx", "lo.docx.pdf", "lo.xlsx"):
         not_for(pdfs, p, "LibreOffice opens a PDF as a drawing")
 
@@ -492,7 +507,11 @@ def score(path: Path, truth: dict) -> Score:
     cells = {
         (t, r, c): (v, raw)
         for t, r, c, v, raw in zip(
-            report.cells["table"], report.cells["row"], report.cells["column"], report.cells["value"], report.cells["raw"]
+            report.cells["table"],
+            report.cells["row"],
+            report.cells["column"],
+            report.cells["value"],
+            report.cells["raw"],
         )
     }
     named: set[str] = set()
@@ -538,11 +557,13 @@ def render(srcs: list[Source], scores: dict[tuple[str, str], Score | str]) -> st
     a refused output; ``·`` where the producer does not apply."""
     producers = [p for p in PRODUCERS if any(isinstance(scores.get((s.name, p)), Score) for s in srcs)]
     width = max(len(s.name) for s in srcs)
-    lines = [" " * width + " | " + " | ".join(producers)]
+    table = {
+        (s.name, p): (sc.short() if isinstance(sc := scores.get((s.name, p)), Score) else "·")
+        for s in srcs
+        for p in producers
+    }
+    widths = {p: max(len(p), *(len(table[(s.name, p)]) for s in srcs)) for p in producers}
+    lines = [" " * width + " | " + " | ".join(p.ljust(widths[p]) for p in producers)]
     for s in srcs:
-        cells = []
-        for p in producers:
-            sc = scores.get((s.name, p))
-            cells.append((sc.short() if isinstance(sc, Score) else "·").ljust(len(p)))
-        lines.append(s.name.ljust(width) + " | " + " | ".join(cells))
-    return "\n".join(lines)
+        lines.append(s.name.ljust(width) + " | " + " | ".join(table[(s.name, p)].ljust(widths[p]) for p in producers))
+    return "\n".join(line.rstrip() for line in lines)

@@ -396,9 +396,7 @@ def _closing_edges(page) -> list[dict]:
                 continue  # too few, or counted at a neighbouring point
             top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
             at = statistics.median(e[side] for e in group)
-            covered = sum(
-                max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in v if abs(e["x0"] - at) <= 3
-            )
+            covered = sum(max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in v if abs(e["x0"] - at) <= 3)
             if covered < 0.5 * (bottom - top):
                 closing.append(
                     {
@@ -464,9 +462,14 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
     items = []
     for (r, cells, bbox), survivors in zip(kept, rows):
         notes = {c: note for c, _, note in cells}
+        if any("right edge" in note for note in notes.values()):
+            # the labels say so too: the finding naming the row's missing
+            # values quotes its label's locator
+            for c, text, note in cells:
+                if text and text != _CUT and not _is_value(text) and "right edge" not in note:
+                    notes[c] = f"{note}; row cut at the page's right edge"
         out = [
-            Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}")
-            for c, text in survivors
+            Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}") for c, text in survivors
         ]
         if out:
             items.append(_Item(bbox[1], Line(out, structured=True)))
