@@ -242,6 +242,7 @@ def page_footers(text: str, every: int = 12) -> str:
 
 def wrapped_title(text: str) -> str:
     """The title broken after 政府信息公开, with spaces about the year."""
+
     def wrap(m: re.Match) -> str:
         before = f"{m[1].rstrip()} " if m[1].strip() else m[1]
         return f"{before}{m[2]} {m[3]}{m[4]}\n{m[5] or ''}{m[6]}"
