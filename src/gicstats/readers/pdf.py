@@ -444,11 +444,13 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
                 if t is None:
                     continue
                 text, note = _cell_text(t), ""
-                if box is not None and box[2] >= right - 0.5 and box[0] < right:
+                # cut: its rule is the page's edge (the clip), not a rule
+                # drawn past it round a cell the text layer still holds
+                if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
                     note = "; cut at the page's right edge"
                     if _is_value(text) or (not text and valued):
                         text = _CUT
-                elif box is not None and box[0] <= left + 0.5 and box[2] > left:
+                elif box is not None and abs(box[0] - left) <= 1 and box[2] > left:
                     note = "; cut at the page's left edge"
                     past = _past_left_edge(pdf_page, box)
                     if past:
