@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from test_roundtrip import AGENCIES, PROPERTY, assert_meta, assert_roundtrip, free_values
 
 import gicstats
-from gicstats.readers import pdf as P
-from gicstats.templates import VERSIONS
+from gicstats.form.template import VERSIONS
+from gicstats.read.readers import pdf as P
 
 
 def _read(data: bytes, name: str) -> gicstats.Report:
