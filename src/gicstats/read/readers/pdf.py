@@ -383,7 +383,10 @@ def _closing_edges(page) -> list[dict]:
     h = [e for e in page.edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 3]
     if len(h) < 3:
         return []
-    v = [e for e in page.edges if e["orientation"] == "v"]
+    v: dict[int, list[dict]] = {}  # by whole point: a dense page has many
+    for e in page.edges:
+        if e["orientation"] == "v":
+            v.setdefault(round(e["x0"]), []).append(e)
     closing = []
     for side in ("x0", "x1"):
         ends: dict[int, list[dict]] = {}
@@ -395,7 +398,8 @@ def _closing_edges(page) -> list[dict]:
                 continue  # too few, or counted at a neighbouring point
             top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
             at = statistics.median(e[side] for e in group)
-            covered = sum(max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in v if abs(e["x0"] - at) <= 3)
+            near = [e for d in range(-4, 5) for e in v.get(round(at) + d, ()) if abs(e["x0"] - at) <= 3]
+            covered = sum(max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in near)
             if covered < 0.5 * (bottom - top):
                 closing.append(
                     {
