@@ -70,9 +70,13 @@ def check_identities(report: Report) -> list[Finding]:
     """Check every identity of the report's template, per column or per row."""
     if report.template_version is None:
         return []
+    from .readers.ocr import misread_note
+
     findings: list[Finding] = []
     values = _values(report)
     present_tables = set(report.cells["table"])
+    frame = report.cells
+    locators = {f"{t}.{r}.{c}": loc for t, r, c, loc in zip(frame["table"], frame["row"], frame["column"], frame["locator"])}
     for identity in T.IDENTITIES[report.template_version]:
         if identity.table not in present_tables:
             continue
@@ -110,7 +114,9 @@ def check_identities(report: Report) -> list[Finding]:
                     _fmt(left),
                     _fmt(right),
                     f"{where}不符合“{identity.description}”：{lhs_text} = {_fmt(left)}，"
-                    f"而{_side(table, rhs, values, identity)}，相差{_fmt(abs(left - right))}，请核对原表",
+                    f"而{_side(table, rhs, values, identity)}，相差{_fmt(abs(left - right))}，请核对原表"
+                    # cells read by OCR: a misread or a misprint, and which cells to look at
+                    + misread_note({_cell_id(table.id, c): str(locators.get(_cell_id(table.id, c))) for c in cells}),
                 )
             )
     return findings

@@ -35,7 +35,8 @@ class Report:
         published: The publication date, where the report states it.
         source: The file name (or ``<bytes>``).
         sha256: Hash of the source bytes.
-        format: ``html``, ``text``, ``pdf``, ``docx`` or ``xlsx``.
+        format: ``html``, ``text``, ``pdf``, ``docx``, ``xlsx`` or ``image``
+            (read by OCR; so are the scanned pages of a ``pdf``).
         cells: Tidy table, one row per cell: ``table, row, column, value,
             raw, unit, source, locator``. ``raw`` is the cell text as printed,
             ``value`` is null for a blank or unreadable cell, ``locator`` says
@@ -213,14 +214,16 @@ def read_report(
 
     Args:
         source: A path, an ``http(s)://`` URL, or the report's bytes.
-        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"`` or ``"xlsx"``;
-            detected from the content if omitted.
+        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"``, ``"xlsx"`` or
+            ``"image"``; detected from the content if omitted.
         name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
         corrections: A reviewed corrections file (or loaded corrections) to
             apply after reading; see :mod:`gicstats.corrections`.
         cache: For a URL: the folder of fetched pages (default
             ``$GICSTATS_CACHE``, else ``~/.cache/gicstats``); a page already
-            there is not fetched again. See :mod:`gicstats.fetch`.
+            there is not fetched again. See :mod:`gicstats.fetch`. OCR
+            results are kept there too (default ``$GICSTATS_CACHE``, else
+            not kept), under ``ocr/``.
 
     Returns:
         The :class:`Report`.
@@ -242,10 +245,17 @@ def read_report(
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     doc: Document
     decoded: Decoded | None = None
+    # OCR results are kept in the cache folder when there is one (a corpus
+    # build gives its own), so reading a scan again does not OCR again
+    ocr_cache = cache if cache is not None else os.environ.get("GICSTATS_CACHE") or None
     if fmt == "pdf":
         from .readers.pdf import read_pdf
 
-        doc = read_pdf(src.data, src.name)
+        doc = read_pdf(src.data, src.name, ocr_cache=ocr_cache)
+    elif fmt == "image":
+        from .readers.ocr import read_image
+
+        doc = read_image(src.data, src.name, cache=ocr_cache)
     elif fmt == "docx":
         from .readers.office import read_docx
 
@@ -281,6 +291,9 @@ def read_report(
                 f"文件已损坏，读取时做了修复（{repair}），修复处的数值可能缺失或不全",
             )
         )
+    from .readers.ocr import confidence_findings
+
+    findings.extend(confidence_findings(report_id, cells))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import GicstatsError
 
-FORMATS = ("html", "text", "pdf", "docx", "xlsx")
+FORMATS = ("html", "text", "pdf", "docx", "xlsx", "image")
 
 # Readers refuse sources larger than this (bytes); see README "Limits".
 MAX_BYTES = int(os.environ.get("GICSTATS_MAX_BYTES", 64 * 1024 * 1024))
@@ -77,6 +77,10 @@ def sniff_format(src: Source) -> str:
     head = data[:8]
     if b"%PDF-" in data[:1024]:  # readers accept junk before the header
         return "pdf"
+    from .readers.ocr import image_kind
+
+    if image_kind(data) is not None:  # PNG, JPEG, TIFF, BMP, GIF, WebP: read by OCR
+        return "image"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise GicstatsError(
             src.name,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import os
 import re
 import statistics
 import threading
@@ -163,7 +164,9 @@ class _Item:
     last: _VisualLine | None = None
 
 
-def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Document:
+def read_pdf(
+    data: bytes, name: str = "<bytes>", *, tables: bool = True, ocr_cache: str | os.PathLike | None = None
+) -> Document:
     """Read a PDF's tables and text.
 
     Args:
@@ -178,13 +181,17 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
             encrypted), has no text layer (a scan), or goes past a limit
             (:mod:`gicstats.limits`: the size its streams decode to, its
             pages, the characters and shapes it draws).
+
+    Pages with images and no text (a scan) are read by OCR
+    (:mod:`gicstats.readers.ocr`, the ``ocr`` extra), through the cache
+    folder ``ocr_cache`` when one is given.
     """
     limits = current()
     check_pdf_streams(data, name, limits)  # before pdfminer decodes any
     repairs = _Repairs()
     logging.getLogger("pdfminer").addHandler(repairs)
     try:
-        return _read(data, name, tables, limits, repairs)
+        return _read(data, name, tables, limits, repairs, ocr_cache)
     finally:
         logging.getLogger("pdfminer").removeHandler(repairs)
 
@@ -207,7 +214,7 @@ class _Repairs(logging.Handler):
         return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
 
 
-def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs) -> Document:
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, ocr_cache=None) -> Document:
     import pdfplumber
 
     try:
@@ -241,14 +248,20 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
         raise _unreadable(name, exc) from None
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
+    scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
+    if scanned and (not any(items_by_page) or _ocr_available()):
+        # pages of images only: a scan, read by OCR (the ocr extra; without
+        # it a PDF wholly scanned is refused with the hint to install it)
+        from .ocr import read_pdf_scans
+
+        for number, (items, hints) in read_pdf_scans(data, name, scanned, cache=ocr_cache).items():
+            items_by_page[number - 1] = items
+            if number == 1:
+                title_hints = hints
     if not any(items_by_page):
         pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
         what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
-        raise GicstatsError(
-            name,
-            f"PDF has no text layer ({what}); OCR is not supported: read the report's web page "
-            "or a PDF with text instead",
-        )
+        raise GicstatsError(name, f"PDF has no text layer ({what})")
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
@@ -257,6 +270,12 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             if item.narrative is not None:
                 narrative.append(item.narrative)
     return Document(lines, "\n".join(narrative), title_hints, repairs.lines())
+
+
+def _ocr_available() -> bool:
+    from .ocr import available
+
+    return available()
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
