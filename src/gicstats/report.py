@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,6 +270,11 @@ def read_report(
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
         doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
+        if fmt == "html" and re.search("<img", decoded.text, re.I):
+            from .readers.ocr import with_pictured_tables
+
+            # tables pasted into the page as pictures: read by OCR
+            doc = with_pictured_tables(doc, decoded.text, src.name, cache=ocr_cache)
     report_id = Path(src.name).name
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:

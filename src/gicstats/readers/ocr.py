@@ -72,7 +72,7 @@ ENGINE_SETTINGS = {
     "limit_side_len": 736,
     "box_thresh": 0.5,
     "unclip_ratio": 1.6,
-    "reader": 2,  # deskew, ruling lines, empty cells
+    "reader": 5,  # deskew, ruling lines, empty cells
 }
 
 _LOCATOR = re.compile(r"OCR confidence (\d+(?:\.\d+)?)")
@@ -195,8 +195,7 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
     straight, angle = deskew(gray)
     mask, edges = ruling_lines(straight)
     clean = without_lines(straight, mask)
-    boxes = _run_ocr(clean)
-    boxes += _read_empty_cells(clean, boxes, edges, 72 / dpi)
+    boxes = _read_by_cell(clean, _run_ocr(clean), edges, 72 / dpi)
     result = Analysis(angle, tuple(straight.shape), boxes, edges)
     if path is not None:
         try:
@@ -210,41 +209,66 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
     return result
 
 
-def _read_empty_cells(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -> list[OcrBox]:
-    """Read the drawn table cells where detection found no text but ink is
-    (a lone ``0`` in a wide cell is sometimes not detected): the ink's box is
-    recognised on its own, with its own confidence. Specks (components of
-    under 1/8 of a character's height) are no ink."""
+def _read_by_cell(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -> list[OcrBox]:
+    """Inside drawn tables, make every box belong to one cell.
+
+    With the rules painted out, detection may take a row of values (``1 1 0
+    0 2``) or of headers for one line of text across the cells. Such a box
+    is read again cell by cell: the ink of each cell within the box's band
+    is recognised on its own, with its own confidence. So is a cell where
+    detection found nothing but there is ink (a lone ``0`` in a wide cell is
+    sometimes not detected). Specks (under 1/8 of a character's height at
+    the page's resolution) are no ink.
+    """
+    cells = [
+        tuple(round(v / scale) for v in cell) for table in find_tables(_scaled(edges, scale)) for cell in table
+    ]
+    if not cells:
+        return boxes
+    min_height = max(4, round(72 / scale / 150 * 8))  # a digit at 150 dpi is 15-25 pixels high
+    out: list[OcrBox] = []
+    for b in boxes:
+        yc = (b.top + b.bottom) / 2
+        crossed = [c for c in cells if c[1] <= yc < c[3] and min(b.x1, c[2]) - max(b.x0, c[0]) > 4]
+        if len(crossed) < 2:
+            out.append(b)
+            continue
+        for c in sorted(crossed):
+            band = (max(c[0] + 3, round(b.x0)), max(c[1] + 3, round(b.top)), min(c[2] - 2, round(b.x1)),
+                    min(c[3] - 2, round(b.bottom)))
+            read = _recognise_ink(clean, band, min_height)
+            if read is not None:
+                out.append(read)
+    for c in cells:
+        if any(c[0] <= (b.x0 + b.x1) / 2 < c[2] and c[1] <= (b.top + b.bottom) / 2 < c[3] for b in out):
+            continue
+        read = _recognise_ink(clean, (c[0] + 3, c[1] + 3, c[2] - 2, c[3] - 2), min_height)
+        if read is not None:
+            out.append(read)
+    return out
+
+
+def _recognise_ink(clean, region: tuple[int, int, int, int], min_height: int) -> OcrBox | None:
+    """Recognise the ink inside ``region`` (x0, top, x1, bottom in pixels) as
+    one line of text, or None where there is no ink."""
     import cv2
 
-    dots = 72 / scale
-    min_height = max(4, round(dots / 150 * 8))  # a digit at 150 dpi is 15-25 pixels high
-    found = []
-    for table in find_tables(_scaled(edges, scale)):
-        for x0, top, x1, bottom in table:
-            px = [round(v / scale) for v in (x0, top, x1, bottom)]
-            if any(px[0] <= (b.x0 + b.x1) / 2 < px[2] and px[1] <= (b.top + b.bottom) / 2 < px[3] for b in boxes):
-                continue
-            inner = clean[px[1] + 3 : px[3] - 2, px[0] + 3 : px[2] - 2]
-            if inner.size == 0:
-                continue
-            _, ink = cv2.threshold(inner, 160, 255, cv2.THRESH_BINARY_INV)
-            count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-            parts = [st for st in stats[1:count] if st[3] >= min_height or st[2] >= min_height]
-            if not parts:
-                continue
-            ix0 = min(st[0] for st in parts)
-            iy0 = min(st[1] for st in parts)
-            ix1 = max(st[0] + st[2] for st in parts)
-            iy1 = max(st[1] + st[3] for st in parts)
-            pad = max(4, (iy1 - iy0) // 4)
-            gx0, gy0 = px[0] + 3 + ix0, px[1] + 3 + iy0
-            gx1, gy1 = px[0] + 3 + ix1, px[1] + 3 + iy1
-            crop = clean[max(gy0 - pad, 0) : gy1 + pad, max(gx0 - pad, 0) : gx1 + pad]
-            (text, conf), *_ = _engine().text_rec([cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)])[0]
-            if text.strip():
-                found.append(OcrBox(text.strip(), round(float(conf), 3), gx0, gy0, gx1, gy1))
-    return found
+    x0, top, x1, bottom = region
+    inner = clean[top:bottom, x0:x1]
+    if inner.size == 0:
+        return None
+    _, ink = cv2.threshold(inner, 160, 255, cv2.THRESH_BINARY_INV)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    parts = [st for st in stats[1:count] if st[3] >= min_height or st[2] >= min_height]
+    if not parts:
+        return None
+    gx0, gy0 = x0 + min(st[0] for st in parts), top + min(st[1] for st in parts)
+    gx1, gy1 = x0 + max(st[0] + st[2] for st in parts), top + max(st[1] + st[3] for st in parts)
+    pad = max(4, (gy1 - gy0) // 4)
+    crop = clean[max(gy0 - pad, 0) : gy1 + pad, max(gx0 - pad, 0) : gx1 + pad]
+    (text, conf), *_ = _engine().text_rec([cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)])[0]
+    text = text.strip()
+    return OcrBox(text, round(float(conf), 3), gx0, gy0, gx1, gy1) if text else None
 
 
 # --------------------------------------------------------------------------
@@ -394,9 +418,9 @@ def _ink(gray):
 
 
 def skew_angle(gray) -> float:
-    """The page's skew in degrees (counter-clockwise positive), within ±3°:
-    the rotation that makes the rows of ink sharpest, searched coarse then
-    fine on a reduced image."""
+    """The rotation (degrees, counter-clockwise positive, within ±3°) that
+    straightens the page: the one that makes the rows of ink sharpest,
+    searched coarse then fine on a reduced image."""
     import cv2
     import numpy as np
 
@@ -435,9 +459,13 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
     pdfplumber edges in pixels.
 
     A horizontal line is a run of ink at least 1/25 of the page wide and at
-    most 12 pixels thick. A vertical line is a run at least 1/40 of the page
-    high whose ends both meet horizontal lines (a cell border runs from rule
-    to rule; the long stroke of ``中`` or ``十`` in a paragraph does not).
+    most 12 pixels thick, a vertical one at least 1/40 of the page high. A
+    vertical line must meet horizontal ones at both ends (a cell border runs
+    from rule to rule; the long stroke of ``中`` in a paragraph does not), a
+    short horizontal one a vertical one. Runs are found on fragments of half
+    their length first, with gaps of a few pixels (a light speck, a faded
+    pixel) closed between fragments only, so the strokes of neighbouring
+    characters are never joined into a rule.
     """
     import cv2
     import numpy as np
@@ -446,32 +474,41 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
     h, w = ink.shape
     mask = np.zeros_like(ink)
 
-    def runs(kernel):
-        lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+    def runs(length: int, horizontal: bool):
+        def rect(n):
+            return cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1) if horizontal else (1, n))
+
+        fragments = cv2.morphologyEx(ink, cv2.MORPH_OPEN, rect(max(length // 2, 10)))
+        closed = cv2.morphologyEx(fragments, cv2.MORPH_CLOSE, rect(7))
+        lines = cv2.morphologyEx(closed, cv2.MORPH_OPEN, rect(length))
         count, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
         return labels, [(label, *stats[label][:4]) for label in range(1, count)]
 
-    edges = []
-    labels, found = runs((max(w // 25, 20), 1))
-    horizontal = []
-    for label, x, y, bw, bh in found:
-        if bh > 12:  # a filled block, not a line
-            continue
-        mask[labels == label] = 255
-        yc = y + bh / 2
-        horizontal.append((x, y, x + bw, y + bh))
-        edges.append({"x0": x, "x1": x + bw, "top": yc, "bottom": yc, "width": bw, "orientation": "h"})
+    h_labels, found = runs(max(w // 25, 20), True)
+    horizontal = [(label, x, y, x + bw, y + bh) for label, x, y, bw, bh in found if bh <= 12]
 
     def meets(x: float, y: float) -> bool:
-        return any(x0 - 6 <= x <= x1 + 6 and y0 - 6 <= y <= y1 + 6 for x0, y0, x1, y1 in horizontal)
+        return any(x0 - 6 <= x <= x1 + 6 and y0 - 6 <= y <= y1 + 6 for _, x0, y0, x1, y1 in horizontal)
 
-    labels, found = runs((1, max(h // 40, 20)))
+    v_labels, found = runs(max(h // 40, 20), False)
+    vertical = []
     for label, x, y, bw, bh in found:
         xc = x + bw / 2
-        if bw > 12 or not (meets(xc, y) and meets(xc, y + bh)):
+        if bw <= 12 and meets(xc, y) and meets(xc, y + bh):
+            vertical.append((label, x, y, x + bw, y + bh))
+    edges = []
+    for label, x0, y0, x1, y1 in horizontal:
+        crossed = any(vx0 - 6 <= x <= vx1 + 6 and vy0 - 6 <= y0 <= vy1 + 6
+                      for _, vx0, vy0, vx1, vy1 in vertical for x in (x0, x1))
+        if x1 - x0 < w / 6 and not crossed:
             continue
-        mask[labels == label] = 255
-        edges.append({"x0": xc, "x1": xc, "top": y, "bottom": y + bh, "height": bh, "orientation": "v"})
+        mask[h_labels == label] = 255
+        yc = (y0 + y1) / 2
+        edges.append({"x0": x0, "x1": x1, "top": yc, "bottom": yc, "width": x1 - x0, "orientation": "h"})
+    for label, x0, y0, x1, y1 in vertical:
+        mask[v_labels == label] = 255
+        xc = (x0 + x1) / 2
+        edges.append({"x0": xc, "x1": xc, "top": y0, "bottom": y1, "height": y1 - y0, "orientation": "v"})
     return mask, [{k: float(v) if k != "orientation" else v for k, v in e.items()} for e in edges]
 
 
@@ -560,7 +597,17 @@ def _join(words: list[_OcrWord]) -> str:
         for prev, w in zip(line, line[1:]):
             text += (" " if w.x0 - prev.x1 > 0.5 * w.height else "") + w.text
         out.append(text)
-    return "".join(out)
+    from .pdf import _is_value
+
+    joined = out[0] if out else ""
+    for above, below, prev, text in zip(lines, lines[1:], out, out[1:]):
+        gap = min(w.top for w in below) - max(w.bottom for w in above)
+        # numbers far apart in one cell are no wrapped number: a rule the
+        # scan lost has merged two cells. Joined they would make another
+        # number (95 over 0 is not 950); apart they are unreadable, a finding.
+        far = gap > 0.8 * above[0].height and _is_value(prev) and _is_value(text)
+        joined += " … " + text if far else text
+    return joined
 
 
 class _GridTable:
@@ -816,3 +863,94 @@ def misread_note(locators: dict[str, str]) -> str:
     if low:
         return f"；这些单元格由OCR识别，可能是识别错误：低置信度单元格{'、'.join(low)}"
     return f"；这些单元格由OCR识别，置信度均不低于{LOW_CONFIDENCE}，更可能是原表印错，也可能是识别错误"
+
+
+# --------------------------------------------------------------------------
+# Web pages whose tables are pictures
+# --------------------------------------------------------------------------
+
+_DATA_URI = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.I | re.S)
+
+
+def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
+    """The ``<img>`` elements of a page, in order, as ``(label, bytes)``:
+    ``data:`` URIs, and files beside the page (the page's folder or below,
+    never outside it). Remote images are not fetched here."""
+    import base64
+    import binascii
+
+    from lxml import etree
+
+    from ..sources import MAX_BYTES, is_url
+
+    try:
+        root = etree.fromstring(text, etree.HTMLParser(no_network=True, huge_tree=True))
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return []
+    if root is None:
+        return []
+    page = Path(name)
+    folder = page.parent.resolve() if not is_url(name) and page.is_file() else None
+    out = []
+    for number, img in enumerate(root.iter("img"), start=1):
+        src = (img.get("src") or "").strip()
+        if not src:
+            continue
+        m = _DATA_URI.match(src)
+        if m:
+            try:
+                data = base64.b64decode("".join(m.group(1).split()), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            label = f"image {number} (data: URI)"
+        elif folder is not None and not is_url(src) and ":" not in src.split("/")[0]:
+            from urllib.parse import unquote, urlsplit
+
+            path = (folder / unquote(urlsplit(src).path)).resolve()
+            if not path.is_relative_to(folder) or not path.is_file() or path.stat().st_size > MAX_BYTES:
+                continue
+            data = path.read_bytes()
+            label = f"image {number} ({path.relative_to(folder).as_posix()})"
+        else:
+            continue
+        if image_kind(data) is not None:
+            out.append((label, data))
+    return out
+
+
+def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os.PathLike | None = None) -> Document:
+    """A web page's document with the tables it shows as pictures read by
+    OCR, when its own text holds none of the form's tables.
+
+    Each ``<img>`` (a ``data:`` URI or a file beside the page) is read as a
+    page; its cells' locators name the image (``image 3 (t3.png), table 1,
+    row 4, column 2; OCR confidence …``).
+
+    Raises:
+        GicstatsError: when the page's tables are pictures and the ``ocr``
+            extra is missing, or past an OCR limit.
+    """
+    from .html import _has_anchor
+
+    if _has_anchor(doc.lines):
+        return doc
+    sources = _image_sources(text, name)
+    if not sources:
+        return doc
+    require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
+    limits = current()
+    _check_ocr_pages(name, len(sources), limits)
+    pages, labels = [], {}
+    for label, data in sources:
+        for frame in image_pages(data, f"{name}: {label}", limits):
+            frame.number = len(pages) + 1
+            labels[frame.number] = label
+            pages.append(frame)
+            _check_ocr_pages(name, len(pages), limits)
+    lines = list(doc.lines)
+    for number, (items, _) in enumerate(read_page_items(pages, name, cache=cache), start=1):
+        for item in items:
+            for cell in item.line.cells:
+                cell.locator = re.sub(r"^page \d+", labels[number], cell.locator)
+            lines.append(item.line)
+    return Document(lines, doc.text, doc.title_hints, doc.repairs)

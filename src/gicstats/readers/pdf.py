@@ -249,7 +249,8 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
     scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
-    if scanned and (not any(items_by_page) or _ocr_available()):
+    ocr_read = bool(scanned) and (not any(items_by_page) or _ocr_available())
+    if ocr_read:
         # pages of images only: a scan, read by OCR (the ocr extra; without
         # it a PDF wholly scanned is refused with the hint to install it)
         from .ocr import read_pdf_scans
@@ -261,7 +262,8 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
     if not any(items_by_page):
         pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
         what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
-        raise GicstatsError(name, f"PDF has no text layer ({what})")
+        found = "; OCR found no text on them" if ocr_read else ""
+        raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
