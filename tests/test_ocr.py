@@ -68,13 +68,17 @@ def text_layer() -> dict[str, float | None]:
     """Every cell of the real PDF read from its text layer (which
     test_corpus checks against truth), by ``table.row.column``."""
     report = gicstats.read_report(HONGZE)
-    return {f"{t}.{r}.{c}": report.value(t, r, c) for t, r, c in report.cells[["table", "row", "column"]].itertuples(
-        index=False)}
+    return {
+        f"{t}.{r}.{c}": report.value(t, r, c)
+        for t, r, c in report.cells[["table", "row", "column"]].itertuples(index=False)
+    }
 
 
 def values(report) -> dict[str, float | None]:
-    return {f"{t}.{r}.{c}": report.value(t, r, c) for t, r, c in report.cells[["table", "row", "column"]].itertuples(
-        index=False)}
+    return {
+        f"{t}.{r}.{c}": report.value(t, r, c)
+        for t, r, c in report.cells[["table", "row", "column"]].itertuples(index=False)
+    }
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +133,7 @@ def test_ocr_cells_carry_confidence_and_box(hongze_scan):
 def test_low_confidence_cells_get_a_finding_and_keep_their_value(hongze_scan, text_layer):
     _, report = hongze_scan
     low = report.findings[report.findings["rule"] == "ocr.low_confidence"]
-    for cells, actual in zip(low["cells"], low["actual"]):
+    for cells in low["cells"]:
         table, row, column = cells.split(".")
         locator = report.cells.set_index(["table", "row", "column"]).loc[(table, row, column), "locator"]
         assert ocr.confidence(locator) < ocr.LOW_CONFIDENCE
@@ -148,8 +152,9 @@ def test_identity_failing_on_ocr_cells_says_it_may_be_a_misread(hongze_scan):
     key = (cells["table"] == "applications") & (cells["row"] == "partially_granted") & (cells["column"] == "total")
     cells.loc[key, "value"] = 6.0
     cells.loc[key, "raw"] = "6"
-    cells.loc[key, "locator"] = cells.loc[key, "locator"].str.replace(r"confidence [0-9.]+", "confidence 0.41",
-                                                                        regex=True)
+    cells.loc[key, "locator"] = cells.loc[key, "locator"].str.replace(
+        r"confidence [0-9.]+", "confidence 0.41", regex=True
+    )
     import dataclasses
 
     misread = dataclasses.replace(report, cells=cells)
@@ -171,8 +176,10 @@ def test_png_and_jpeg_pages_read_by_ocr(hongze_pages, ocr_cache, tmp_path):
         report = gicstats.read_report(path, cache=ocr_cache)
         assert report.format == "image"
         assert report.template_version == "2021"
-        read = {f"{t}.{r}.{c}": v for t, r, c, v in report.cells[["table", "row", "column", "value"]].itertuples(
-            index=False)}
+        read = {
+            f"{t}.{r}.{c}": v
+            for t, r, c, v in report.cells[["table", "row", "column", "value"]].itertuples(index=False)
+        }
         on_page = {k: v for k, v in cells.items() if k in read}
         assert len(on_page) >= 28, f"{fmt}: {len(on_page)} truth cells of table 三 on page 3"
         assert {k: read[k] for k in on_page} == on_page, fmt
@@ -253,7 +260,8 @@ def test_without_the_extra_an_image_only_report_is_refused_with_the_hint(hongze_
     hongze_pages[2].save(png)
     with pytest.raises(gicstats.GicstatsError) as info:
         gicstats.read_report(png)
-    assert str(info.value) == f'{png}: PNG image; reading it needs OCR: install the OCR extra: pip install "gicstats[ocr]"'
+    hint = 'install the OCR extra: pip install "gicstats[ocr]"'
+    assert str(info.value) == f"{png}: PNG image; reading it needs OCR: {hint}"
     html = tmp_path / "pictures.html"
     html.write_text("<html><body><p>报告</p><img src='scan.png'></body></html>", encoding="utf-8")
     with pytest.raises(gicstats.GicstatsError) as info:

@@ -76,7 +76,8 @@ def check_identities(report: Report) -> list[Finding]:
     values = _values(report)
     present_tables = set(report.cells["table"])
     frame = report.cells
-    locators = {f"{t}.{r}.{c}": loc for t, r, c, loc in zip(frame["table"], frame["row"], frame["column"], frame["locator"])}
+    keys = zip(frame["table"], frame["row"], frame["column"], frame["locator"])
+    locators = {f"{t}.{r}.{c}": loc for t, r, c, loc in keys}
     for identity in T.IDENTITIES[report.template_version]:
         if identity.table not in present_tables:
             continue

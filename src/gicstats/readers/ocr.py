@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -220,9 +221,7 @@ def _read_by_cell(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -
     sometimes not detected). Specks (under 1/8 of a character's height at
     the page's resolution) are no ink.
     """
-    cells = [
-        tuple(round(v / scale) for v in cell) for table in find_tables(_scaled(edges, scale)) for cell in table
-    ]
+    cells = [tuple(round(v / scale) for v in cell) for table in find_tables(_scaled(edges, scale)) for cell in table]
     if not cells:
         return boxes
     min_height = max(4, round(72 / scale / 150 * 8))  # a digit at 150 dpi is 15-25 pixels high
@@ -234,8 +233,12 @@ def _read_by_cell(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -
             out.append(b)
             continue
         for c in sorted(crossed):
-            band = (max(c[0] + 3, round(b.x0)), max(c[1] + 3, round(b.top)), min(c[2] - 2, round(b.x1)),
-                    min(c[3] - 2, round(b.bottom)))
+            band = (
+                max(c[0] + 3, round(b.x0)),
+                max(c[1] + 3, round(b.top)),
+                min(c[2] - 2, round(b.x1)),
+                min(c[3] - 2, round(b.bottom)),
+            )
             read = _recognise_ink(clean, band, min_height)
             if read is not None:
                 out.append(read)
@@ -301,7 +304,8 @@ def _check_pixels(name: str, width: int, height: int, limits: Limits, what: str 
     pixels = width * height
     if pixels > limits.max_image_pixels:
         raise GicstatsError(
-            name, over(f"pixels in one {what} ({width} x {height})", pixels, limits.max_image_pixels, "max_image_pixels")
+            name,
+            over(f"pixels in one {what} ({width} x {height})", pixels, limits.max_image_pixels, "max_image_pixels"),
         )
 
 
@@ -498,8 +502,9 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
             vertical.append((label, x, y, x + bw, y + bh))
     edges = []
     for label, x0, y0, x1, y1 in horizontal:
-        crossed = any(vx0 - 6 <= x <= vx1 + 6 and vy0 - 6 <= y0 <= vy1 + 6
-                      for _, vx0, vy0, vx1, vy1 in vertical for x in (x0, x1))
+        crossed = any(
+            vx0 - 6 <= x <= vx1 + 6 and vy0 - 6 <= y0 <= vy1 + 6 for _, vx0, vy0, vx1, vy1 in vertical for x in (x0, x1)
+        )
         if x1 - x0 < w / 6 and not crossed:
             continue
         mask[h_labels == label] = 255
@@ -594,7 +599,7 @@ def _join(words: list[_OcrWord]) -> str:
     for line in lines:
         line.sort(key=lambda w: w.x0)
         text = line[0].text
-        for prev, w in zip(line, line[1:]):
+        for prev, w in itertools.pairwise(line):
             text += (" " if w.x0 - prev.x1 > 0.5 * w.height else "") + w.text
         out.append(text)
     from .pdf import _is_value
@@ -642,8 +647,15 @@ def _page_items(page: PageImage, found: Analysis):
     dpi = page.dpi or MIN_DPI
     scale = 72 / dpi
     words = [
-        _OcrWord(b.text, b.conf, b.x0 * scale, b.x1 * scale, b.top * scale, b.bottom * scale,
-                 (round(b.x0), round(b.top), round(b.x1), round(b.bottom)))
+        _OcrWord(
+            b.text,
+            b.conf,
+            b.x0 * scale,
+            b.x1 * scale,
+            b.top * scale,
+            b.bottom * scale,
+            (round(b.x0), round(b.top), round(b.x1), round(b.bottom)),
+        )
         for b in found.boxes
     ]
     notes: dict[str, str] = {}
@@ -780,8 +792,9 @@ def _progress(total: int, name: str):
     """A per-page progress bar on a terminal, for more than one page."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"OCR {Path(name).name}"[:40], unit="page", disable=None if total > 1 else True,
-                leave=False)
+    return tqdm(
+        total=total, desc=f"OCR {Path(name).name}"[:40], unit="page", disable=None if total > 1 else True, leave=False
+    )
 
 
 def read_image(data: bytes, name: str = "<bytes>", *, cache: str | os.PathLike | None = None) -> Document:
