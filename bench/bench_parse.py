@@ -133,11 +133,11 @@ def stage_times(pages: list[bytes], repeats: int) -> None:
     try:
         import lxml.etree
 
-        from gicstats.findings import findings_frame
-        from gicstats.mapping import map_lines
-        from gicstats.meta import find_published, find_title, split_sections
-        from gicstats.readers.html import read_html
-        from gicstats.report import cells_frame
+        from gicstats.form.findings import findings_frame
+        from gicstats.read.mapping import map_lines
+        from gicstats.read.meta import find_published, find_title, split_sections
+        from gicstats.read.readers.html import read_html
+        from gicstats.read.report import cells_frame
     except ImportError as exc:  # pragma: no cover - internals refactored
         print(f"(stage timings skipped: {exc})")
         return

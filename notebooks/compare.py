@@ -25,7 +25,7 @@ year_to = 2025
 region = ""
 
 # %%
-from gicstats import nb
+from gicstats.publish import sections as nb
 
 selection = nb.compare_selection(nb.open_corpus(corpus), year_from, year_to, region)
 nb.record("selection", {"reports": len(selection), "agencies": selection.agencies})

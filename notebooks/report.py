@@ -23,12 +23,12 @@ agency = "平潭综合实验区"
 year = 2021
 
 # %%
-from gicstats import nb
+from gicstats.publish import sections as nb
 
 report = nb.open_report(corpus, agency, year)
 checks = report.check()
 nb.record("title", f"{report.agency} {report.year}")
-print(f"{report.agency} {report.year}年 · 模板 {report.template_version}版 · 来源 {report.id}")
+print(f"{report.agency} {report.year}年 · 模板 {report.template_version}版 · 来源 {report.name} ({report.id})")
 
 # %% [markdown]
 # ## 主要数字 Headline figures

@@ -23,7 +23,7 @@ corpus = "../reports/corpus"
 agency = "平潭综合实验区"
 
 # %%
-from gicstats import nb
+from gicstats.publish import sections as nb
 
 series = nb.agency_series(nb.open_corpus(corpus), agency)
 change = nb.template_change_year(series)

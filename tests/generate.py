@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 
-from gicstats.templates import SECTIONS, TEMPLATES, Table
+from gicstats.form.template import SECTIONS, TEMPLATES, Table
 
 Key = tuple[str, str, str]  # (table, row, column)
 Value = int | float | Decimal | None

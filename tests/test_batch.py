@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gicstats.batch import STATE_FILE, Options, plan, run_batch
+from gicstats.publish.batch import STATE_FILE, Options, plan, run_batch
 
 EXPECTED_KEYS = {
     "report/上海市人民政府办公厅_2019",

@@ -27,9 +27,9 @@ import pytest
 
 import gicstats
 from gicstats import GicstatsError
-from gicstats.limits import Limits
-from gicstats.readers.guards import _OverBudget, check_pdf_streams, decoded_size
-from gicstats.templates import VERSIONS
+from gicstats.form.template import VERSIONS
+from gicstats.read.limits import Limits
+from gicstats.read.readers.guards import _OverBudget, check_pdf_streams, decoded_size
 
 NO_TABLES = "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
 

@@ -27,8 +27,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from conftest import DATA
 
-from gicstats.index import write_index
-from gicstats.notebooks import execute, export_html, records
+from gicstats.publish.execute import execute, export_html, records
+from gicstats.publish.index import write_index
 
 AGENCY = "平潭综合实验区"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless_shell")
@@ -159,7 +159,7 @@ def png_stats(path: Path) -> tuple[tuple[int, int], int]:
 def site(tmp_path_factory):
     """An output folder as a batch run leaves it: one report export and the index."""
     out = tmp_path_factory.mktemp("site")
-    from gicstats.corpus import build
+    from gicstats.corpus.store import build
 
     build([DATA], out / "corpus", agencies=DATA / "agencies.toml", jobs=1)
     stem = out / "report" / f"{AGENCY}_2021"

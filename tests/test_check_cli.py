@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gicstats
-from gicstats import templates as T
-from gicstats.checks import check_identities, check_plausibility
+from gicstats.check import check_identities, check_plausibility
+from gicstats.form import template as T
+from gicstats.form.identities import instances
 
 CHECKED = ("applications", "review_litigation")
 
@@ -27,16 +28,11 @@ def _read(values, version, render) -> gicstats.Report:
 
 def _expected_errors(version: str, key: tuple[str, str, str]) -> set[tuple[str, str]]:
     """Every identity instance that involves the changed cell."""
-    table, row, column = key
+    table = key[0]
     out = set()
-    for identity in T.IDENTITIES[version]:
-        if identity.table != table:
-            continue
-        spec = T.TEMPLATES[version].table(table)
-        for _, lhs, rhs in identity.instances(spec):
-            cells = lhs + rhs
-            if (row, column) in cells:
-                out.add((identity.rule, ", ".join(f"{table}.{r}.{c}" for r, c in cells)))
+    for inst in instances(version, table):
+        if key in inst.cells:
+            out.add((inst.identity.rule, ", ".join(".".join(c) for c in inst.cells)))
     return out
 
 

@@ -7,9 +7,9 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import templates as T
-from gicstats.checks import check_identities, check_plausibility, check_series
-from gicstats.corrections import load_corrections
+from gicstats.check import check_identities, check_plausibility, check_series
+from gicstats.form import template as T
+from gicstats.read.corrections import load_corrections
 
 APPLICANT_HEAD = [
     "(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和) | 申请人情况 | ||||||||",
@@ -124,8 +124,10 @@ def _pingtan():
 
 
 def test_pingtan_series_has_gaps_so_only_gap_findings():
-    findings = check_series(_pingtan())
-    assert [(f.report, f.rule, f.severity, f.expected, f.actual) for f in findings] == [
+    reports = _pingtan()
+    names = {r.id: r.name for r in reports}
+    findings = check_series(reports)
+    assert [(names[f.report_id], f.rule, f.severity, f.expected, f.actual) for f in findings] == [
         ("pingtan_2021.txt", "series.gap", "not_assessable", "2020", "2019"),
         ("pingtan_2023.txt", "series.gap", "not_assessable", "2022", "2021"),
         ("pingtan_2025.txt", "series.gap", "not_assessable", "2024", "2023"),
@@ -262,8 +264,11 @@ def test_bad_corrections_file_is_one_clear_error(tmp_path, text, problem):
 def test_check_frame_columns():
     report = gicstats.read_report(DATA / "pingtan_2021.txt")
     frame = report.check()
-    assert list(frame.columns) == ["report", "rule", "severity", "cells", "expected", "actual", "message"]
+    # one report id everywhere (issue 11): the sha256 prefix, not the file name
+    assert list(frame.columns) == ["report_id", "rule", "severity", "cells", "expected", "actual", "message"]
     assert isinstance(frame, pd.DataFrame)
+    assert report.id == report.sha256[:16] and (frame["report_id"] == report.id).all()
+    assert report.name == "pingtan_2021.txt"
 
 
 def _active_2019(year: int, penalty: tuple[int, int, int]) -> gicstats.Report:

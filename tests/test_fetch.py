@@ -22,7 +22,7 @@ from conftest import DATA
 
 import gicstats
 from gicstats.errors import GicstatsError
-from gicstats.fetch import Fetcher, read_url_list, user_agent
+from gicstats.read.fetch import Fetcher, read_url_list, user_agent
 
 HONGZE = (DATA / "hongze_2024.pdf").read_bytes()
 PINGTAN = (DATA / "pingtan_2021.txt").read_bytes()

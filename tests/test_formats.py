@@ -25,11 +25,11 @@ from test_roundtrip import AGENCIES, PROPERTY, assert_meta, assert_roundtrip, fr
 
 import gicstats
 from gicstats.errors import GicstatsError
-from gicstats.mapping import map_lines
-from gicstats.readers.office import read_docx, read_xlsx
-from gicstats.readers.pdf import read_pdf
-from gicstats.sources import Source, decode
-from gicstats.templates import VERSIONS
+from gicstats.form.template import VERSIONS
+from gicstats.read.mapping import map_lines
+from gicstats.read.readers.office import read_docx, read_xlsx
+from gicstats.read.readers.pdf import read_pdf
+from gicstats.read.sources import Source, decode
 
 # Drawing and parsing a PDF costs about a second: a modest budget.
 PDF_PROPERTY = settings(PROPERTY, max_examples=6)

@@ -57,7 +57,7 @@ from hypothesis import strategies as st
 
 import gicstats
 from gicstats import GicstatsError
-from gicstats.templates import SECTIONS, TEMPLATES, VERSIONS
+from gicstats.form.template import SECTIONS, TEMPLATES, VERSIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -821,7 +821,7 @@ def test_unsplittable_runs_default_budget() -> None:
 
 
 def test_split_budget_is_charged() -> None:
-    from gicstats.split import Budget, SearchExhausted, split_run
+    from gicstats.read.split import Budget, SearchExhausted, split_run
 
     budget = Budget(1000)
     assert split_run("801000081", ["count"] * 7, lambda v: sum(v[:6]) == v[6], budget=budget)
@@ -873,8 +873,8 @@ def test_a_bad_limit_names_its_variable(monkeypatch) -> None:
 
 
 def test_readers_told_the_name_raise_it_themselves(monkeypatch) -> None:
-    from gicstats.readers.html import read_html
-    from gicstats.readers.text import read_text
+    from gicstats.read.readers.html import read_html
+    from gicstats.read.readers.text import read_text
 
     monkeypatch.setenv("GICSTATS_MAX_LINES", "10")
     with pytest.raises(GicstatsError, match=r"^a\.txt: text has"):
@@ -928,7 +928,7 @@ def test_xml_declaration_with_encoding() -> None:
 def test_layout_table_does_not_repeat_the_report() -> None:
     """A report inside a layout table cell: the outer cell's text no longer
     holds the inner tables again (the mapper saw every label twice)."""
-    from gicstats.readers.html import read_html
+    from gicstats.read.readers.html import read_html
 
     page = _page()
     wrapped = page.replace('<div class="article">', "<table><tr><td>").replace("</body>", "</td></tr></table></body>")
@@ -970,7 +970,7 @@ def test_headings_nested_in_headings_are_bounded() -> None:
     """Found by reading the code: every ``h1`` took the text of all it holds,
     so 500 headings nested around 8 MB of text copied it 500 times (and kept
     500 copies as title hints)."""
-    from gicstats.readers.html import read_html
+    from gicstats.read.readers.html import read_html
 
     page = _page().replace("<body>", "<body>" + "<h1><div>" * 500 + "标题" * 2_000_000 + "</div></h1>" * 500)
     start = time.perf_counter()

@@ -27,13 +27,14 @@ import generate as G
 import pandas as pd
 import pytest
 
-from gicstats import paths, sources
+from gicstats import paths
 from gicstats.cli import main
-from gicstats.corpus import build, read_corpus, write_atomic
+from gicstats.corpus.store import build, read_corpus
 from gicstats.errors import GicstatsError
-from gicstats.meta import find_published, find_title, split_sections
-from gicstats.report import read_report
-from gicstats.sources import Source
+from gicstats.paths import write_atomic
+from gicstats.read import read_report, sources
+from gicstats.read.meta import find_published, find_title, split_sections
+from gicstats.read.sources import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -137,8 +138,10 @@ def test_damaged_bytes_in_the_narrative_leave_every_cell_as_clean() -> None:
     assert finding["actual"] == f"invalid UTF-8: 3 bytes in 3 sequences, the first at byte offset {at}"
     assert f"字节偏移{at}" in finding["message"]
     # every other finding is the clean read's
+    # (the report id is the sha256 prefix: the damaged bytes have their own)
     rest = report.findings[report.findings["rule"] != "source.undecodable_bytes"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(rest, clean.findings)
+    assert (rest["report_id"] == report.id).all() and report.id != clean.id
+    pd.testing.assert_frame_equal(rest.drop(columns="report_id"), clean.findings.drop(columns="report_id"))
 
 
 def test_damaged_number_cell_is_null_with_its_own_finding() -> None:
@@ -230,7 +233,7 @@ def test_a_400_digit_cell_is_null_with_a_finding() -> None:
     [("999999999999", 999999999999.0), ("1,000,000,000,000", None), ("1" * 17, None), ("1" * 400 + ".5", None)],
 )
 def test_the_bound_on_values(raw, value) -> None:
-    from gicstats.values import parse_value
+    from gicstats.read.values import parse_value
 
     parsed = parse_value(raw)
     assert parsed.value == value
@@ -327,7 +330,7 @@ def _aged(path: Path, hours: float) -> Path:
 def test_build_sweeps_temp_files_of_killed_writes_only(tmp_path) -> None:
     out = tmp_path / "corpus"
     out.mkdir()
-    write = "from pathlib import Path\nfrom gicstats.corpus import write_atomic\n"
+    write = "from pathlib import Path\nfrom gicstats.paths import write_atomic\n"
     _killed_while(
         write + f"write_atomic(Path({str(out / 'cells.parquet')!r}), lambda tmp: (tmp.write_bytes(b'half'), die()))\n"
     )
@@ -355,7 +358,7 @@ def test_build_sweeps_temp_files_of_killed_writes_only(tmp_path) -> None:
 
 
 def test_run_sweeps_kernel_folders_and_temp_exports_of_killed_runs(tmp_path, monkeypatch) -> None:
-    from gicstats.batch import run_batch
+    from gicstats.publish.batch import run_batch
 
     tmpdir = tmp_path / "tmpdir"
     tmpdir.mkdir()
@@ -364,7 +367,9 @@ def test_run_sweeps_kernel_folders_and_temp_exports_of_killed_runs(tmp_path, mon
     env = {**os.environ, "TMPDIR": str(tmpdir)}
     out = tmp_path / "out"
     (out / "report").mkdir(parents=True)
-    kernel = "from pathlib import Path\nfrom gicstats.batch import _fresh\nfrom gicstats.corpus import write_atomic\n"
+    kernel = (
+        "from pathlib import Path\nfrom gicstats.publish.batch import _fresh\nfrom gicstats.paths import write_atomic\n"
+    )
     export = out / "report" / "a_2021.html"
     _killed_while(
         kernel + f"_fresh('python3', start=False)\nwrite_atomic(Path({str(export)!r}), lambda tmp: die())\n", env

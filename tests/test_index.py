@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from gicstats.index import href, render_index, write_index
+from gicstats.publish.index import href, render_index, write_index
 
 EVIL_AGENCY = "<script>alert(1)</script>"
 EVIL_ERROR = 'ValueError: bad "quote" <b>bold</b> & </script><script>alert(2)</script>'

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import indicators as I
+from gicstats.analysis import indicators as I
 
 PINGTAN = ("pingtan_2019.txt", "pingtan_2021.txt", "pingtan_2023.txt", "pingtan_2025.txt")
 SHANGHAI = "shanghai_bgt_2019.html"
@@ -27,11 +27,12 @@ def reports() -> dict[str, gicstats.Report]:
 
 
 def inputs(*reports: gicstats.Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``cells`` and ``reports`` frames built by hand from read reports."""
-    cells = pd.concat([r.cells.assign(report_id=r.id) for r in reports], ignore_index=True)
+    """``cells`` and ``reports`` frames built by hand from read reports,
+    keyed by file name so that the assertions read as the reports' names."""
+    cells = pd.concat([r.cells.assign(report_id=r.name) for r in reports], ignore_index=True)
     meta = pd.DataFrame(
         [
-            {"report_id": r.id, "agency_key": r.agency, "year": r.year, "template_version": r.template_version}
+            {"report_id": r.name, "agency_key": r.agency, "year": r.year, "template_version": r.template_version}
             for r in reports
         ]
     )
@@ -440,6 +441,9 @@ def test_from_reports_builds_the_same_inputs(reports):
     chosen = [reports["pingtan_2021.txt"], reports[SHANGHAI]]
     by_hand = I.compute(*inputs(*chosen))
     helper = I.compute(*I.from_reports(chosen))
+    # from_reports keys by the one report id; the hand-built inputs by name
+    assert list(helper["report_id"].unique()) == [r.id for r in chosen]
+    helper["report_id"] = helper["report_id"].map({r.id: r.name for r in chosen}).astype(by_hand["report_id"].dtype)
     pd.testing.assert_frame_equal(by_hand, helper)
 
 

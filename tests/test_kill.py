@@ -34,9 +34,9 @@ import generate as G
 import pandas as pd
 import pytest
 
-from gicstats.batch import plan
-from gicstats.corpus import TABLES, read_corpus
+from gicstats.corpus.store import TABLES, read_corpus
 from gicstats.errors import GicstatsError
+from gicstats.publish.batch import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -187,7 +187,7 @@ def _kill_build_repeatedly(sources: Path, tmp: Path, kills: int, rng: random.Ran
 def test_rebuild_over_a_clean_report(tmp_path) -> None:
     """Found by the kill tests: a second build over a report without any
     finding crashed with KeyError 'rule' (corpus._load_previous)."""
-    from gicstats.corpus import build
+    from gicstats.corpus.store import build
 
     values = G.balanced_values("2021", random.Random(1))
     (tmp_path / "clean.html").write_text(

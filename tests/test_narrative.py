@@ -11,8 +11,8 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import templates as T
-from gicstats.narrative import compare_narrative, extract_statements, extract_statements_from_text
+from gicstats.check.narrative import compare_narrative, extract_statements, extract_statements_from_text
+from gicstats.form import template as T
 
 # --------------------------------------------------------------------------
 # A hand-built report: pipe rows as in data/tianmen_police_2020.txt

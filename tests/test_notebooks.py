@@ -12,7 +12,8 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats import notebooks, plots
+from gicstats.analysis import plots
+from gicstats.publish import execute as notebooks
 
 
 def _run(tmp_path, name, params, bundled_corpus):

@@ -19,7 +19,7 @@ from conftest import DATA, TRUTH
 from test_corpus import _assert_truth
 
 import gicstats
-from gicstats.readers import ocr
+from gicstats.read.readers import ocr
 
 pytestmark = pytest.mark.skipif(not ocr.available(), reason='the OCR extra is not installed (pip install ".[ocr]")')
 
@@ -145,7 +145,7 @@ def test_low_confidence_cells_get_a_finding_and_keep_their_value(hongze_scan, te
 def test_identity_failing_on_ocr_cells_says_it_may_be_a_misread(hongze_scan):
     """A misread digit, as OCR may make it (9 read as 6), is not repaired:
     the identity fails, and its finding says the cells were read by OCR."""
-    from gicstats.checks import check_identities
+    from gicstats.check.identities import check_identities
 
     _, report = hongze_scan
     cells = report.cells.copy()

@@ -29,9 +29,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import html as lxml_html
 
-from gicstats.batch import Run
-from gicstats.index import href, render_index
 from gicstats.paths import safe_name
+from gicstats.publish.batch import Run
+from gicstats.publish.index import href, render_index
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"

@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats.corpus import build, read_corpus
+from gicstats.corpus.store import build, read_corpus
 
 
 def test_bundled_corpus_tables(bundled_corpus):
@@ -31,7 +31,8 @@ def test_bundled_corpus_tables(bundled_corpus):
     assert stored.sections["other_matters"] == direct.sections["other_matters"]
     # series findings are in the findings table: the Pingtan series has gaps
     gaps = corpus.findings[corpus.findings["rule"] == "series.gap"]
-    assert sorted(gaps["report"]) == ["pingtan_2021.txt", "pingtan_2023.txt", "pingtan_2025.txt"]
+    names = dict(zip(corpus.reports["report_id"], corpus.reports["report"]))
+    assert sorted(gaps["report_id"].map(names)) == ["pingtan_2021.txt", "pingtan_2023.txt", "pingtan_2025.txt"]
 
 
 def test_incremental_rebuild_reads_only_changed_files_and_records_failures(tmp_path):

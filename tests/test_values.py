@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gicstats.values import parse_value
+from gicstats.read.values import parse_value
 
 
 @pytest.mark.parametrize(

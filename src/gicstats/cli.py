@@ -16,18 +16,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .checks import check_series
-from .corrections import load_corrections
-from .errors import GicstatsError
-from .findings import findings_frame
-from .paths import data_dir, expand_sources
-from .report import Report, read_report
+from gicstats._version import __version__
+from gicstats.check import check_series
+from gicstats.errors import GicstatsError
+from gicstats.form.findings import findings_frame
+from gicstats.form.rules import SEVERITIES
+from gicstats.paths import data_dir, expand_sources
+from gicstats.publish import NOTEBOOKS
+from gicstats.read import Report, read_report
+from gicstats.read.corrections import load_corrections
 
 
 def _sources(args: Sequence[str]) -> list:
     """URLs as given, files as named, folders expanded to their reports."""
-    from .sources import is_url
+    from gicstats.read.sources import is_url
 
     out: list = []
     for arg in args:
@@ -53,7 +55,8 @@ def _cells(reports: list[Report]) -> pd.DataFrame:
     frames = []
     for r in reports:
         frame = r.cells.copy()
-        frame.insert(0, "report", r.id)
+        frame.insert(0, "report", r.name)
+        frame.insert(0, "report_id", r.id)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -80,6 +83,7 @@ def _report_json(r: Report) -> dict:
     cells = r.cells.astype(object).where(r.cells.notna(), None)
     findings = r.findings.astype(object).where(r.findings.notna(), None)
     return {
+        "report_id": r.id,
         "source": r.source,
         "sha256": r.sha256,
         "agency": r.agency,
@@ -132,10 +136,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         findings.to_csv(sys.stdout, index=False)
     else:
+        names = {r.id: r.name for r in reports}
         for f in findings.itertuples():
-            print(f"{f.report}: [{f.severity}] {f.rule}: {f.message}")
+            print(f"{names.get(f.report_id, f.report_id)}: [{f.severity}] {f.rule}: {f.message}")
         counts = findings["severity"].value_counts().to_dict() if len(findings) else {}
-        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("error", "warning", "not_assessable"))
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in SEVERITIES if s != "info")
         print(f"{len(reports)} reports checked: {summary}", file=sys.stderr)
     if failures:
         return 2
@@ -143,8 +148,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .corpus import build
-    from .fetch import read_url_list
+    from gicstats.corpus.store import build
+    from gicstats.read.fetch import read_url_list
 
     try:
         urls = read_url_list(args.urls) if args.urls else []
@@ -173,9 +178,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .batch import Options, plan, run_batch, summary
+    from gicstats.publish.batch import Options, plan, run_batch, summary
 
-    notebooks = ("report", "trend", "compare") if args.notebook == "all" else (args.notebook,)
+    notebooks = NOTEBOOKS if args.notebook == "all" else (args.notebook,)
     options = Options(timeout=args.timeout, with_code=args.with_code, reuse_kernels=args.reuse_kernels)
     try:
         runs = plan(args.corpus, notebooks=notebooks, agencies=args.agency, years=args.year, options=options)
@@ -198,8 +203,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the corpus from the bundled data and run every notebook on it."""
-    from .batch import Options, plan, run_batch, summary
-    from .corpus import build
+    from gicstats.corpus.store import build
+    from gicstats.publish.batch import Options, plan, run_batch, summary
 
     folder = args.data or data_dir()
     if not folder.is_dir():
@@ -247,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--severity",
         nargs="+",
         default=["error", "warning"],
-        choices=("error", "warning", "not_assessable", "info"),
+        choices=SEVERITIES,
         help="severities to print (default: error warning)",
     )
     c.add_argument("--all", action="store_true", help="print findings of every severity")
@@ -268,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_build)
     r = sub.add_parser("run", help="run the notebooks for a corpus in parallel, with HTML exports and an index")
     r.add_argument("--corpus", required=True, type=Path, help="corpus folder from `gicstats build`")
-    r.add_argument("--notebook", choices=("report", "trend", "compare", "all"), default="all")
+    r.add_argument("--notebook", choices=(*NOTEBOOKS, "all"), default="all")
     r.add_argument("--agency", nargs="+", help="only these agencies (names or aliases)")
     r.add_argument("--year", nargs="+", type=int, help="only these years")
     r.add_argument("-j", "--jobs", type=int, default=None, help="parallel runs (default: number of cores)")

@@ -10,6 +10,7 @@ import socket
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -225,3 +226,22 @@ def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
             if not path.exists():
                 removed.append(path)
     return removed
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename.
+
+    The temporary file is hidden and names this process
+    (:func:`temp_file_prefix`), so that one left by a killed
+    command is swept by the next (:func:`sweep_temp_files`).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(path.name), suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

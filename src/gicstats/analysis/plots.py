@@ -1,0 +1,337 @@
+"""Charts with Chinese labels that render correctly.
+
+The CJK font comes from pip alone: the ``noto-cjk-sans-otc`` package ships
+Noto Sans CJK (OFL) as a TTC, and matplotlib 3.11+ picks its Simplified
+Chinese face. It is registered by path with ``fontManager.addfont``, so the
+font cache never hides it, with a fallback list for other systems. Labels
+are the template's printed Chinese, with English where it helps a foreign
+reader; every chart names its source in a caption.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from gicstats.read.report import Report
+
+CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei"]
+FALLBACK = ["DejaVu Sans"]
+_SYSTEM_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C"]
+
+
+@lru_cache(maxsize=1)
+def setup_fonts() -> str | None:
+    """Register a CJK font by path and put it first in the font list.
+
+    Returns:
+        The path of the registered font, or ``None`` if none was found (then
+        Chinese text would render as boxes and matplotlib warns).
+    """
+    candidates: list[Path] = []
+    try:
+        from noto_cjk_sans_otc import FONT_PATH
+
+        candidates.append(Path(str(FONT_PATH)))
+    except ImportError:
+        pass
+    candidates += [Path(p) for p in _SYSTEM_FONTS]
+    found = None
+    for path in candidates:
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
+            found = str(path)
+            break
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = CJK_FAMILIES + FALLBACK + list(matplotlib.rcParams["font.sans-serif"])
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["axes.spines.top"] = False
+    matplotlib.rcParams["axes.spines.right"] = False
+    matplotlib.rcParams["figure.dpi"] = 100
+    return found
+
+
+def _subplots(figsize: tuple[float, float]):
+    """A figure on the Agg canvas, without pyplot: no global figure state to
+    leak between notebooks, and pyplot's import is not paid."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots()
+
+
+def _text_inches(text: str, size: float) -> float:
+    """Width of ``text`` at ``size`` points: CJK characters are a full em, the
+    rest about half of one."""
+    em = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(text))
+    return em * size / 72
+
+
+def _layout(fig, ax, *, right: float = 0.35) -> None:
+    """Fixed margins from the tick labels' lengths.
+
+    ``tight_layout`` would measure by drawing the figure once more; for these
+    simple charts the margins follow from the label text, which is cheaper
+    and gives the same picture every time.
+    """
+    width, height = fig.get_size_inches()
+    size = matplotlib.rcParams["ytick.labelsize"]
+    size = matplotlib.font_manager.FontProperties(size=size).get_size_in_points()
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    left = max([_text_inches(t, size) for t in labels] or [0.3]) + (0.45 if ax.get_ylabel() else 0.2)
+    fig.subplots_adjust(
+        left=min(0.6, (left + 0.1) / width),
+        right=1 - right / width,
+        top=1 - 0.65 / height,
+        bottom=(0.85 + 0.16 * getattr(fig, "_caption_lines", 0)) / height,
+    )
+
+
+def _caption(fig, report: Report | None, extra: str = "") -> None:
+    if report is not None:
+        text = f"来源 Source：{report.agency or ''}{report.year or ''}年政府信息公开工作年度报告（{report.id}）"
+    else:
+        text = "来源 Source：gicstats corpus"
+    if extra:
+        text += "\n" + extra  # notes on their own line, so nothing runs off the page
+        fig._caption_lines = 1
+    fig.text(0.01, 0.01, text, fontsize=8, color="#555555", ha="left", va="bottom")
+
+
+def _barh(ax, labels: list[str], values: list[float], color: str = COLORS[0]) -> None:
+    ax.barh(range(len(values)), values, color=color)
+    ax.set_yticks(range(len(values)), labels)
+    ax.invert_yaxis()
+    top = max([v for v in values if pd.notna(v)] or [0])
+    for i, v in enumerate(values):
+        if pd.notna(v):
+            ax.text(v + top * 0.01, i, f"{v:g}", va="center", fontsize=9)
+    ax.set_xlim(0, top * 1.15 if top else 1)
+
+
+def _blank_note(ax, text: str = "表中无数据 (no data)") -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777777")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def applicant_mix(report: Report):
+    """本年新收申请的申请人构成 (new applications by applicant type), in 件."""
+    setup_fonts()
+    table = report.template.table("applications")
+    apps = report.table("applications", labels=False)
+    cols = [c for c in table.columns if c.id != "total"]
+    values = [apps.loc["new_received", c.id] if "new_received" in apps.index else pd.NA for c in cols]
+    fig, ax = _subplots((7, 3.6))
+    if all(pd.isna(v) for v in values):
+        _blank_note(ax)
+    else:
+        _barh(ax, [c.label for c in cols], [float(v) if pd.notna(v) else float("nan") for v in values])
+        ax.set_xlabel("件 (applications)")
+    ax.set_title("本年新收申请的申请人构成\nNew applications by applicant type", fontsize=11)
+    _caption(fig, report)
+    _layout(fig, ax)
+    return fig
+
+
+# Outcome groups of 三、本年度办理结果, each the numerator of an indicator
+# whose share of （七）总计 it is (see gicstats.indicators).
+OUTCOME_GROUPS = (
+    ("（一）予以公开", "full_grant_rate"),
+    ("（二）部分公开", None),  # disclosure_rate minus full_grant_rate
+    ("（三）不予公开", "withheld_share"),
+    ("（四）无法提供", "unable_share"),
+    ("（五）不予处理", "not_processed_share"),
+    ("（六）其他处理", "other_handling_share"),
+)
+
+
+def outcome_totals(report: Report) -> tuple[pd.Series, set[str]]:
+    """本年度办理结果 by group, in 件, and the bases used.
+
+    The counts are the indicators' numerators, so a blank 总计 is handled as
+    the indicators handle it: summed from the applicant columns where the
+    report's own totals prove its blank cells are 0, otherwise left null.
+    """
+    from gicstats.analysis import indicators
+
+    long = indicators.compute(*indicators.from_reports([report])).set_index("indicator")
+    out, bases = {}, set()
+    for label, ind in OUTCOME_GROUPS:
+        if ind is None:
+            full, both = long.loc["full_grant_rate", "numerator"], long.loc["disclosure_rate", "numerator"]
+            value = both - full if pd.notna(full) and pd.notna(both) else float("nan")
+            basis = long.loc["disclosure_rate", "basis"]
+        else:
+            value, basis = long.loc[ind, "numerator"], long.loc[ind, "basis"]
+        out[label] = float(value) if pd.notna(value) else float("nan")
+        if pd.notna(basis):
+            bases.add(str(basis))
+    return pd.Series(out), bases
+
+
+def outcome_breakdown(report: Report):
+    """本年度办理结果 (outcomes of applications handled this year), in 件."""
+    setup_fonts()
+    totals, bases = outcome_totals(report)
+    fig, ax = _subplots((7, 3.6))
+    if totals.isna().all():
+        _blank_note(ax, "总计列为空 (total column blank)")
+    else:
+        _barh(ax, list(totals.index), list(totals.values), COLORS[2])
+        ax.set_xlabel("件 (applications)")
+    ax.set_title("本年度办理结果\nOutcomes of applications handled", fontsize=11)
+    notes = []
+    blank = int(totals.isna().sum())
+    if blank:
+        notes.append(f"{blank}组含空白单元格未绘出")
+    if any("deduced" in b for b in bases):
+        notes.append("总计栏空白处按申请人各列求和，空白经表内合计证明为0")
+    _caption(fig, report, "；".join(notes))
+    _layout(fig, ax)
+    return fig
+
+
+def review_litigation(report: Report):
+    """行政复议、行政诉讼结果 (review and litigation outcomes), stacked, in 件."""
+    setup_fonts()
+    table = report.template.table("review_litigation")
+    wide = report.table("review_litigation", labels=False)
+    outcomes = [c for c in table.columns if c.id != "total"]
+    fig, ax = _subplots((7, 3.2))
+    if wide[[c.id for c in outcomes]].isna().all().all():
+        _blank_note(ax)
+    else:
+        left = pd.Series(0.0, index=wide.index)
+        for color, col in zip(COLORS, outcomes):
+            vals = wide[col.id].astype("Float64").fillna(0).astype(float)
+            ax.barh([table.row(r).label for r in wide.index], vals, left=left, color=color, label=col.label)
+            left += vals
+        ax.invert_yaxis()
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        ax.set_xlabel("件 (cases)")
+    ax.set_title("行政复议、行政诉讼结果\nAdministrative review and litigation outcomes", fontsize=11)
+    blank = int(wide[[c.id for c in outcomes]].isna().sum().sum())
+    _caption(fig, report, f"{blank}个空白单元格画作0（blank cells drawn as 0）" if blank else "")
+    _layout(fig, ax, right=1.25)  # room for the legend
+    return fig
+
+
+def proactive(report: Report):
+    """主动公开：处理决定数量 (decisions under 第二十条第（五）（六）项), in 件."""
+    setup_fonts()
+    labels, values = [], []
+    for table_id in ("active_art20_5", "active_art20_6"):
+        if table_id not in set(report.cells["table"]):
+            continue
+        table = report.template.table(table_id)
+        wide = report.table(table_id, labels=False)
+        for row in wide.index:
+            labels.append(table.row(row).label)
+            v = wide.loc[row, "decisions"]
+            values.append(float(v) if pd.notna(v) else float("nan"))
+    fig, ax = _subplots((7, 3.2))
+    if not values or all(pd.isna(v) for v in values):
+        _blank_note(ax)
+    else:
+        _barh(ax, labels, values, COLORS[1])
+        ax.set_xlabel("件 (decisions)")
+    ax.set_title(
+        "主动公开：行政许可、处罚、强制等处理决定数量\nDecisions published (licensing, penalties, coercion)",
+        fontsize=11,
+    )
+    _caption(fig, report)
+    _layout(fig, ax)
+    return fig
+
+
+def trend(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    *,
+    title: str,
+    ylabel: str,
+    template_change: int | None = None,
+    caption: str = "",
+):
+    """Lines over years. ``frame`` is indexed by year; ``columns`` maps
+    column → legend label. ``template_change`` marks the first year on the
+    2021 template with a dashed line."""
+    setup_fonts()
+    fig, ax = _subplots((7, 3.6))
+    for color, (col, label) in zip(COLORS, columns.items()):
+        series = frame[col].astype("Float64")
+        ax.plot(frame.index, series.astype(float), marker="o", color=color, label=label)
+    if template_change is not None:
+        ax.axvline(template_change - 0.5, color="#999999", linestyle="--", linewidth=1)
+        ax.text(
+            template_change - 0.45,
+            ax.get_ylim()[1],
+            "2021版模板 (2021 template)",
+            fontsize=8,
+            va="top",
+            color="#555555",
+        )
+    ax.set_xticks(list(frame.index))
+    if len(ylabel) <= 2:  # a short Chinese unit reads better upright
+        ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
+    else:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
+    _layout(fig, ax, right=1.6)  # room for the legend
+    return fig
+
+
+def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | None = None, caption: str = ""):
+    """Horizontal bars of one indicator across agencies; ``flagged`` marks
+    small samples, drawn hatched."""
+    setup_fonts()
+    series = series.dropna().sort_values(ascending=False)
+    fig, ax = _subplots((7, max(2.5, 0.4 * len(series) + 1.2)))
+    if series.empty:
+        _blank_note(ax)
+    else:
+        bars = ax.barh(range(len(series)), series.values, color=COLORS[0])
+        if flagged is not None:
+            for bar, key in zip(bars, series.index):
+                if bool(flagged.get(key, False)):
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.5)
+        ax.set_yticks(range(len(series)), list(series.index))
+        ax.invert_yaxis()
+        ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=11)
+    note = "斜线：样本过小 (hatched: small sample)" if flagged is not None else ""
+    fig.text(
+        0.01,
+        0.01,
+        "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
+        fontsize=8,
+        color="#555555",
+    )
+    _layout(fig, ax)
+    return fig
+
+
+def distribution(data: dict[str, pd.Series], *, caption: str = ""):
+    """Box plots of rate indicators (label → values) across agency-years."""
+    setup_fonts()
+    fig, ax = _subplots((7, 3.6))
+    ax.boxplot([v.values for v in data.values()], tick_labels=list(data))
+    ax.set_ylabel("比率 (ratio)")
+    ax.set_title("指标分布 Distribution of indicators", fontsize=11)
+    fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
+    _layout(fig, ax)
+    return fig

@@ -1,0 +1,613 @@
+"""Batch runs: every (notebook, parameters) of a corpus, in parallel, resumable.
+
+``plan`` lists the runs; ``run_batch`` executes them on N local workers or on
+a Dask cluster and writes, for each, the executed notebook and its HTML
+export, then ``index.html``. A run whose inputs (the corpus rows it reads,
+the notebook text, its parameters, the package version, the export options)
+are unchanged since its last success is skipped. State is saved after every
+run, atomically, so a batch killed even with ``kill -9`` finishes only what
+is missing when rerun; outputs are written to temporary files and renamed,
+so no partial notebook or HTML is ever left behind.
+
+Every kernel gets its own IPC connection files in a private temporary folder
+(no TCP port races, no shared ``./kernel-ipc-N`` sockets) and is shut down at
+once when its notebook is done. The folder names its process, so a run
+removes those that killed runs left (:func:`gicstats.paths.sweep_kernel_dirs`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from jupyter_core.utils import run_sync
+
+from gicstats._version import __version__
+from gicstats.corpus.store import Corpus, read_corpus
+from gicstats.errors import GicstatsError
+from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
+from gicstats.publish import NOTEBOOKS
+from gicstats.publish.execute import execute, export_html, notebook_path, records
+
+STATE_FILE = ".gicstats-runs.json"
+
+
+@dataclass
+class Run:
+    """One planned notebook run."""
+
+    notebook: str
+    params: dict
+    label: str
+    agency: str | None = None
+    region: str | None = None
+    year: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    inputs: str = ""  # hash of everything the run reads
+
+    @property
+    def key(self) -> str:
+        """The run's output name: the label made safe for a file name, plus a
+        short hash of the label whenever that changed it, so two labels never
+        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike)."""
+        name = safe_name(self.label, max_bytes=100)
+        if name != self.label:
+            name += "-" + hashlib.sha256(self.label.encode("utf-8")).hexdigest()[:8]
+        return f"{self.notebook}/{name}"
+
+
+@dataclass
+class Options:
+    """How runs execute."""
+
+    timeout: float | None = 600
+    with_code: bool = False
+    reuse_kernels: bool = False
+    kernel_name: str = "python3"
+    # start the next run's fresh kernel while this one runs (local executor)
+    prestart: bool = False
+
+
+@dataclass
+class BatchResult:
+    records: list[dict] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.records if r["status"] == status)
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.records if r["status"] == "failed"]
+
+
+# --------------------------------------------------------------------------
+# Planning
+# --------------------------------------------------------------------------
+
+
+def _frame_digest(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "empty"
+    frame = frame.reset_index(drop=True)
+    frame = frame[sorted(frame.columns)]
+    values = pd.util.hash_pandas_object(frame.astype("string"), index=False).values
+    return hashlib.sha256(values.tobytes()).hexdigest()
+
+
+def _inputs_hash(corpus: Corpus, run: Run, options: Options) -> str:
+    digest = hashlib.sha256()
+    for part in (corpus.reports, corpus.cells, corpus.findings, corpus.sections):
+        digest.update(_frame_digest(part).encode())
+    digest.update(notebook_path(run.notebook).read_bytes())
+    digest.update(json.dumps(run.params, sort_keys=True, ensure_ascii=False).encode())
+    digest.update(f"{__version__}|{options.with_code}".encode())
+    return digest.hexdigest()
+
+
+def plan(
+    corpus_dir: str | os.PathLike,
+    *,
+    notebooks: Iterable[str] = NOTEBOOKS,
+    agencies: Iterable[str] | None = None,
+    years: Iterable[int] | None = None,
+    options: Options | None = None,
+) -> list[Run]:
+    """Every run for the corpus: a report per agency-year, a trend per agency
+    with two or more years, and one comparison over the years selected."""
+    options = options or Options()
+    corpus_dir = Path(corpus_dir).resolve()
+    corpus = read_corpus(corpus_dir)
+    selected = corpus.select(
+        agency=list(agencies) if agencies else None, year=list(years) if years else None, ok_only=True
+    )
+    base = {"corpus": str(corpus_dir)}
+    runs: list[Run] = []
+    wanted = set(notebooks)
+    unknown = wanted - set(NOTEBOOKS)
+    if unknown:
+        raise GicstatsError("gicstats run", f"unknown notebook {', '.join(sorted(unknown))}")
+    rows = selected.reports.sort_values(["agency_key", "year"])
+    if "report" in wanted:
+        for row in rows.itertuples():
+            sub = selected.select(agency=row.agency_key, year=int(row.year))
+            run = Run(
+                "report",
+                {**base, "agency": row.agency_key, "year": int(row.year)},
+                f"{row.agency_key}_{int(row.year)}",
+                row.agency_key,
+                _na(row.region),
+                int(row.year),
+            )
+            run.inputs = _inputs_hash(sub, run, options)
+            runs.append(run)
+    if "trend" in wanted:
+        for agency in selected.agencies:
+            sub = corpus.select(agency=agency, ok_only=True)
+            if len(sub) < 2:
+                continue
+            region = _na(sub.reports["region"].iloc[0])
+            run = Run("trend", {**base, "agency": agency}, agency, agency, region)
+            run.inputs = _inputs_hash(sub, run, options)
+            runs.append(run)
+    if "compare" in wanted and len(selected):
+        y0, y1 = selected.years[0], selected.years[-1]
+        run = Run("compare", {**base, "year_from": y0, "year_to": y1}, f"{y0}-{y1}", year_from=y0, year_to=y1)
+        run.inputs = _inputs_hash(corpus.select(year=range(y0, y1 + 1), ok_only=True), run, options)
+        runs.append(run)
+    return runs
+
+
+def _na(value):
+    return None if value is None or pd.isna(value) else value
+
+
+# --------------------------------------------------------------------------
+# Executing one run (in a thread, or on a Dask worker)
+# --------------------------------------------------------------------------
+
+
+class _Kernels(threading.local):
+    """One warm kernel (and its connected client) per worker thread."""
+
+    km = None
+    kc = None
+    folder: str | None = None
+
+
+_warm = _Kernels()
+# Drop what the last notebook defined; imported modules stay warm. Cheaper
+# than %reset -f, which also clears history and runs a full collection.
+_RESET = (
+    "_ip, _k = get_ipython(), None\n"
+    "for _k in [k for k in _ip.user_ns if not k.startswith('_') and k not in _ip.user_ns_hidden]:\n"
+    "    del _ip.user_ns[_k]\n"
+    "import sys as _sys\n"
+    "if 'matplotlib.pyplot' in _sys.modules:\n"
+    "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+    "del _ip, _k, _sys\n"
+)
+
+
+_MAX_SOCKET_PATH = 107  # sun_path of a Unix socket on Linux, less its final NUL
+
+
+def _new_kernel(kernel_name: str, folder: str):
+    from jupyter_client import KernelManager
+
+    # one kernel a folder: its sockets need no unique name, and a short one
+    # keeps their paths within the 107 bytes a Unix socket path may have
+    # ("k-" and a port number after it). Under a long $TMPDIR they would not
+    # fit: the kernel could not bind them and the run would wait on it for
+    # ever, so such a kernel talks over TCP on 127.0.0.1 instead.
+    base = os.path.join(folder, "k")
+    if len(os.fsencode(base)) + len("-65535") <= _MAX_SOCKET_PATH:
+        km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=base)
+    else:
+        km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
+    km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
+    return km
+
+
+def run_one(run: Run, out_dir: str, options: Options) -> dict:
+    """Execute one run and export it; never raises. Returns the run's record."""
+    out = Path(out_dir)
+    stem = out / run.key  # key names may hold dots: never use with_suffix
+
+    def path(ext: str) -> Path:
+        return stem.parent / f"{stem.name}{ext}"
+
+    record = _record(run, "failed")
+    start = time.perf_counter()
+    reuse = options.reuse_kernels
+    folder = None
+    timer = None
+    timed_out = threading.Event()
+    try:
+        kc = None
+        if reuse:
+            km, kc = _warm_kernel(options.kernel_name)
+            _reset_kernel(kc)
+        else:
+            km, folder = _take_spare() or _fresh(options.kernel_name, start=False)
+            if options.prestart:
+                _spares.put(_fresh(options.kernel_name, start=True))
+        if options.timeout:
+            timer = _Watchdog(options.timeout, km, timed_out)
+            timer.start()
+        # no cwd: papermill would chdir the whole process, which threads share
+        nb = execute(
+            run.notebook,
+            run.params,
+            path(".ipynb"),
+            timeout=options.timeout,
+            kernel_name=options.kernel_name,
+            km=km,
+            kc=kc,
+        )
+        export_html(nb, path(".html"), title=f"{run.label} · {run.notebook}", with_code=options.with_code)
+        record.update(status="done", html=f"{run.key}.html", ipynb=f"{run.key}.ipynb", headline=_headline(records(nb)))
+        path(".failed.ipynb").unlink(missing_ok=True)
+    except GicstatsError as exc:
+        record["error"] = f"timed out after {options.timeout:g} s" if timed_out.is_set() else exc.problem
+        record["failed_cell"] = _failed_cell(exc.problem)
+        # exports of an earlier success would now describe other inputs
+        path(".html").unlink(missing_ok=True)
+        path(".ipynb").unlink(missing_ok=True)
+        if (out / f"{run.key}.failed.ipynb").is_file():
+            record["ipynb"] = f"{run.key}.failed.ipynb"
+        if reuse:
+            _drop_warm()
+    except Exception as exc:
+        record["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if reuse:
+            _drop_warm()
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if folder is not None:
+            _stop(km)
+            shutil.rmtree(folder, ignore_errors=True)
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    return record
+
+
+_spares: queue.SimpleQueue = queue.SimpleQueue()
+
+
+def _fresh(kernel_name: str, *, start: bool):
+    folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
+    km = _new_kernel(kernel_name, folder)
+    if start:
+        km.start_kernel()  # returns once the process is spawned; it boots meanwhile
+    return km, folder
+
+
+def _take_spare():
+    try:
+        return _spares.get_nowait()
+    except queue.Empty:
+        return None
+
+
+def stop_spare_kernels() -> None:
+    """Shut down kernels started ahead for runs that did not come."""
+    while (spare := _take_spare()) is not None:
+        _stop(spare[0])
+        shutil.rmtree(spare[1], ignore_errors=True)
+
+
+class _Watchdog(threading.Thread):
+    """Kills a run's kernel when the run passes its time limit.
+
+    The kernel may not be up yet when the limit passes (papermill starts it),
+    so it keeps trying until the kernel is gone or the run ends. A dead kernel
+    makes papermill fail the run at once.
+    """
+
+    def __init__(self, seconds: float, km, fired: threading.Event) -> None:
+        super().__init__(daemon=True, name="gicstats-watchdog")
+        self.seconds, self.km, self.fired = seconds, km, fired
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        if self.done.wait(self.seconds):
+            return
+        self.fired.set()
+        # Interrupt first: the kernel answers the cell with an error, so the
+        # client's wait for output ends (a killed kernel sends nothing, and a
+        # blocking client could wait for ever). Kill only if that fails.
+        deadline = time.monotonic() + 10
+        while not self.done.is_set():
+            try:
+                if self.km.has_kernel:
+                    if time.monotonic() < deadline:
+                        self.km.interrupt_kernel()
+                    else:
+                        self.km.shutdown_kernel(now=True)
+            except Exception:  # the run fails anyway
+                pass
+            self.done.wait(0.2)
+
+    def cancel(self) -> None:
+        self.done.set()
+
+
+def _stop(km) -> None:
+    """Shut a kernel down at once: no graceful 0.6 s wait, no SIGINT first."""
+    try:
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        km.cleanup_resources()
+    except Exception:
+        pass
+
+
+def _warm_kernel(kernel_name: str):
+    if _warm.km is None:
+        _warm.folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
+        km = _new_kernel(kernel_name, _warm.folder)
+        km.start_kernel()
+        # nbclient polls shell and iopub concurrently: it needs an async client
+        from jupyter_client.asynchronous import AsyncKernelClient
+
+        kc = AsyncKernelClient()
+        kc.load_connection_info(km.get_connection_info())
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        _warm.km, _warm.kc = km, kc
+    return _warm.km, _warm.kc
+
+
+def _reset_kernel(kc) -> None:
+    """Clear the namespace and figures a notebook left, keeping imports warm."""
+    reply = run_sync(kc.execute_interactive)(_RESET, timeout=60, store_history=False, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise GicstatsError("kernel", "could not reset the warm kernel")
+
+
+def _drop_warm() -> None:
+    kc, _warm.kc = _warm.kc, None
+    if kc is not None:
+        kc.stop_channels()
+    km, _warm.km = _warm.km, None
+    folder, _warm.folder = _warm.folder, None
+    if km is not None:
+        _stop(km)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def shutdown_warm_kernels() -> None:
+    """Shut down the warm kernel of the calling thread, if any."""
+    _drop_warm()
+
+
+def _failed_cell(problem: str) -> int | None:
+    import re
+
+    m = re.match(r"cell (\d+) failed", problem)
+    return int(m.group(1)) if m else None
+
+
+def _headline(rec: dict) -> dict | None:
+    head = rec.get("headline")
+    findings = rec.get("findings")
+    if head is None and findings is None:
+        return None
+    rate = (rec.get("rates") or {}).get("disclosure_rate")
+    return {
+        "applications": (head or {}).get("本年新收申请 New applications"),
+        "disclosure_rate": rate,
+        "findings": findings,
+    }
+
+
+def _record(run: Run, status: str) -> dict:
+    return {
+        "key": run.key,
+        "notebook": run.notebook,
+        "params": {k: v for k, v in run.params.items() if k != "corpus"},
+        "status": status,
+        "error": None,
+        "failed_cell": None,
+        "html": None,
+        "ipynb": None,
+        "agency": run.agency,
+        "region": run.region,
+        "year": run.year,
+        "year_from": run.year_from,
+        "year_to": run.year_to,
+        "headline": None,
+        "seconds": 0.0,
+    }
+
+
+# --------------------------------------------------------------------------
+# The batch
+# --------------------------------------------------------------------------
+
+
+class _State:
+    """Outcomes of earlier runs, saved atomically after every run."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / STATE_FILE
+        self.lock = threading.Lock()
+        try:
+            self.data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError, UnicodeDecodeError):
+            self.data = {}
+
+    def done(self, run: Run, out: Path) -> dict | None:
+        prev = self.data.get(run.key)
+        if not prev or prev.get("inputs") != run.inputs or prev["record"]["status"] not in ("done", "skipped"):
+            return None
+        if not (out / f"{run.key}.html").is_file() or not (out / f"{run.key}.ipynb").is_file():
+            return None
+        return prev["record"]
+
+    def save(self, run: Run, record: dict) -> None:
+        with self.lock:
+            if record["status"] == "done":
+                self.data[run.key] = {"inputs": run.inputs, "record": record}
+            else:
+                self.data.pop(run.key, None)
+            text = json.dumps(self.data, ensure_ascii=False, sort_keys=True, indent=1)
+            write_atomic(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def run_batch(
+    runs: list[Run],
+    out_dir: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    options: Options | None = None,
+    progress: bool = False,
+    on_record: Callable[[dict], None] | None = None,
+) -> BatchResult:
+    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
+    ``index.html``. Failures are recorded, never raised."""
+    from gicstats.publish.index import write_index
+
+    options = options or Options()
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    # what a killed run left: temporary exports (out/<notebook>/…) and the
+    # kernel folders of its kernels
+    sweep_temp_files(out, depth=1)
+    sweep_kernel_dirs()
+    jobs = jobs or os.cpu_count() or 1
+    state = _State(out)
+    result = BatchResult()
+    todo = []
+    for run in runs:
+        prev = state.done(run, out)
+        if prev is not None:
+            result.records.append({**prev, "status": "skipped", "seconds": 0.0})
+        else:
+            todo.append(run)
+    bar = _Progress(len(runs), progress, skipped=len(result.records))
+
+    def finish(run: Run, record: dict) -> None:
+        state.save(run, record)
+        result.records.append(record)
+        bar.update(record["status"])
+        if on_record:
+            on_record(record)
+
+    if executor == "dask":
+        _run_dask(todo, out, jobs, scheduler, options, finish)
+    elif executor == "local":
+        _run_local(todo, out, jobs, options, finish)
+    else:
+        raise GicstatsError("gicstats run", f"unknown executor {executor!r}; use local or dask")
+    bar.close()
+    order = {run.key: i for i, run in enumerate(runs)}
+    result.records.sort(key=lambda r: order.get(r["key"], len(order)))
+    write_index(result.records, out)
+    return result
+
+
+def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish) -> None:
+    from dataclasses import replace
+
+    options = replace(options, prestart=not options.reuse_kernels)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run") as pool:
+            futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
+            for fut in as_completed(futures):
+                finish(futures[fut], fut.result())
+            if options.reuse_kernels:
+                barrier = threading.Barrier(jobs)
+                for _ in range(jobs):  # one task per thread: each stops its own warm kernel
+                    pool.submit(_stop_warm_at, barrier)
+    finally:
+        stop_spare_kernels()
+
+
+def _stop_warm_at(barrier: threading.Barrier) -> None:
+    try:
+        barrier.wait(timeout=30)
+    except threading.BrokenBarrierError:
+        pass
+    shutdown_warm_kernels()
+
+
+def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish) -> None:
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise GicstatsError("gicstats run", "the dask executor needs `pip install 'gicstats[dask]'`") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = {
+            client.submit(run_one, run, str(out), options, pure=False, key=f"run-{i}"): run
+            for i, run in enumerate(todo)
+        }
+        for fut in dask_completed(list(futures)):
+            try:
+                record = fut.result()
+            except Exception as exc:
+                record = _record(futures[fut], "failed")
+                record["error"] = f"dask: {type(exc).__name__}: {exc}".splitlines()[0]
+            finish(futures[fut], record)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _Progress:
+    """A tqdm bar with counts of done, failed and skipped, and time left."""
+
+    def __init__(self, total: int, enabled: bool, skipped: int = 0) -> None:
+        self.counts = {"done": 0, "failed": 0, "skipped": skipped}
+        self.bar = None
+        if enabled and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=skipped, unit="nb", desc="gicstats run")
+            self.bar.set_postfix(self.counts, refresh=True)
+
+    def update(self, status: str) -> None:
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix(self.counts, refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary(result: BatchResult) -> str:
+    """One line of counts, then one line per failed run."""
+    lines = [f"{result.count('done')} done, {result.count('failed')} failed, {result.count('skipped')} skipped"]
+    for r in result.failed:
+        cell = f" (cell {r['failed_cell']})" if r.get("failed_cell") else ""
+        lines.append(f"  failed: {r['key']}{cell}: {r['error']}")
+    return "\n".join(lines)
+
+
+__all__ = ["BatchResult", "Options", "Run", "plan", "run_batch", "run_one", "summary"]

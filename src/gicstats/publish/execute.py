@@ -1,0 +1,303 @@
+"""Running the parameterised notebooks and exporting them as HTML.
+
+Notebooks are kept as jupytext ``py:percent`` text in ``notebooks/``. A run
+reads the text, rejects unknown or misspelt parameters by comparing them
+with ``papermill.inspect_notebook`` (papermill itself only warns), executes
+with papermill, and writes the executed notebook and its HTML export
+atomically. Exports use nbconvert's ``basic`` template inside a small page of
+our own: no CDN, no require.js or MathJax, a few KiB of CSS, UTF-8 declared.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+import os
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from gicstats.errors import GicstatsError
+from gicstats.paths import notebooks_dir, write_atomic
+from gicstats.publish import NOTEBOOKS
+
+
+class _QuietZmqTeardown(logging.Filter):
+    """Kernels we start ourselves (IPC, shut down at once) leave nbclient's
+    client to the garbage collector, which logs a harmless zmq warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Could not destroy zmq context" not in record.getMessage()
+
+
+logging.getLogger("traitlets").addFilter(_QuietZmqTeardown())
+
+_CSS = """
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
+max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
+h1,h2,h3,h4{line-height:1.25}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
+th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:12px}
+.jp-InputArea,.input{margin-top:1em}.jp-OutputArea-output pre{background:none}
+.gicstats-meta{color:#666;font-size:12px}
+"""
+
+
+def notebook_path(name: str) -> Path:
+    """The text file of a notebook by name (``report``, ``trend``, ``compare``)."""
+    if name not in NOTEBOOKS:
+        raise GicstatsError(name, f"unknown notebook; choose one of {', '.join(NOTEBOOKS)}")
+    path = notebooks_dir() / f"{name}.py"
+    if not path.is_file():
+        raise GicstatsError(path, "notebook file not found")
+    return path
+
+
+def load(name: str):
+    """The notebook as an nbformat node, read from its jupytext text (a copy:
+    the parsed text is cached while the file is unchanged)."""
+    import copy
+
+    return copy.deepcopy(_parsed(notebook_path(name), notebook_path(name).stat().st_mtime_ns)[0])
+
+
+@lru_cache(maxsize=16)
+def _parsed(path: Path, mtime_ns: int):
+    """Parse a notebook's text once, and ask papermill for its parameters."""
+    import jupytext
+
+    nb = _stable_ids(jupytext.read(path))
+    return nb, _inspect(nb)
+
+
+def _stable_ids(nb):
+    """Number the cells: jupytext and papermill give random ids, which would
+    make two exports of the same run differ."""
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
+    return nb
+
+
+def declared_parameters(name: str) -> dict[str, dict]:
+    """The notebook's parameters as papermill infers them from its
+    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    path = notebook_path(name)
+    return _parsed(path, path.stat().st_mtime_ns)[1]
+
+
+def _inspect(nb) -> dict[str, dict]:
+    import nbformat
+    import papermill
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "nb.ipynb"
+        nbformat.write(nb, path)
+        return papermill.inspect_notebook(str(path))
+
+
+def validate_parameters(name: str, parameters: dict) -> None:
+    """Reject parameters the notebook does not declare.
+
+    Raises:
+        GicstatsError: naming the unknown parameters and the valid ones.
+    """
+    declared = declared_parameters(name)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        import difflib
+
+        hints = []
+        for u in unknown:
+            close = difflib.get_close_matches(u, declared, n=1)
+            hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise GicstatsError(
+            f"notebooks/{name}.py",
+            f"unknown parameter {', '.join(hints)}; it takes {', '.join(sorted(declared))}",
+        )
+
+
+def execute(
+    name: str,
+    parameters: dict,
+    output: str | os.PathLike,
+    *,
+    cwd: str | os.PathLike | None = None,
+    timeout: float | None = 600,
+    kernel_name: str = "python3",
+    km=None,
+    kc=None,
+):
+    """Execute notebook ``name`` with ``parameters`` and write it to ``output``.
+
+    ``km`` runs it on a kernel the caller manages (and shuts down); ``kc``, a
+    started client of that kernel, reuses it instead of connecting anew.
+
+    Returns:
+        The executed notebook node.
+
+    Raises:
+        GicstatsError: unknown parameters, or the notebook failed; the
+            message names the failing cell and the error.
+    """
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    validate_parameters(name, parameters)
+    nb = load(name)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"{name}.ipynb"
+        nbformat.write(nb, src)
+        tmp_out = Path(tmp) / "out.ipynb"
+        kwargs = {"km": km} if km is not None else {}
+        if kc is not None:
+            kwargs.update(engine_name=_warm_engine(), warm_kc=kc)
+        try:
+            executed = papermill.execute_notebook(
+                str(src),
+                str(tmp_out),
+                parameters=parameters,
+                kernel_name=kernel_name,
+                cwd=str(cwd) if cwd else None,
+                progress_bar=False,
+                request_save_on_cell_execute=False,  # one write at the end, not one per cell
+                execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
+                **kwargs,
+            )
+        except PapermillExecutionError as exc:
+            if tmp_out.exists():
+                failed = output.parent / f"{output.stem}.failed.ipynb"
+                write_atomic(failed, lambda p: p.write_bytes(tmp_out.read_bytes()))
+            raise GicstatsError(
+                f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}"
+            ) from None
+        except Exception as exc:
+            raise GicstatsError(f"notebooks/{name}.py", f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+        write_atomic(output, lambda p: p.write_bytes(tmp_out.read_bytes()))
+    return executed
+
+
+_WARM_ENGINE = "gicstats-warm"
+
+
+def _warm_engine() -> str:
+    """Register (once) a papermill engine that runs on an already connected
+    kernel client: everything else (parameters, metadata, error handling) is
+    papermill's own, so its outputs match a fresh kernel's."""
+    from jupyter_core.utils import run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if _WARM_ENGINE in papermill_engines._engines:
+        return _WARM_ENGINE
+
+    class WarmClient(PapermillNotebookClient):
+        warm_kc = None
+
+        async def async_start_new_kernel_client(self):
+            self.kc = self.warm_kc
+            self.kc.allow_stdin = False
+            return self.kc
+
+        # nbclient binds the sync wrapper to its own coroutine: rebind it
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
+            warm_kc = kwargs.pop("warm_kc")
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")}
+            client = WarmClient(
+                nb_man,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            client.warm_kc = warm_kc
+            return client.execute()
+
+    papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    return _WARM_ENGINE
+
+
+_exporters = threading.local()
+
+
+def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = False) -> Path:
+    """Write a self-contained HTML export of an executed notebook.
+
+    No external URL is referenced: images are inline ``data:`` URIs and the
+    stylesheet is a few KiB inline. ``title`` is escaped.
+    """
+    from nbconvert import HTMLExporter
+
+    exporter = getattr(_exporters, f"code_{with_code}", None)
+    if exporter is None:  # building an exporter sets up Jinja: once per thread
+        exporter = HTMLExporter(
+            template_name="basic",
+            exclude_input=not with_code,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+        )
+        # nbconvert gives chart images a generic alt text and logs each time
+        exporter.log.setLevel(logging.ERROR)
+        setattr(_exporters, f"code_{with_code}", exporter)
+    body, _ = exporter.from_notebook_node(_without_records(nb))
+    page = (
+        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+    output = Path(output)
+    write_atomic(output, lambda p: p.write_text(page, encoding="utf-8"))
+    return output
+
+
+def _without_records(nb):
+    """A copy of ``nb`` without the machine-readable record outputs."""
+    import copy
+
+    from gicstats.publish.sections import RECORD_MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
+    return _stable_ids(nb)
+
+
+def records(nb) -> dict:
+    """Values the notebook left with ``gicstats.nb.record``, by name."""
+    from gicstats.publish.sections import RECORD_MIME
+
+    out = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if RECORD_MIME in data:
+                rec = data[RECORD_MIME]
+                rec = json.loads(rec) if isinstance(rec, str) else rec
+                out[rec["name"]] = rec["value"]
+    return out

@@ -1,0 +1,650 @@
+"""Mapping a document's cells onto the template, by their labels.
+
+Readers turn a source into :class:`Line` objects: an HTML table row, a
+pipe-separated text line, or one line of a text dump. The mapper walks them,
+recognises anchors, row labels, column headers and section headings through
+the label index of :mod:`gicstats.templates`, and assigns the values that
+follow each row label to the row's columns in printed order. Nothing is
+assigned by position in the document, so page chrome, narrative and local
+variants do not shift numbers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+from gicstats.form import template as T
+from gicstats.form.findings import Finding
+from gicstats.form.identities import Status, evaluate, instances, row_identity
+from gicstats.read.document import Cell, Line
+from gicstats.read.labels import Token, is_run, tokenize
+from gicstats.read.limits import current as current_limits
+from gicstats.read.split import Budget, SearchExhausted, split_run
+from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
+
+# Longest text (characters) recorded as an unknown label; longer text inside
+# a table region is narrative that a scraper interleaved.
+_MAX_LABEL_CHARS = 80
+# Bound on combinations tried when several rows' splits are ambiguous.
+MAX_COMBINATIONS = 100_000
+
+
+@dataclass
+class _Event:
+    kind: str  # label, run, text, eol
+    text: str = ""
+    locator: str = ""
+    key: str = ""
+    positional: bool = False
+    data_line: bool = False  # a table row of values only (table 四's data row)
+
+
+@dataclass
+class _PendingRow:
+    table: T.Table
+    row_ids: tuple[str, ...]  # one row, or all rows of a single-line table
+    label: str
+    locator: str
+    structured: bool = False  # opened by a label cell of a table row
+    runs: list[_Event] = field(default_factory=list)
+
+    @property
+    def slots(self) -> int:
+        return len(self.row_ids) * len(self.table.columns)
+
+
+@dataclass
+class _Candidate:
+    pending: _PendingRow
+    options: list[list[tuple[str, float | None, str | None]]]  # raw, value, unit per slot
+    run_text: str
+    locator: str
+
+
+def _events(lines: list[Line]) -> list[_Event]:
+    events: list[_Event] = []
+    for line in lines:
+        start = len(events)
+        for cell in line.cells:
+            tokens = tokenize(cell.text)
+            if line.structured:
+                events.extend(_structured_cell(cell, tokens))
+            else:
+                events.extend(_free_text_events(tokens, cell.locator))
+        if line.structured:
+            own = events[start:]
+            if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
+                for ev in own:
+                    ev.data_line = True
+        if line.structured:
+            events.append(_Event("eol"))
+    return events
+
+
+def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
+    """Events of a free-text line.
+
+    A line of labels and values only is table content. A line that mixes
+    them with other text is narrative, except for stretches of labels and
+    values that hold an anchor or three row labels: a text dump that ran a
+    whole table into one line (``行政许可3960181其他对外…``). A narrative
+    phrase such as ``行政许可1282件`` is not read as a cell.
+    """
+    if not any(t.kind == "text" for t in tokens):
+        return [_token_event(t, locator) for t in tokens]
+    if len(tokens) == 1:
+        return [_token_event(tokens[0], locator)]
+    events: list[_Event] = []
+    stretch: list[Token] = []
+    for tok in [*tokens, None]:
+        if tok is not None and tok.kind != "text":
+            stretch.append(tok)
+            continue
+        if stretch and is_table_stretch(stretch):
+            events.extend(_token_event(t, locator) for t in stretch)
+        stretch = []
+    return events
+
+
+def is_table_stretch(tokens: list[Token]) -> bool:
+    kinds = [_label_kinds(t.key) for t in tokens if t.kind == "label"]
+    if any("anchor" in k for k in kinds):
+        return True
+    return sum(1 for k in kinds if "row" in k) >= 3
+
+
+def _label_kinds(key: str) -> set[str]:
+    return {r.kind for v in T.VERSIONS for r in T.label_index(v).get(key, ())}
+
+
+def _token_event(tok: Token, locator: str) -> _Event:
+    where = f"{locator}, chars {tok.start}-{tok.end}" if locator else f"chars {tok.start}-{tok.end}"
+    return _Event(tok.kind, tok.text.strip(), where, tok.key)
+
+
+def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
+    """A cell of a table row: one label, one value (possibly blank), or text.
+
+    A cell mixing a label with text it does not explain is kept whole as
+    text, so a misprinted label is reported rather than half-matched.
+    """
+    if not tokens:
+        return [_Event("run", "", cell.locator, positional=True)]
+    kinds = {t.kind for t in tokens}
+    if kinds == {"run"}:
+        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
+    if "text" in kinds:
+        return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
+    # labels, perhaps with values printed in the same cell
+    events = [_token_event(t, cell.locator) for t in tokens]
+    for ev in events:
+        ev.positional = ev.kind == "label"
+    return events
+
+
+def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
+    """The template version, from the labels that exist in one version only
+    (never from the year), and the count of such labels per version."""
+    markers = T.version_markers()
+    counts = {v: 0 for v in T.VERSIONS}
+    for ev in events:
+        if ev.kind == "label":
+            for version, keys in markers.items():
+                if ev.key in keys:
+                    counts[version] += 1
+    if counts["2019"] == counts["2021"]:
+        # A report with table 三 only: （六）其他处理 is a data row in 2019 and a
+        # group of three 2021-only items in 2021, so without those items it is 2019.
+        other = T.normalize("（六）其他处理")
+        if not counts["2021"] and any(ev.kind == "label" and ev.key == other for ev in events):
+            return "2019", counts
+        return None, counts
+    return max(counts, key=counts.get), counts
+
+
+class Mapper:
+    """Walks the events of one document and collects cells and findings."""
+
+    def __init__(self, version: str, report: str) -> None:
+        self.version = version
+        self.report = report
+        self.template = T.TEMPLATES[version]
+        self.index = T.label_index(version)
+        self.other_index = T.label_index("2021" if version == "2019" else "2019")
+        self.table: T.Table | None = None
+        self.pending: _PendingRow | None = None
+        self.seen: dict[tuple[str, str], str] = {}
+        self.cells: list[dict] = []
+        self.findings: list[Finding] = []
+        self.candidates: list[_Candidate] = []
+        self.tables_seen: set[str] = set()
+        self.last_group: str | None = None
+        limits = current_limits()
+        self.max_split_steps = limits.max_split_steps
+        # every digit run of the report draws on one budget of search steps
+        self.split_budget = Budget(limits.max_report_steps)
+
+    # -- findings -----------------------------------------------------------
+    def finding(
+        self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = ""
+    ) -> None:
+        self.findings.append(Finding(self.report, rule, severity, cells, expected, actual, message))
+
+    # -- walking --------------------------------------------------------------
+    def run(self, events: list[_Event]) -> None:
+        for ev in events:
+            if ev.kind == "label":
+                self.on_label(ev)
+            elif ev.kind == "run":
+                self.on_run(ev)
+            elif ev.kind == "text":
+                self.on_text(ev)
+            elif ev.kind == "eol":
+                if self.pending is not None and self.pending.runs:
+                    self.finish()
+        self.finish()
+        self.resolve_candidates()
+        self.report_missing()
+
+    def on_label(self, ev: _Event) -> None:
+        refs = self.index.get(ev.key, ())
+        if not refs:
+            if self.table is not None and self.other_index.get(ev.key):
+                self.finding(
+                    "parse.other_version_label",
+                    "warning",
+                    f"标签“{ev.text}”属于另一版本的模板（本报告按{self.version}版读取），已忽略",
+                    actual=ev.text,
+                )
+            return
+        ref = self._choose(refs)
+        if ref.kind == "section":
+            self.finish()
+            self.table = None
+            return
+        if ref.kind == "anchor":
+            self.finish()
+            self.table = self.template.table(ref.table)
+            self.tables_seen.add(ref.table)
+            return
+        if ref.kind == "row":
+            self.finish()
+            table = self.template.table(ref.table)
+            self.table = table
+            self.tables_seen.add(table.id)
+            self.pending = _PendingRow(table, (ref.id,), ev.text, ev.locator, ev.positional)
+            return
+        if ref.kind == "group":
+            self.finish()
+            self.last_group = ref.id
+            return
+        # column or header labels: part of the table head
+        if self.table is None or self.table.id != ref.table:
+            if ref.table == "review_litigation" and ref.kind == "header" and ref.id in ("review", "行政诉讼"):
+                # table 四's head opens with 行政复议 / 行政诉讼 before its anchor
+                self.finish()
+                self.table = self.template.table(ref.table)
+                self.tables_seen.add(ref.table)
+            return
+        if self.pending is not None and self.pending.runs:
+            self.finish()
+
+    def _choose(self, refs: tuple[T.LabelRef, ...]) -> T.LabelRef:
+        current = self.table.id if self.table else None
+        order = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
+        in_table = [r for r in refs if r.table == current]
+        pool = in_table or list(refs)
+        if not in_table:
+            # outside its table a label only opens a table by anchor or row
+            strong = [r for r in refs if r.kind in ("anchor", "row", "section")]
+            pool = strong or pool
+        return min(pool, key=lambda r: order[r.kind])
+
+    def on_run(self, ev: _Event) -> None:
+        text = ev.text.strip()
+        if self.pending is None:
+            if self.table is None or not (text or (ev.data_line and self.table.single_line)):
+                return
+            if not self.table.single_line:
+                self.finding(
+                    "parse.stray_value",
+                    "warning",
+                    f"表格“{self.table.title}”中有不属于任何行的数值“{text}”（{ev.locator}），未读取",
+                    actual=text,
+                )
+                return
+            self.pending = _PendingRow(self.table, self.table.row_ids, "", ev.locator)
+        self.pending.runs.append(ev)
+
+    def on_text(self, ev: _Event) -> None:
+        if self.table is None:
+            return
+        text = ev.text
+        pending = self.pending
+        if ev.positional and pending is not None and pending.structured and all(r.positional for r in pending.runs):
+            if len(pending.runs) < pending.slots:
+                # a cell among a row's values: an unreadable value, kept raw
+                pending.runs.append(ev)
+                return
+        if T.section_of_heading(text):
+            self.finish()
+            self.table = None
+            return
+        if self.table.id == "applications" and self._numbered_fallback(ev):
+            return
+        if len(text) <= _MAX_LABEL_CHARS and not is_run(text):
+            self.finish()
+            if self.table is None:
+                # that row was the table's last: the text is narrative after
+                # the table (a note such as 注：本表数据由本机关统计。)
+                return
+            self.finding(
+                "parse.unknown_label",
+                "warning",
+                f"表格{self.table.title}中的标签“{text}”与模板不符，其后的数值未读取（{ev.locator}）",
+                actual=text,
+            )
+            # values after an unknown label must not land in the previous
+            # row: with no pending row they are reported as stray values
+            self.pending = None
+
+    def _numbered_fallback(self, ev: _Event) -> bool:
+        """Map a misprinted numbered item (``2.其他法律行政止公开``) to the
+        item with that number in the current group, with a warning."""
+        m = re.match(r"^(\d+)\.", T.normalize(ev.text))
+        if not m or self.last_group is None or self.table is None:
+            return False
+        prefix = f"{m.group(1)}."
+        rows = [r for r in self.table.rows if r.group == self.last_group and T.normalize(r.label).startswith(prefix)]
+        if len(rows) != 1 or (self.table.id, rows[0].id) in self.seen:
+            return False
+        row = rows[0]
+        self.finish()
+        self.finding(
+            "parse.label_variant",
+            "warning",
+            f"标签“{ev.text}”与模板的“{row.label}”不完全一致，按其编号读作该行",
+            cells=f"{self.table.id}.{row.id}",
+            expected=row.label,
+            actual=ev.text,
+        )
+        self.pending = _PendingRow(self.table, (row.id,), ev.text, ev.locator)
+        return True
+
+    # -- assigning values -----------------------------------------------------
+    def finish(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        table = pending.table
+        last = [r.id for r in table.rows if not r.local][-1]
+        if pending.row_ids[-1] == last and self.table is table:
+            self.table = None  # the table is complete: what follows is narrative
+        self._assign(pending)
+
+    def _assign(self, pending: _PendingRow) -> None:
+        table = pending.table
+        dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
+        k = len(dtypes)
+        runs = pending.runs
+        if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
+            self._record_missing(pending, "行只有标签，没有数值")
+            return
+        slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
+        if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
+            values = runs[:k]
+            extra = [r.text for r in runs[k:] if r.text.strip()]
+            if extra:
+                self.finding(
+                    "parse.extra_values",
+                    "warning",
+                    f"{self._where(pending)}的数值多于模板的{k}列，多出的“{'、'.join(extra)}”未读取",
+                    cells=self._cell_ids(pending),
+                    actual="、".join(extra),
+                )
+            for (rid, col), run in zip(slot_cells, values):
+                parsed = parse_value(run.text)
+                self._emit(
+                    table,
+                    rid,
+                    col,
+                    run.text.strip(),
+                    parsed.value,
+                    parsed.unit,
+                    run.locator,
+                    parsed.readable,
+                    implausible=parsed.implausible,
+                )
+            if len(values) < k:
+                self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
+            return
+        # free text: the values may have run together
+        text = " ".join(r.text.strip() for r in runs if r.text.strip())
+        locator = runs[0].locator if len(runs) == 1 else f"{runs[0].locator} … {runs[-1].locator}"
+        segments = text.split()
+        if len(segments) == k:
+            # one value a segment: read as printed; identities are for checks
+            note = "" if len(runs) > 1 else f" (run {text!r} split at its spaces)"
+            for (rid, col), raw in zip(slot_cells, segments):
+                parsed = parse_value(raw)
+                self._emit(
+                    table,
+                    rid,
+                    col,
+                    raw,
+                    parsed.value,
+                    parsed.unit,
+                    locator + note,
+                    parsed.readable,
+                    implausible=parsed.implausible,
+                )
+            return
+        accept, group = self._row_identity(table, pending)
+        try:
+            options = split_run(
+                text, dtypes, accept, group=group, max_steps=self.max_split_steps, budget=self.split_budget
+            )
+        except SearchExhausted:
+            self.finding(
+                "parse.split_exhausted",
+                "warning",
+                f"{self._where(pending)}的数字串“{text[:60]}”无法在限定步数内拆分为{k}个数值，未读取",
+                cells=self._cell_ids(pending),
+                actual=text[:200],
+            )
+            self._emit_unsplit(pending, text, locator)
+            return
+        if not options:
+            self.finding(
+                "parse.unsplittable",
+                "warning",
+                f"{self._where(pending)}的数字串“{text[:60]}”无法拆分为满足行内勾稽关系的{k}个数值，未读取",
+                cells=self._cell_ids(pending),
+                actual=text[:200],
+            )
+            self._emit_unsplit(pending, text, locator)
+            return
+        packed = [[(p.text, p.value, p.unit) for p in opt] for opt in options]
+        if len(packed) == 1:
+            note = "" if len(text.split()) == k else f" (digit run {text!r} split into {k} cells)"
+            for (rid, col), (raw, value, unit) in zip(slot_cells, packed[0]):
+                self._emit(table, rid, col, raw, value, unit, locator + note, True)
+            return
+        self.candidates.append(_Candidate(pending, packed, text, locator))
+
+    def _single(self, text: str) -> bool:
+        text = text.strip()
+        return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
+
+    def _row_identity(self, table: T.Table, pending: _PendingRow):
+        """What a split of one row must satisfy: the table's row identity
+        (总计 = the sum of its parts), through the one identity engine."""
+        identity = row_identity(self.version, table.id)
+        if identity is None:
+            return None, None
+        # the identity is declared alike for every row, so a single-line table
+        # (table 四: several rows in one run, checked a row at a time through
+        # ``group``) is checked with its first row's instance
+        row = pending.row_ids[0]
+        instance = next(i for i in instances(self.version, table.id, "row") if i.member == row)
+        keys = [(table.id, row, c) for c in table.column_ids]
+
+        def accept(values: list[float | None]) -> bool:
+            return evaluate(instance, dict(zip(keys, values))).status is not Status.FAILS
+
+        return accept, len(keys)
+
+    def _emit(self, table, row_id, col, raw, value, unit, locator, readable, *, implausible: bool = False) -> None:
+        key = (table.id, row_id, col.id)
+        if key in self.seen:
+            self.finding(
+                "parse.duplicate_cell",
+                "warning",
+                f"单元格{'.'.join(key)}在报告中出现了两次，保留第一次的值（{self.seen[key]}）",
+                cells=".".join(key),
+            )
+            return
+        self.seen[key] = locator
+        self.seen[(table.id, row_id)] = locator
+        if implausible:
+            digits = sum(ch.isdigit() for ch in raw)
+            shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
+            self.finding(
+                "parse.implausible_value",
+                "warning",
+                f"单元格{'.'.join(key)}的数值“{shown}”（{digits}位数字）大得不可能是真实数值（上限为10的12次方），"
+                "可能是多个单元格连在一起，记为空值",
+                cells=".".join(key),
+                expected=f"less than {MAX_VALUE:.0e}",
+                actual=raw,
+            )
+        elif not readable:
+            self.finding(
+                "parse.unreadable_cell",
+                "warning",
+                f"单元格{'.'.join(key)}的内容“{raw}”不是数值，记为空值",
+                cells=".".join(key),
+                actual=raw,
+            )
+        self.cells.append(
+            {
+                "table": table.id,
+                "row": row_id,
+                "column": col.id,
+                "value": value,
+                "raw": raw,
+                "unit": unit if unit else col.unit,
+                "locator": locator,
+            }
+        )
+
+    def _emit_unsplit(self, pending: _PendingRow, text: str, locator: str) -> None:
+        for rid in pending.row_ids:
+            for col in pending.table.columns:
+                self._emit(pending.table, rid, col, text, None, None, locator + " (digit run not split)", True)
+
+    def _record_missing(self, pending: _PendingRow, why: str, slots=None) -> None:
+        self.finding(
+            "parse.missing_values",
+            "warning",
+            f"{self._where(pending)}{why}（{pending.locator}）",
+            cells=", ".join(f"{pending.table.id}.{r}.{c.id}" for r, c in slots) if slots else self._cell_ids(pending),
+        )
+        for rid in pending.row_ids:
+            self.seen.setdefault((pending.table.id, rid), pending.locator)
+
+    def _where(self, pending: _PendingRow) -> str:
+        if pending.table.single_line:
+            return f"表格“{pending.table.title}”"
+        return f"行“{pending.table.row(pending.row_ids[0]).label}”"
+
+    def _cell_ids(self, pending: _PendingRow) -> str:
+        return ", ".join(f"{pending.table.id}.{r}.{c.id}" for r in pending.row_ids for c in pending.table.columns)
+
+    # -- ambiguous splits ---------------------------------------------------
+    def resolve_candidates(self) -> None:
+        """Choose among ambiguous splits with the table's column identities."""
+        if not self.candidates:
+            return
+        by_table: dict[str, list[_Candidate]] = {}
+        for cand in self.candidates:
+            by_table.setdefault(cand.pending.table.id, []).append(cand)
+        for table_id, cands in by_table.items():
+            chosen = self._choose_combination(table_id, cands)
+            for i, cand in enumerate(cands):
+                table = cand.pending.table
+                slots = [(rid, c) for rid in cand.pending.row_ids for c in table.columns]
+                if chosen is not None:
+                    note = f" (digit run {cand.run_text!r} split using the table identities)"
+                    for (rid, col), (raw, value, unit) in zip(slots, chosen[i]):
+                        self._emit(table, rid, col, raw, value, unit, cand.locator + note, True)
+                    continue
+                every = " | ".join(",".join(_fmt(v) for _, v, _ in opt) for opt in cand.options)
+                shown = " | ".join(",".join(_fmt(v) for _, v, _ in opt) for opt in cand.options[:8])
+                more = f" 等{len(cand.options)}种" if len(cand.options) > 8 else ""
+                self.finding(
+                    "parse.ambiguous_split",
+                    "warning",
+                    f"{self._where(cand.pending)}的数字串“{cand.run_text}”有多种拆分（{shown}{more}），无法唯一确定，未读取",
+                    cells=self._cell_ids(cand.pending),
+                    actual=cand.run_text,
+                    expected=every,
+                )
+                self._emit_unsplit(cand.pending, cand.run_text, cand.locator)
+
+    def _choose_combination(self, table_id: str, cands: list[_Candidate]):
+        """The one combination of the candidates' splits under which no
+        column identity of the table fails, or None."""
+        column_instances = instances(self.version, table_id, "column")
+        if not column_instances:
+            return None
+        total = 1
+        for cand in cands:
+            total *= len(cand.options)
+        if total > MAX_COMBINATIONS:
+            return None
+        fixed = {(c["table"], c["row"], c["column"]): c["value"] for c in self.cells if c["table"] == table_id}
+        table = self.template.table(table_id)
+        survivors = []
+        for combo in itertools.product(*(c.options for c in cands)):
+            values = dict(fixed)
+            for cand, opt in zip(cands, combo):
+                slots = [(table_id, rid, col.id) for rid in cand.pending.row_ids for col in table.columns]
+                for slot, (_, v, _) in zip(slots, opt):
+                    values[slot] = v
+            if all(evaluate(i, values).status is not Status.FAILS for i in column_instances):
+                survivors.append(combo)
+                if len(survivors) > 1:
+                    return None
+        return survivors[0] if len(survivors) == 1 else None
+
+    # -- completeness ---------------------------------------------------------
+    def report_missing(self) -> None:
+        for table in self.template.tables:
+            rows = [r for r in table.rows if not r.local]
+            if table.id not in self.tables_seen and not any((table.id, r.id) in self.seen for r in rows):
+                self.finding(
+                    "parse.missing_table",
+                    "warning",
+                    f"报告中没有找到表格“{table.title}”",
+                    cells=table.id,
+                )
+                continue
+            missing = [r.label for r in rows if (table.id, r.id) not in self.seen]
+            if missing:
+                self.finding(
+                    "parse.missing_row",
+                    "warning",
+                    f"表格“{table.title}”缺少以下行：{'；'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
+                    cells=", ".join(f"{table.id}.{r.id}" for r in rows if (table.id, r.id) not in self.seen),
+                )
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "空"
+    return str(int(v)) if float(v).is_integer() else str(v)
+
+
+def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], list[Finding]]:
+    """Detect the template version and map ``lines`` onto it.
+
+    Returns:
+        The template version (``None`` if undetermined), the cells as dicts
+        and the parse findings.
+    """
+    events = _events(lines)
+    version, counts = detect_version(events)
+    findings: list[Finding] = []
+    mapping_version = version
+    if version is None:
+        mapping_version = "2019"
+        if any(ev.kind == "label" for ev in events):
+            findings.append(
+                Finding(
+                    report,
+                    "parse.template_undetermined",
+                    "warning",
+                    "",
+                    "",
+                    f"2019版标签{counts['2019']}个，2021版标签{counts['2021']}个",
+                    "无法从表格标签判断模板版本（2019版或2021版），按2019版读取",
+                )
+            )
+    elif counts["2019"] and counts["2021"]:
+        findings.append(
+            Finding(
+                report,
+                "parse.mixed_template",
+                "info",
+                "",
+                version,
+                f"2019版标签{counts['2019']}个，2021版标签{counts['2021']}个",
+                f"报告同时含有两个版本模板的标签，按标签较多的{version}版读取",
+            )
+        )
+    mapper = Mapper(mapping_version, report)
+    mapper.run(events)
+    return version, mapper.cells, findings + mapper.findings

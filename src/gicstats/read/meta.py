@@ -1,0 +1,182 @@
+"""Report metadata from its text: agency, year, publication date, sections."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import lru_cache
+
+from gicstats.form.template import SECTIONS, section_of_heading
+from gicstats.read.labels import simplify, tokenize
+from gicstats.read.mapping import is_table_stretch
+
+_TITLE = re.compile(
+    r"(?P<pre>[^\s,，。；;:：]{0,60}?)(?P<year>(?:19|20)\d{2})\s*年\s*度?(?P<post>[^\s,，。；;:：]{0,60}?)"
+    r"政府信息公开(?:工作)?年度?报告"
+)
+# horizontal space only: \s* at every line start of a page of blank lines
+# would rescan the rest of the page from each of them
+_TITLE_LINE = re.compile(r"^[^\S\n]*(?:标题|题目|title)[^\S\n]*[:：][^\S\n]*(.+)$", re.I | re.M)
+# A title is short: a candidate up to this many characters is searched
+# whole. A longer one (a text dump that ran the page into one line) is
+# searched only in a window before each of its first few title endings
+# (政府信息公开工作年度报告), which holds any title that ends there: 60 + year
+# + 60 characters, and spaces. Searched whole, the title pattern costs up to
+# 60 x 60 steps a character: seconds for a line of 100,000.
+_TITLE_MAX_CHARS = 200
+_TITLE_END = re.compile(r"政府信息公开(?:工作)?年度?报告")
+_TITLE_WINDOW = 160
+_TITLE_ENDS = 8
+# Hints (HTML headings) and title lines tried at most; real pages have a few.
+_MAX_HINTS = 64
+_PERIOD = re.compile(r"统计期限(?:为|是)?(?:自|从)?\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+_PUBLISHED = re.compile(
+    r"(?:发布日期|发布时间|成文日期|发文日期|公开日期|日期)\s{0,8}[:：]?\s{0,8}"
+    r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})"
+)
+_DATE_LINE = re.compile(r"^\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日\s*$")
+_AGENCY_JUNK = re.compile(r"^(关于|《)|[》」』\"“”]$")
+_HEADING = re.compile(r"(?<![(（一二三四五六七八九十])([一二三四五六])、")
+
+
+@lru_cache(maxsize=8)
+def _nfkc(text: str) -> str:
+    # the title, date and section finders each fold the same long text
+    return unicodedata.normalize("NFKC", text)
+
+
+def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None, int | None]:
+    """Return ``(title, agency, year)`` from the title of the report."""
+    candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
+    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
+    candidates += lines
+    for cand in candidates:
+        cand = _nfkc(cand.strip())
+        m = _search_title(cand)
+        if not m:
+            continue
+        pre, post = cand[m.start("pre") : m.end("pre")], cand[m.start("post") : m.end("post")]
+        agency = _AGENCY_JUNK.sub("", (pre or post).strip()).strip()
+        return cand[m.start() : m.end()], agency or None, int(m.group("year"))
+    m = _PERIOD.search(simplify(_nfkc(text)))
+    return None, None, int(m.group("year")) if m else None
+
+
+def _search_title(cand: str) -> re.Match | None:
+    """The first title in ``cand`` (NFKC-folded), in bounded time.
+
+    Matches on simplified characters; the title is kept as printed (the
+    conversion maps character to character, so spans line up)."""
+    simple = simplify(cand)
+    if len(simple) <= _TITLE_MAX_CHARS:
+        return _TITLE.search(simple)
+    for _, end in zip(range(_TITLE_ENDS), _TITLE_END.finditer(simple)):
+        m = _TITLE.search(simple, max(0, end.start() - _TITLE_WINDOW), end.end())
+        if m:
+            return m
+    return None
+
+
+def find_published(text: str) -> dt.date | None:
+    """The publication date the report states, if any."""
+    text = _nfkc(text)
+    m = _PUBLISHED.search(text[:4000])
+    if m is None:
+        # a date on its own line near the end, above or below the signature
+        for line in reversed(text.split("\n")[-12:]):
+            m = _DATE_LINE.match(line)
+            if m:
+                break
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    except ValueError:
+        return None
+
+
+# Texts that open the tables of 二, 三 and 四 when a dump runs them into prose.
+_DUMP_HINT = re.compile(
+    "|".join(r"\s*".join(word) for word in ("第二十条", "申请人情况", "本列数据", "未经复议", "本年度办"))
+)
+
+
+def _strip_tables(text: str) -> str:
+    """Drop stretches of table labels and values that a text dump ran into
+    the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
+    headings, so that section texts hold narrative only. A stretch counts as
+    a table by the mapper's own rule (an anchor, or three row labels), so
+    prose such as ``规章13件,行政规范性文件60件`` stays."""
+    out = []
+    for line in text.split("\n"):
+        # only lines that carry an anchor of a table dump are worth tokenizing
+        tokens = tokenize(line) if len(line) > 40 and _DUMP_HINT.search(line) else []
+        if not any(t.kind == "run" for t in tokens):
+            out.append(line)
+            continue
+        kept: list[str] = []
+        last = 0
+        stretch: list = []
+        for tok in [*tokens, None]:
+            if tok is not None and tok.kind != "text" and not section_of_heading(tok.text):
+                stretch.append(tok)
+                continue
+            if stretch and is_table_stretch(stretch):
+                # tokens index prepare(line), which has the same length as the
+                # line (NFKC is done): slice the text as printed
+                kept.append(line[last : stretch[0].start])
+                last = stretch[-1].end
+            stretch = []
+        kept.append(line[last:])
+        out.append(" ".join(k.strip() for k in kept if k.strip()))
+    return "\n".join(out)
+
+
+def split_sections(text: str) -> dict[str, str]:
+    """The narrative of each report section, keyed by section id.
+
+    Headings are found in order (一 … 六) even when they run into the text
+    (``一、总体情况2019年，…``). Text before the first heading is kept under
+    ``preamble``.
+    """
+    text = _strip_tables(_nfkc(text))
+    order = [s.id for s in SECTIONS]
+    found: list[tuple[int, int, str]] = []
+    next_index = 0
+    for m in _HEADING.finditer(text):
+        index = "一二三四五六".index(m.group(1))
+        if index < next_index:
+            continue
+        section = section_of_heading(text[m.start() : m.start() + 60])
+        if section is None or order.index(section) != index:
+            continue
+        # the heading runs to the end of its line, or 40 characters at most
+        end = text.find("\n", m.start())
+        end = len(text) if end < 0 else end
+        heading_end = min(end, m.start() + _heading_length(text[m.start() : end]))
+        found.append((m.start(), heading_end, section))
+        next_index = index + 1
+    sections: dict[str, str] = {}
+    if found and text[: found[0][0]].strip():
+        sections["preamble"] = text[: found[0][0]].strip()
+    for i, (_, heading_end, section) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else len(text)
+        sections[section] = text[heading_end:stop].strip()
+    if not found and text.strip():
+        sections["preamble"] = text.strip()
+    return sections
+
+
+def _heading_length(line: str) -> int:
+    """Length of a heading at the start of ``line``: up to 情况/事项/措施 or
+    the first sentence break, whichever comes first."""
+    for ends in ("情况|事项|措施", "问题"):
+        m = re.match(rf"^.{{2,40}}?({ends})", line)
+        if m:
+            return m.end()
+    m = re.search(r"[。;；]", line)
+    return m.start() if m and m.start() <= 40 else min(len(line), 40)
+
+
+__all__ = ["find_published", "find_title", "split_sections"]

@@ -1,0 +1,696 @@
+"""Reader for PDF reports with a text layer (pdfplumber).
+
+Where the PDF draws a table, its cells are read by their geometry
+(``find_tables``): a cell spanning rows or columns comes once, on its first
+row (pdfplumber gives ``None`` for the rest, as the HTML reader skips covered
+grid positions), and the lines of a cell are joined, so the vertical
+``三、本年度办理结果`` and headers printed ``结果`` / ``维持`` come out whole.
+The document's tables are one sequence of rows: a table continuing on the
+next page simply goes on.
+
+Everything outside the drawn tables is read from the text layer, by the
+position of its words:
+
+- a narrow column of one- or two-character words stacked one above the other
+  is a vertical cell (the ``三 、 本 年 …`` label, ``结 结 其 尚`` / ``果 果 他
+  未`` headers) and is read top to bottom as one cell;
+- words on one visual line are split into cells at wide gaps;
+- a line of values is a table row; the label text printed on the lines just
+  above or below it, left of its values (a label that wraps inside its cell
+  while the numbers sit on its middle line), is put in front of the values,
+  so that every row reads label first.
+
+A reader only produces lines of cells with provenance locators
+(``page 3, table 1, row 5, column 2``; ``page 3, line 12``); what the labels
+mean is the mapper's business.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import os
+import re
+import statistics
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+from gicstats.errors import GicstatsError
+from gicstats.read.document import Cell, Document, Line
+from gicstats.read.labels import is_run
+from gicstats.read.limits import Limits, beyond, current, over
+from gicstats.read.readers.guards import check_pdf_objects, check_pdf_streams
+
+# pdfminer logs what it repairs in a damaged file ("Data-loss while
+# decompressing corrupted data"). Without a handler, Python's last-resort
+# handler prints each to stderr, in the middle of `gicstats parse`'s one line
+# per file. A NullHandler keeps them from there; an application that
+# configures logging still receives them through the root logger.
+logging.getLogger("pdfminer").addHandler(logging.NullHandler())
+
+# A page number alone on a line (``- 3 -``, ``3``, ``第 3 页``, ``3/12``) in the
+# top or bottom margin is page furniture, not a table value.
+_PAGE_NUMBER = re.compile(r"^[\s\-—–－]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?[\s\-—–－]*$")
+_MARGIN = 0.08  # share of the page height at the top and bottom
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass
+class _Word:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return max(self.bottom - self.top, 1.0)
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def yc(self) -> float:
+        return (self.top + self.bottom) / 2
+
+
+@dataclass
+class _Segment:
+    """Words of one visual line close enough to be one cell."""
+
+    words: list[_Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def x0(self) -> float:
+        return min(w.x0 for w in self.words)
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def value(self) -> bool:
+        return _is_value(self.text)
+
+
+@dataclass
+class _VisualLine:
+    segments: list[_Segment]
+    number: int = 0  # 1-based, in reading order on its page
+
+    @property
+    def top(self) -> float:
+        return min(s.top for s in self.segments)
+
+    @property
+    def bottom(self) -> float:
+        return max(s.bottom for s in self.segments)
+
+    @property
+    def yc(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def height(self) -> float:
+        return statistics.median(w.height for s in self.segments for w in s.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    @property
+    def values(self) -> list[_Segment]:
+        return [s for s in self.segments if s.value]
+
+    @property
+    def is_value_line(self) -> bool:
+        """A table row's values, perhaps after its label: one value or more,
+        and no text after the first value."""
+        segs = self.segments
+        first = next((i for i, s in enumerate(segs) if s.value), None)
+        return first is not None and all(s.value for s in segs[first:])
+
+
+def _is_value(text: str) -> bool:
+    text = text.strip()
+    return bool(text) and is_run(text) and (bool(_DIGIT.search(text)) or text in ("-", "—", "－", "/", "／", "无"))
+
+
+@dataclass
+class _Item:
+    """Something to emit, placed on its page by ``top``."""
+
+    top: float
+    line: Line
+    narrative: str | None = None
+    first: _VisualLine | None = None  # text-layer lines the item was read from
+    last: _VisualLine | None = None
+
+
+def read_pdf(
+    data: bytes, name: str = "<bytes>", *, tables: bool = True, ocr_cache: str | os.PathLike | None = None
+) -> Document:
+    """Read a PDF's tables and text.
+
+    Args:
+        data: The PDF's bytes.
+        name: The file name, for error messages.
+        tables: Read drawn tables by their geometry (default). ``False``
+            reads every page from the text layer alone, as for a PDF whose
+            tables have no ruling lines.
+
+    Raises:
+        GicstatsError: if the PDF cannot be parsed (truncated, damaged,
+            encrypted), has no text layer (a scan), or goes past a limit
+            (:mod:`gicstats.limits`: the size its streams decode to, its
+            pages, the characters and shapes it draws).
+
+    Pages with images and no text (a scan) are read by OCR
+    (:mod:`gicstats.read.readers.ocr`, the ``ocr`` extra), through the cache
+    folder ``ocr_cache`` when one is given.
+    """
+    limits = current()
+    check_pdf_streams(data, name, limits)  # before pdfminer decodes any
+    repairs = _Repairs()
+    logging.getLogger("pdfminer").addHandler(repairs)
+    try:
+        return _read(data, name, tables, limits, repairs, ocr_cache)
+    finally:
+        logging.getLogger("pdfminer").removeHandler(repairs)
+
+
+class _Repairs(logging.Handler):
+    """pdfminer's warnings about the file (what it repaired), from this
+    thread only: other threads may be reading other files."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.seen: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())[:160]
+        if record.thread == self.thread and (message in self.seen or len(self.seen) < 20):
+            self.seen[message] += 1
+
+    def lines(self) -> list[str]:
+        return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
+
+
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, ocr_cache=None) -> Document:
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:
+        raise _unreadable(name, exc) from None
+    try:
+        with pdf:
+            if pdf.doc.encryption:
+                check_pdf_objects(pdf.doc, name, limits)
+            _check_pages(pdf, name, limits)
+            budget = _Budget(name, limits.max_objects)
+            pages = []
+            for number, page in enumerate(pdf.pages, start=1):
+                pages.append(_read_page(page, number, tables, budget))
+                page.close()  # its layout objects: only the words are kept
+            # left-aligned label columns, counted over the whole document: a
+            # table's column has few rows on the page where the table starts
+            starts = _column_starts([g for page in pages for g in page.groups])
+            items_by_page, title_hints, images = [], [], 0
+            for number, page in enumerate(pages, start=1):
+                text_items, hints = _text_items(page, starts)
+                items = sorted(page.table_items + text_items, key=lambda it: it.top)
+                items_by_page.append(items)
+                images += page.images
+                if number == 1:
+                    title_hints = hints
+    except GicstatsError:
+        raise
+    except Exception as exc:
+        raise _unreadable(name, exc) from None
+    if not items_by_page:
+        raise GicstatsError(name, "PDF has no pages")
+    scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
+    ocr_read = bool(scanned) and (not any(items_by_page) or _ocr_available())
+    if ocr_read:
+        # pages of images only: a scan, read by OCR (the ocr extra; without
+        # it a PDF wholly scanned is refused with the hint to install it)
+        from gicstats.read.readers.ocr import read_pdf_scans
+
+        for number, (items, hints) in read_pdf_scans(data, name, scanned, cache=ocr_cache).items():
+            items_by_page[number - 1] = items
+            if number == 1:
+                title_hints = hints
+    if not any(items_by_page):
+        pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
+        what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
+        found = "; OCR found no text on them" if ocr_read else ""
+        raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
+    lines: list[Line] = []
+    narrative: list[str] = []
+    for items in items_by_page:
+        for item in items:
+            lines.append(item.line)
+            if item.narrative is not None:
+                narrative.append(item.narrative)
+    return Document(lines, "\n".join(narrative), title_hints, repairs.lines())
+
+
+def _ocr_available() -> bool:
+    from gicstats.read.readers.ocr import available
+
+    return available()
+
+
+def _check_pages(pdf, name: str, limits: Limits) -> None:
+    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages, counting no
+    further than the limit (the page tree is walked lazily)."""
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+
+    count = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), limits.max_pages + 1))
+    if count > limits.max_pages:
+        try:  # what the page tree says, when it says more
+            declared = resolve1(resolve1(pdf.doc.catalog["Pages"])["Count"])
+        except Exception:  # a broken tree: say "more than"
+            declared = None
+        if isinstance(declared, int) and declared > limits.max_pages:
+            raise GicstatsError(name, over("pages", declared, limits.max_pages, "max_pages"))
+        raise GicstatsError(name, beyond("pages", limits.max_pages, "max_pages"))
+
+
+class _Budget:
+    """Characters and shapes left to draw, over all pages of one PDF."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name, self.limit, self.left = name, limit, limit
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise GicstatsError(self.name, beyond("characters and shapes", self.limit, "max_objects", verb="draws"))
+
+
+def _layout(page, budget: _Budget) -> None:
+    """Lay ``page`` out as pdfplumber does, counting what is drawn, and
+    leave the result where pdfplumber looks for it (``Page._layout``)."""
+    from pdfminer.pdfinterp import PDFPageInterpreter
+    from pdfplumber.page import PDFPageAggregatorWithMarkedContent
+
+    class Counting(PDFPageAggregatorWithMarkedContent):
+        def render_char(self, *args, **kwargs) -> float:
+            budget.spend()
+            return super().render_char(*args, **kwargs)
+
+        def paint_path(self, *args, **kwargs) -> None:
+            budget.spend()
+            super().paint_path(*args, **kwargs)
+
+    device = Counting(page.pdf.rsrcmgr, pageno=page.page_number, laparams=page.pdf.laparams)
+    PDFPageInterpreter(page.pdf.rsrcmgr, device).process_page(page.page_obj)
+    page._layout = device.get_result()
+
+
+def _unreadable(name: str, exc: Exception) -> GicstatsError:
+    if type(exc).__name__ == "PdfminerException" and exc.args and isinstance(exc.args[0], Exception):
+        exc = exc.args[0]  # pdfplumber wraps what pdfminer raised
+    kind = type(exc).__name__
+    if "Password" in kind or "Encrypt" in kind:
+        return GicstatsError(name, "PDF is encrypted; open it and save a copy without a password")
+    detail = " ".join(str(exc).split())[:80] or kind
+    return GicstatsError(name, f"not a readable PDF, perhaps truncated or damaged ({detail})")
+
+
+# --------------------------------------------------------------------------
+# One page
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Page:
+    number: int
+    height: float
+    table_items: list[_Item]
+    stacks: list[list[_Word]]  # vertical cells of the text layer
+    groups: list[list[_Word]]  # the text layer's other words, by visual line
+    images: int
+
+
+def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
+    _layout(page, budget)
+    words = [
+        _Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words() if w["text"].strip()
+    ]
+    items: list[_Item] = []
+    taken: list[tuple[float, float, float, float]] = []
+    if use_tables and words:
+        for t_number, table in enumerate(page.find_tables(), start=1):
+            rows_items, boxes = _table_items(table, number, t_number)
+            items.extend(rows_items)
+            taken.extend(boxes)
+    if taken:
+        words = [w for w in words if not any(b[0] <= w.xc <= b[2] and b[1] <= w.yc <= b[3] for b in taken)]
+    stacks, words = _vertical_cells(words)
+    return _Page(number, float(page.height), items, stacks, _line_groups(words), len(page.images))
+
+
+def _cell_text(text: str) -> str:
+    # a cell's lines are joined without a space: Chinese wraps anywhere, and
+    # a number wrapped in a narrow cell (24252.31 / 1082) is one number
+    return "".join(part.strip() for part in text.split("\n"))
+
+
+def _table_items(table, page: int, t_number: int) -> tuple[list[_Item], list[tuple]]:
+    """Rows of one drawn table. A row with a single cell (a sub-header or a
+    paragraph inside a page-sized frame) is left to the text layer."""
+    kept: list[tuple[int, list[tuple[int, str]], tuple]] = []
+    for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
+        if sum(c is not None for c in cells) >= 2:
+            # None: a grid position covered by a cell spanning it
+            kept.append((r, [(c, _cell_text(t)) for c, t in enumerate(cells) if t is not None], row.bbox))
+    rows = drop_label_area_blanks([cells for _, cells, _ in kept])
+    items = []
+    for (r, _, bbox), cells in zip(kept, rows):
+        out = [Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}") for c, text in cells]
+        if out:
+            items.append(_Item(bbox[1], Line(out, structured=True)))
+    return items, [bbox for _, _, bbox in kept]
+
+
+def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:
+    """Drop the empty cells of one table's label area.
+
+    A label printed over two grid columns without merging them (``（七）总计``
+    then an empty cell, then the values) leaves an empty cell that is no
+    blank value. Such a cell is dropped when its column holds row labels
+    (text that is no value, on rows with values to its right) and, on its
+    own row, it stands after a label and before the first value. Any other
+    empty cell stays a blank value. ``rows`` are ``(column, text)`` pairs.
+    """
+    label_columns: set[int] = set()
+    for cells in rows:
+        for i, (c, text) in enumerate(cells):
+            if text and not _is_value(text) and any(_is_value(t) for _, t in cells[i + 1 :]):
+                label_columns.add(c)
+    out = []
+    for cells in rows:
+        first_value = next((i for i, (_, t) in enumerate(cells) if _is_value(t)), len(cells))
+        kept = []
+        seen_label = False
+        for i, (c, text) in enumerate(cells):
+            if not text and c in label_columns and seen_label and i < first_value:
+                continue
+            seen_label = seen_label or (bool(text) and not _is_value(text))
+            kept.append((c, text))
+        out.append(kept)
+    return out
+
+
+# --------------------------------------------------------------------------
+# The text layer
+# --------------------------------------------------------------------------
+
+
+def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]:
+    """Pull out narrow stacks of one- or two-character words (vertical
+    labels and headers); return the stacks and the other words."""
+
+    def stackable(w: _Word) -> bool:
+        return len(w.text) <= 2 and not _is_value(w.text) and not _DIGIT.search(w.text)
+
+    cands = sorted((w for w in words if stackable(w)), key=lambda w: w.top)
+    below: dict[int, _Word] = {}
+    has_above: set[int] = set()
+    for i, w in enumerate(cands):
+        for v in cands[i + 1 :]:
+            gap = v.top - w.bottom
+            if gap > 0.6 * w.height:
+                break
+            # centred or left-aligned in its narrow column; ``三、`` may
+            # share a line because 、 cannot start one
+            aligned = abs(v.xc - w.xc) <= 0.2 * w.height or abs(v.x0 - w.x0) <= 0.2 * w.height
+            if gap >= -0.2 * w.height and id(v) not in has_above and aligned:
+                below[id(w)] = v
+                has_above.add(id(v))
+                break
+    stacks, used = [], set()
+    for w in cands:
+        if id(w) in has_above or id(w) not in below:
+            continue
+        stack = [w]
+        while id(stack[-1]) in below:
+            stack.append(below[id(stack[-1])])
+        stacks.append(stack)
+        used.update(id(x) for x in stack)
+    return stacks, [w for w in words if id(w) not in used]
+
+
+def _line_groups(words: list[_Word]) -> list[list[_Word]]:
+    """Words grouped into visual lines (by vertical overlap), left to right."""
+    groups: list[list[_Word]] = []
+    for w in sorted(words, key=lambda w: (w.top, w.x0)):
+        for group in reversed(groups[-4:]):
+            seed = group[0]
+            overlap = min(seed.bottom, w.bottom) - max(seed.top, w.top)
+            if overlap >= 0.5 * min(seed.height, w.height):
+                group.append(w)
+                break
+        else:
+            groups.append([w])
+    for group in groups:
+        group.sort(key=lambda w: w.x0)
+    return groups
+
+
+def _visual_lines(groups: list[list[_Word]], starts: set[int]) -> list[_VisualLine]:
+    """Lines split into segments (cells) at wide gaps and column starts."""
+    lines = []
+    for group in groups:
+        size = statistics.median(w.height for w in group)
+        segments = [_Segment([group[0]])]
+        for w in group[1:]:
+            prev = segments[-1].words[-1]
+            gap = w.x0 - prev.x1
+            # a wide gap parts cells; so does a narrower one where a column
+            # of left-aligned cells starts, or where values follow text (a
+            # label's cell ends where its values begin)
+            if (
+                gap > 0.9 * size
+                or (gap > 0.2 * size and round(w.x0) in starts)
+                or (gap > 0.45 * size and _is_value(w.text) and not _is_value(prev.text))
+            ):
+                segments.append(_Segment([w]))
+            else:
+                segments[-1].words.append(w)
+        lines.append(_VisualLine(segments))
+    lines.sort(key=lambda ln: ln.top)
+    for i, line in enumerate(lines, start=1):
+        line.number = i
+    return lines
+
+
+def _column_starts(groups: list[list[_Word]]) -> set[int]:
+    """Left edges (whole points, and their neighbours) where at least three
+    lines start a cell: the columns of left-aligned labels, such as the
+    numbered items of table 三 beside their group label."""
+    counts: dict[int, int] = {}
+    for group in groups:
+        firsts = [group[0]] + [w for prev, w in itertools.pairwise(group) if w.x0 - prev.x1 > 0.9 * w.height]
+        for w in firsts:
+            counts[round(w.x0)] = counts.get(round(w.x0), 0) + 1
+    frequent = {x for x, n in counts.items() if n + counts.get(x - 1, 0) + counts.get(x + 1, 0) >= 3}
+    return {x + d for x in frequent for d in (-1, 0, 1)}
+
+
+def _text_items(pg: _Page, starts: set[int]) -> tuple[list[_Item], list[str]]:
+    page, height, stacks = pg.number, pg.height, pg.stacks
+    lines = [
+        ln
+        for ln in _visual_lines(pg.groups, starts)
+        if not (_PAGE_NUMBER.match(ln.text) and (ln.bottom < _MARGIN * height or ln.top > (1 - _MARGIN) * height))
+    ]
+    rows = _assemble_rows(lines)
+    items: list[_Item] = []
+    attached = {id(f) for frags in rows.values() for f in frags}
+    narrative_lines: list[_VisualLine] = []
+    previous: _VisualLine | None = None
+    for line in lines:
+        if id(line) in attached:
+            continue
+        where = f"page {page}, line {line.number}"
+        if line.is_value_line:
+            row = sorted([line, *rows.get(id(line), [])], key=lambda ln: ln.top)
+            cells = [Cell(t, where) for t in _label_texts(row, line)]
+            cells += [Cell(s.text, where) for s in line.values]
+            items.append(_Item(min(ln.top for ln in row), Line(cells, structured=False)))
+            previous = None
+            continue
+        if previous is not None and _same_cell(previous, line):
+            # the next line of a label wrapped in its cell: one cell
+            cell = items[-1].line.cells[0]
+            cell.text += line.text
+            cell.locator = f"{cell.locator.split(' … ')[0]} … line {line.number}"
+        else:
+            cells = [Cell(s.text, where) for s in line.segments]
+            items.append(_Item(line.top, Line(cells, structured=False), first=line))
+        items[-1].narrative = (items[-1].narrative or "") + line.text
+        items[-1].last = line
+        narrative_lines.append(line)
+        previous = line
+    for stack in stacks:
+        where = f"page {page}, line {_line_at(lines, stack[0])}"
+        items.append(_Item(stack[0].top, Line([Cell("".join(w.text for w in stack), where)], structured=False)))
+    _join_paragraphs(items, narrative_lines)
+    return items, _title_hints(narrative_lines) if page == 1 else []
+
+
+def _same_cell(above: _VisualLine, below: _VisualLine) -> bool:
+    """Whether ``below`` continues the one-cell line ``above`` as the same
+    cell: set tight under it (closer than a table row or a paragraph's line
+    spacing would put it), starting no further right, ending no further out."""
+    if len(above.segments) != 1 or len(below.segments) != 1:
+        return False
+    h = above.height
+    a, b = above.segments[0], below.segments[0]
+    return (
+        0 <= below.top - above.bottom <= 0.6 * h and a.x0 - 2.5 * h <= b.x0 <= a.x0 + 0.5 * h and a.x1 >= b.x1 - 0.5 * h
+    )
+
+
+def _line_at(lines: list[_VisualLine], word: _Word) -> int:
+    before = [ln.number for ln in lines if ln.top <= word.top]
+    return before[-1] if before else 1
+
+
+def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
+    """Attach label lines to the line of values they belong to.
+
+    A label line (text only, all of it left of the values) within 1.6 line
+    heights of a value line's middle goes with the nearest value line; a
+    label line just above or below one already attached follows it (labels
+    of three lines and more).
+    """
+    values = [ln for ln in lines if ln.is_value_line]
+    if not values:
+        return {}
+    rows: dict[int, list[_VisualLine]] = {}
+    owner: dict[int, _VisualLine] = {}
+
+    def left_of(frag: _VisualLine, row: _VisualLine) -> bool:
+        first = min(s.x0 for s in row.values)
+        return frag.segments[-1].x1 <= first + 1
+
+    pending = [ln for ln in lines if not ln.values]
+    for frag in pending:
+        reach = 1.6 * frag.height
+        near = [v for v in values if abs(v.yc - frag.yc) <= reach and left_of(frag, v)]
+        if near:
+            row = min(near, key=lambda v: abs(v.yc - frag.yc))
+            rows.setdefault(id(row), []).append(frag)
+            owner[id(frag)] = row
+    for _ in range(3):  # labels of up to five lines
+        grown = False
+        for frag in pending:
+            if id(frag) in owner:
+                continue
+            for other in pending:
+                row = owner.get(id(other))
+                if row is None:
+                    continue
+                gap = max(frag.top - other.bottom, other.top - frag.bottom)
+                overlap = min(frag.segments[-1].x1, other.segments[-1].x1) - max(
+                    frag.segments[0].x0, other.segments[0].x0
+                )
+                if gap <= 0.6 * frag.height and overlap > 0 and left_of(frag, row):
+                    rows[id(row)].append(frag)
+                    owner[id(frag)] = row
+                    grown = True
+                    break
+        if not grown:
+            break
+    return rows
+
+
+def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
+    """The label cells of an assembled row, left to right: text segments
+    that overlap horizontally across lines are one cell, read top to bottom."""
+    segs = [s for ln in row for s in ln.segments if not s.value]
+    parent = list(range(len(segs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(segs):
+        for j in range(i + 1, len(segs)):
+            b = segs[j]
+            same_line = min(a.bottom, b.bottom) - max(a.top, b.top) > 0
+            if not same_line and min(a.x1, b.x1) - max(a.x0, b.x0) > 0:
+                parent[find(j)] = find(i)
+    groups: dict[int, list[_Segment]] = {}
+    for i, s in enumerate(segs):
+        groups.setdefault(find(i), []).append(s)
+    cells = sorted(groups.values(), key=lambda g: min(s.x0 for s in g))
+    return ["".join(s.text for s in sorted(g, key=lambda s: (s.top, s.x0))) for g in cells]
+
+
+def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
+    """Run a narrative line into the next when it reaches the right margin
+    (Chinese prose wraps anywhere), so the narrative keeps its sentences."""
+    if not lines:
+        return
+    right = max(ln.segments[-1].x1 for ln in lines)
+    owner: _Item | None = None
+    for item in sorted((it for it in items if it.narrative is not None), key=lambda it: it.top):
+        last = owner.last if owner is not None else None
+        if (
+            last is not None
+            and len(item.line.cells) == 1
+            and len(owner.line.cells) == 1
+            and item.first is not None
+            and item.first.number == last.number + 1
+            and right - last.segments[-1].x1 <= 1.5 * last.height
+        ):
+            owner.narrative = (owner.narrative or "") + (item.narrative or "")
+            owner.last = item.last
+            item.narrative = None
+        else:
+            owner = item
+
+
+def _title_hints(lines: list[_VisualLine]) -> list[str]:
+    """The first page's title: the leading lines in the largest type, joined
+    (a title often breaks after the agency's name)."""
+    if not lines:
+        return []
+    sizes = [max(w.height for s in ln.segments for w in s.words) for ln in lines]
+    body = statistics.median(sizes)
+    top = max(sizes[:8])
+    if top <= body * 1.1:
+        return []
+    title = []
+    for line, size in zip(lines, sizes):
+        if size >= top * 0.95:
+            title.append(line.text)
+        elif title:
+            break
+    return ["".join(title)] if title else []

@@ -1,0 +1,178 @@
+"""Splitting runs of digits whose cell boundaries were lost.
+
+Text dumps of report pages often run a row's cells together:
+``801000081`` is 80, 1, 0, 0, 0, 0, 81. A run is cut into exactly as many
+numbers as the row has columns, no number may have a leading zero, spaces
+left over from ``&nbsp;`` are kept as boundaries, and the row's identity
+(applicant columns add up to 总计) must hold. The search is bounded: no
+input can make it run away. Each run gets at most ``max_steps`` steps
+(``GICSTATS_MAX_SPLIT_STEPS``), and a :class:`Budget` shared by the runs of
+one report caps them all together (``GICSTATS_MAX_REPORT_STEPS``), so a page
+of a thousand unsplittable runs costs what one report may cost, not a
+thousand times that. A step is one cut tried; on the 2-core development
+machine 100,000 steps take about a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from gicstats.read.values import BLANKS
+
+# Longest number one cell may hold, in characters, by dtype. A count of
+# a billion or more does not occur in these reports.
+MAX_CHARS = {"count": 9, "signed": 10, "amount": 16}
+# Upper bound on search steps for one run; past it the split is given up.
+MAX_STEPS = 100_000
+# More candidates than this are not kept.
+MAX_CANDIDATES = 64
+
+_PART = {
+    "count": re.compile(r"^(0|[1-9]\d*)$"),
+    "signed": re.compile(r"^(0|-?[1-9]\d*)$"),
+    "amount": re.compile(r"^(0|[1-9]\d*)(\.\d+)?$"),
+}
+_UNIT = re.compile(r"(万元|亿元|万|元)$")
+
+
+class SearchExhausted(Exception):
+    """The split search passed its step bound."""
+
+
+class Budget:
+    """Search steps left for the digit runs of one report.
+
+    >>> budget = Budget(10)
+    >>> split_run("801000081", ["count"] * 7, budget=budget)
+    Traceback (most recent call last):
+    ...
+    gicstats.split.SearchExhausted: 801000081
+    >>> budget.left
+    0
+    """
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    value: float | None
+    unit: str | None
+
+
+def _segments(run: str) -> list[str]:
+    """Whitespace-separated segments; each holds one or more whole cells."""
+    return run.split()
+
+
+def split_run(
+    run: str,
+    dtypes: Sequence[str],
+    accept: Callable[[list[float | None]], bool] | None = None,
+    *,
+    group: int | None = None,
+    max_steps: int = MAX_STEPS,
+    budget: Budget | None = None,
+) -> list[list[Part]]:
+    """All ways to cut ``run`` into ``len(dtypes)`` numbers that ``accept``.
+
+    Args:
+        run: The printed run, e.g. ``"230 000023"``. Whitespace separates
+            cells; digits without separators may hold several cells.
+        dtypes: The dtype of each column (``count``, ``signed``, ``amount``).
+        accept: Optional identity the numbers of a candidate must satisfy;
+            it receives ``None`` for blank cells.
+        group: Apply ``accept`` to each consecutive group of this many
+            numbers as soon as the group is complete (table 四 has three
+            groups of five); by default to all numbers at once.
+        max_steps: Bound on the search.
+        budget: Steps left for the whole report; the steps this run takes
+            are charged to it, and the search stops when it runs out.
+
+    Returns:
+        Candidate splits, at most ``MAX_CANDIDATES``.
+
+    Raises:
+        SearchExhausted: when the bound (or the budget) is reached.
+
+    >>> [[p.value for p in c] for c in split_run("801000081", ["count"] * 7,
+    ...     lambda v: sum(v[:6]) == v[6])]
+    [[80.0, 1.0, 0.0, 0.0, 0.0, 0.0, 81.0]]
+    """
+    segments = _segments(run)
+    k = len(dtypes)
+    group = group or k
+    if not segments or len(segments) > k:
+        return []
+    if budget is not None:
+        max_steps = min(max_steps, budget.left)
+    steps = 0
+    out: list[list[Part]] = []
+
+    def _group_ok(acc: list[Part]) -> bool:
+        if accept is None or len(acc) % group:
+            return True
+        return accept([p.value for p in acc[-group:]])
+
+    def rec(seg_i: int, pos: int, acc: list[Part]) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > max_steps:
+            raise SearchExhausted(run)
+        if len(out) >= MAX_CANDIDATES:
+            return
+        if seg_i == len(segments):
+            if len(acc) == k:
+                out.append(list(acc))
+            return
+        seg = segments[seg_i]
+        if seg in BLANKS:  # a dash or 无 in a run is one blank cell
+            if len(acc) < k:
+                acc.append(Part(seg, None, None))
+                if _group_ok(acc):
+                    rec(seg_i + 1, 0, acc)
+                acc.pop()
+            return
+        unit = None
+        body = seg
+        m = _UNIT.search(seg)
+        if m:
+            unit, body = m.group(1), seg[: m.start()]
+        remaining_cells = k - len(acc)
+        remaining_segments = len(segments) - seg_i - 1
+        if remaining_cells <= remaining_segments:
+            return
+        # the rest of this segment and the later ones must fit what is left
+        rest = len(body) - pos + sum(len(s) for s in segments[seg_i + 1 :])
+        if rest < remaining_cells or rest > sum(MAX_CHARS[d] for d in dtypes[len(acc) :]):
+            return
+        dtype = dtypes[len(acc)]
+        pattern = _PART[dtype]
+        for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
+            piece = body[pos:end]
+            if not pattern.match(piece):
+                if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
+                    break  # a leading zero stands alone, or begins a decimal (0.092)
+                continue
+            last_of_segment = end == len(body)
+            part = Part(piece, float(piece), unit if last_of_segment else None)
+            acc.append(part)
+            if not _group_ok(acc):
+                acc.pop()
+                continue
+            if last_of_segment:
+                rec(seg_i + 1, 0, acc)
+            elif len(acc) < k:
+                rec(seg_i, end, acc)
+            acc.pop()
+
+    try:
+        rec(0, 0, [])
+    finally:
+        if budget is not None:
+            budget.left = max(0, budget.left - min(steps, max_steps))
+    return out
