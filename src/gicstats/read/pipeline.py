@@ -3,6 +3,7 @@ mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`."
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 
@@ -80,9 +81,10 @@ def read_report(
     # build gives its own), so reading a scan again does not OCR again
     ocr_cache = cache if cache is not None else os.environ.get("GICSTATS_CACHE") or None
     if fmt == "pdf":
+        from gicstats.read.readers.ocr import read_pdf_scans
         from gicstats.read.readers.pdf import read_pdf
 
-        doc = read_pdf(src.data, src.name, ocr_cache=ocr_cache)
+        doc = read_pdf(src.data, src.name, scans=functools.partial(read_pdf_scans, cache=ocr_cache))
     elif fmt == "image":
         from gicstats.read.readers.ocr import read_image
 

@@ -49,6 +49,7 @@ from pathlib import Path
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document
 from gicstats.read.limits import Limits, current, over
+from gicstats.read.sources import image_kind
 
 OCR_HINT = 'install the OCR extra: pip install "gicstats[ocr]"'
 
@@ -314,30 +315,6 @@ def _check_ocr_pages(name: str, count: int, limits: Limits) -> None:
 
 
 IMAGE_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "TIFF": "TIFF", "BMP": "BMP", "GIF": "GIF", "WEBP": "WebP"}
-
-
-def image_kind(data: bytes) -> str | None:
-    """The image format from the file's first bytes, or None.
-
-    >>> image_kind(b"\\x89PNG\\r\\n\\x1a\\n...")
-    'PNG'
-    >>> image_kind(b"%PDF-1.4") is None
-    True
-    """
-    head = data[:16]
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith((b"II*\x00", b"MM\x00*")):
-        return "TIFF"
-    if head.startswith(b"BM") and len(data) > 26:
-        return "BMP"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
-        return "WEBP"
-    return None
 
 
 def image_pages(data: bytes, name: str, limits: Limits | None = None) -> list[PageImage]:
@@ -815,15 +792,19 @@ def ocr_cells(cells: list[Cell]) -> list[Cell]:
 
 
 def read_pdf_scans(
-    data: bytes, name: str, numbers: list[int], *, cache: str | os.PathLike | None = None
+    data: bytes, name: str, numbers: list[int], *, whole: bool = True, cache: str | os.PathLike | None = None
 ) -> dict[int, tuple]:
     """OCR the given pages (1-based) of a PDF that have images and no text:
-    for each, the PDF reader's items and title hints.
+    for each, the PDF reader's items and title hints. Without the ``ocr``
+    extra, a PDF with text on other pages (not ``whole``) is read without
+    them, as before OCR; a PDF wholly of images is refused with the hint.
 
     Raises:
-        GicstatsError: without the ``ocr`` extra, or past
-            ``GICSTATS_MAX_OCR_PAGES`` or ``GICSTATS_MAX_IMAGE_PIXELS``.
+        GicstatsError: without the ``ocr`` extra for a ``whole`` scan, or
+            past ``GICSTATS_MAX_OCR_PAGES`` or ``GICSTATS_MAX_IMAGE_PIXELS``.
     """
+    if not whole and not available():
+        return {}
     count = f"{len(numbers)} page{'s' if len(numbers) > 1 else ''}"
     require(name, f"PDF has no text layer on {count} of images only (a scan?)")
     return dict(zip(numbers, read_page_items(pdf_pages(data, name, numbers), name, cache=cache)))

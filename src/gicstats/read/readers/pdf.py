@@ -30,11 +30,11 @@ from __future__ import annotations
 import io
 import itertools
 import logging
-import os
 import re
 import statistics
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
@@ -163,9 +163,7 @@ class _Item:
     last: _VisualLine | None = None
 
 
-def read_pdf(
-    data: bytes, name: str = "<bytes>", *, tables: bool = True, ocr_cache: str | os.PathLike | None = None
-) -> Document:
+def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True, scans: Callable | None = None) -> Document:
     """Read a PDF's tables and text.
 
     Args:
@@ -181,16 +179,18 @@ def read_pdf(
             (:mod:`gicstats.limits`: the size its streams decode to, its
             pages, the characters and shapes it draws).
 
-    Pages with images and no text (a scan) are read by OCR
-    (:mod:`gicstats.read.readers.ocr`, the ``ocr`` extra), through the cache
-    folder ``ocr_cache`` when one is given.
+    Pages with images and no text (a scan) are given to ``scans`` when
+    one is given: ``scans(data, name, numbers, whole=…)`` returns the items
+    and title hints of the pages it read, by page number (OCR,
+    :func:`gicstats.read.readers.ocr.read_pdf_scans`; ``whole`` says that no
+    page has text).
     """
     limits = current()
     check_pdf_streams(data, name, limits)  # before pdfminer decodes any
     repairs = _Repairs()
     logging.getLogger("pdfminer").addHandler(repairs)
     try:
-        return _read(data, name, tables, limits, repairs, ocr_cache)
+        return _read(data, name, tables, limits, repairs, scans)
     finally:
         logging.getLogger("pdfminer").removeHandler(repairs)
 
@@ -213,7 +213,7 @@ class _Repairs(logging.Handler):
         return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
 
 
-def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, ocr_cache=None) -> Document:
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, scans=None) -> Document:
     import pdfplumber
 
     try:
@@ -248,13 +248,11 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
     scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
-    ocr_read = bool(scanned) and (not any(items_by_page) or _ocr_available())
-    if ocr_read:
-        # pages of images only: a scan, read by OCR (the ocr extra; without
-        # it a PDF wholly scanned is refused with the hint to install it)
-        from gicstats.read.readers.ocr import read_pdf_scans
-
-        for number, (items, hints) in read_pdf_scans(data, name, scanned, cache=ocr_cache).items():
+    ocr_read = False
+    if scanned and scans is not None:
+        # pages of images only: a scan, read by OCR
+        for number, (items, hints) in scans(data, name, scanned, whole=not any(items_by_page)).items():
+            ocr_read = True
             items_by_page[number - 1] = items
             if number == 1:
                 title_hints = hints
@@ -271,12 +269,6 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             if item.narrative is not None:
                 narrative.append(item.narrative)
     return Document(lines, "\n".join(narrative), title_hints, repairs.lines())
-
-
-def _ocr_available() -> bool:
-    from gicstats.read.readers.ocr import available
-
-    return available()
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
