@@ -290,6 +290,13 @@ def test_too_large_image_is_refused_before_decoding(tmp_path, monkeypatch):
         f"{big}: has 120,000,000 pixels in one image (12000 x 10000), over the limit of 100,000,000 "
         "(GICSTATS_MAX_IMAGE_PIXELS)"
     )
+    huge = tmp_path / "huge.png"
+    Image.new("1", (20000, 10000), 1).save(huge)  # past what Pillow itself opens
+    with pytest.raises(gicstats.GicstatsError) as info:
+        gicstats.read_report(huge)
+    assert str(info.value) == (
+        f"{huge}: has more pixels in one image than the limit of 100,000,000 (GICSTATS_MAX_IMAGE_PIXELS)"
+    )
     monkeypatch.setenv("GICSTATS_MAX_IMAGE_PIXELS", "1000000")
     small = tmp_path / "page.gif"
     Image.new("L", (1240, 1755), 255).save(small)

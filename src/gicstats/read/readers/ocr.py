@@ -43,12 +43,13 @@ import json
 import os
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document
-from gicstats.read.limits import Limits, current, over
+from gicstats.read.limits import Limits, beyond, current, over
 from gicstats.read.sources import image_kind
 
 OCR_HINT = 'install the OCR extra: pip install "gicstats[ocr]"'
@@ -327,7 +328,13 @@ def image_pages(data: bytes, name: str, limits: Limits | None = None) -> list[Pa
 
     limits = limits or current()
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # Pillow warns past 89 million pixels and refuses past twice
+            # that; our own limit, checked below, says which variable to set
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise GicstatsError(name, beyond("pixels in one image", limits.max_image_pixels, "max_image_pixels")) from None
     except Exception as exc:
         detail = " ".join(str(exc).split())[:80] or type(exc).__name__
         raise GicstatsError(name, f"not a readable image ({detail})") from None
