@@ -21,6 +21,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 # named on the command line is always read, whatever its name.
 REPORT_SUFFIXES = frozenset(
     ".html .htm .shtml .xhtml .txt .text .pdf .docx .xlsx .doc .xls .jsp .asp .aspx .php".split()
+    # image-only reports, read by OCR (the ocr extra)
+    + ".png .jpg .jpeg .tif .tiff .bmp .gif .webp".split()
 )
 
 

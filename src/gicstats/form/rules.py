@@ -78,6 +78,7 @@ _READ_RULES = (
     Rule("parse.missing_row", "read", _W, "rows of a table the report does not print"),
     Rule("parse.no_agency", "read", _W, "no agency name found in the title"),
     Rule("parse.no_year", "read", _W, "no statistical year found in the title or the text"),
+    Rule("ocr.low_confidence", "read", _W, "a cell read by OCR with a confidence under 0.6; its value is kept"),
     Rule("correction.applied", "read", _I, "a reviewed correction was applied to a cell"),
     Rule("correction.stale", "read", _W, "a reviewed correction no longer applies: the source changed"),
 )

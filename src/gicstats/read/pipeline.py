@@ -3,7 +3,9 @@ mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`."
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 from gicstats.errors import GicstatsError
 from gicstats.form.findings import Finding
@@ -44,14 +46,16 @@ def read_report(
 
     Args:
         source: A path, an ``http(s)://`` URL, or the report's bytes.
-        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"`` or ``"xlsx"``;
-            detected from the content if omitted.
+        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"``, ``"xlsx"`` or
+            ``"image"``; detected from the content if omitted.
         name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
         corrections: A reviewed corrections file (or loaded corrections) to
             apply after reading; see :mod:`gicstats.corrections`.
         cache: For a URL: the folder of fetched pages (default
             ``$GICSTATS_CACHE``, else ``~/.cache/gicstats``); a page already
-            there is not fetched again. See :mod:`gicstats.fetch`.
+            there is not fetched again. See :mod:`gicstats.fetch`. OCR
+            results are kept there too (default ``$GICSTATS_CACHE``, else
+            not kept), under ``ocr/``.
 
     Returns:
         The :class:`Report`.
@@ -73,10 +77,18 @@ def read_report(
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     doc: Document
     decoded: Decoded | None = None
+    # OCR results are kept in the cache folder when there is one (a corpus
+    # build gives its own), so reading a scan again does not OCR again
+    ocr_cache = cache if cache is not None else os.environ.get("GICSTATS_CACHE") or None
     if fmt == "pdf":
+        from gicstats.read.readers.ocr import read_pdf_scans
         from gicstats.read.readers.pdf import read_pdf
 
-        doc = read_pdf(src.data, src.name)
+        doc = read_pdf(src.data, src.name, scans=functools.partial(read_pdf_scans, cache=ocr_cache))
+    elif fmt == "image":
+        from gicstats.read.readers.ocr import read_image
+
+        doc = read_image(src.data, src.name, cache=ocr_cache)
     elif fmt == "docx":
         from gicstats.read.readers.office import read_docx
 
@@ -90,6 +102,11 @@ def read_report(
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
         doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
+        if fmt == "html" and re.search("<img", decoded.text, re.I):
+            from gicstats.read.readers.ocr import with_pictured_tables
+
+            # tables pasted into the page as pictures: read by OCR
+            doc = with_pictured_tables(doc, decoded.text, src.name, cache=ocr_cache)
     report_id = src.sha256[:16]
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
@@ -112,6 +129,9 @@ def read_report(
                 f"文件已损坏，读取时做了修复（{repair}），修复处的数值可能缺失或不全",
             )
         )
+    from gicstats.read.readers.ocr import confidence_findings
+
+    findings.extend(confidence_findings(report_id, cells))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:

@@ -42,7 +42,8 @@ class Report:
         published: The publication date, where the report states it.
         source: The file name (or ``<bytes>``).
         sha256: Hash of the source bytes.
-        format: ``html``, ``text``, ``pdf``, ``docx`` or ``xlsx``.
+        format: ``html``, ``text``, ``pdf``, ``docx``, ``xlsx`` or ``image``
+            (read by OCR; so are the scanned pages of a ``pdf``).
         cells: Tidy table, one row per cell: ``table, row, column, value,
             raw, unit, source, locator``. ``raw`` is the cell text as printed,
             ``value`` is null for a blank or unreadable cell, ``locator`` says

@@ -35,6 +35,7 @@ import re
 import statistics
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
@@ -166,7 +167,7 @@ class _Item:
     last: _VisualLine | None = None
 
 
-def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Document:
+def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True, scans: Callable | None = None) -> Document:
     """Read a PDF's tables and text.
 
     Args:
@@ -181,13 +182,19 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
             encrypted), has no text layer (a scan), or goes past a limit
             (:mod:`gicstats.limits`: the size its streams decode to, its
             pages, the characters and shapes it draws).
+
+    Pages with images and no text (a scan) are given to ``scans`` when
+    one is given: ``scans(data, name, numbers, whole=…)`` returns the items
+    and title hints of the pages it read, by page number (OCR,
+    :func:`gicstats.read.readers.ocr.read_pdf_scans`; ``whole`` says that no
+    page has text).
     """
     limits = current()
     check_pdf_streams(data, name, limits)  # before pdfminer decodes any
     repairs = _Repairs()
     logging.getLogger("pdfminer").addHandler(repairs)
     try:
-        return _read(data, name, tables, limits, repairs)
+        return _read(data, name, tables, limits, repairs, scans)
     finally:
         logging.getLogger("pdfminer").removeHandler(repairs)
 
@@ -217,7 +224,7 @@ class _Repairs(logging.Handler):
         return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
 
 
-def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs) -> Document:
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, scans=None) -> Document:
     import pdfplumber
 
     try:
@@ -251,14 +258,20 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
         raise _unreadable(name, exc) from None
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
+    scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
+    ocr_read = False
+    if scanned and scans is not None:
+        # pages of images only: a scan, read by OCR
+        for number, (items, hints) in scans(data, name, scanned, whole=not any(items_by_page)).items():
+            ocr_read = True
+            items_by_page[number - 1] = items
+            if number == 1:
+                title_hints = hints
     if not any(items_by_page):
         pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
         what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
-        raise GicstatsError(
-            name,
-            f"PDF has no text layer ({what}); OCR is not supported: read the report's web page "
-            "or a PDF with text instead",
-        )
+        found = "; OCR found no text on them" if ocr_read else ""
+        raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
