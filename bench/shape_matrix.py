@@ -7,7 +7,7 @@ Run on demand::
     python bench/shape_matrix.py --details    # also list wrong and null cells
 
 Producers and scoring are in ``tests/shapes.py`` (the test
-``tests/test_shape_matrix.py`` asserts the same matrix). A matrix cell reads
+``tests/integration/test_shape_matrix.py`` asserts the same matrix). A matrix cell reads
 ``exact/total`` cells, then ``W<n>`` wrong cells (must never appear),
 ``S<n>`` null cells without a finding, ``m:<a|y|t>`` wrong agency, year or
 template, ``ERR`` a refused output, ``·`` a producer that does not apply.

@@ -1,6 +1,6 @@
 """Real reports through real producers, scored against their truth.
 
-Shared by ``tests/test_shape_matrix.py`` and ``bench/shape_matrix.py``.
+Shared by ``tests/integration/test_shape_matrix.py`` and ``bench/shape_matrix.py``.
 
 Each real report with a truth file (``data/`` and, when it is beside the
 repository, ``shared/corpus/raw``) is turned into the shapes people keep or
@@ -18,7 +18,7 @@ paste by the tools that make them:
   collapsed into one.
 
 Every output is read with :func:`gicstats.read_report` and scored cell by
-cell against the truth (as ``tests/test_corpus.py`` compares it): exact,
+cell against the truth (as ``tests/unit/test_corpus.py`` compares it): exact,
 wrong (a value that is not the truth: never allowed), null with a finding
 naming the cell, its row or its table, null without one; and whether the
 agency, year and template version are right.
@@ -491,7 +491,7 @@ class Score:
 
 def score(path: Path, truth: dict) -> Score:
     """Read ``path`` and score it against ``truth`` (compared as in
-    ``tests/test_corpus.py``: a blank printed for a truth 0 may stay null)."""
+    ``tests/unit/test_corpus.py``: a blank printed for a truth 0 may stay null)."""
     result = Score()
     try:
         report = gicstats.read_report(path)

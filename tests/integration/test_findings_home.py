@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.publish import execute as notebooks

@@ -57,7 +57,7 @@ Variable                        Default         What it bounds
 ==============================  ==============  ===============================================
 
 On the 2-core development machine a source at every limit at once is read in
-well under a minute; ``tests/test_fuzz.py`` checks the adversarial cases of
+well under a minute; ``tests/hostile/test_fuzz.py`` checks the adversarial cases of
 issue 7 (a 50 MB page, 10,000 nested tags, a run of 200 digits, a ZIP bomb
 disguised as DOCX or XLSX, a PDF of 10,000 pages) in seconds.
 

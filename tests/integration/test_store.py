@@ -6,7 +6,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.corpus import build, read_corpus

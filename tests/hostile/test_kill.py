@@ -38,7 +38,7 @@ from gicstats.corpus import TABLES, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.publish.batch import plan
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 SEED = int(os.environ.get("GICSTATS_KILL_SEED", time.time_ns() % 1_000_000))
 

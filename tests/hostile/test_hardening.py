@@ -36,7 +36,7 @@ from gicstats.read import read_report, sources
 from gicstats.read.meta import find_published, find_title, split_sections
 from gicstats.read.sources import Source
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 TITLE = "平潭综合实验区2021年度政府信息公开工作年度报告"
 

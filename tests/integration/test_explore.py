@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from conftest import DATA, ROOT
+from helpers import DATA, ROOT
 
 import gicstats
 from gicstats.publish import execute as notebooks

@@ -9,7 +9,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.analysis import plots

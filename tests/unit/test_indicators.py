@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.analysis import indicators as I

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 from gicstats.publish.execute import execute, export_html, records
 from gicstats.publish.index import write_index

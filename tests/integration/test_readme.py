@@ -13,7 +13,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from gicstats.publish.execute import records
 

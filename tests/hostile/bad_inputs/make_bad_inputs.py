@@ -4,10 +4,10 @@ Nothing here is committed as a binary: ``write_all(folder)`` makes every
 file from a few bytes of recipe, real reports in ``data/`` and reports
 rendered by ``tests/generate.py``. ``expected.tsv`` beside this script says,
 for each file, the exact line ``gicstats parse`` prints for it, or that it
-reads and how many cells it yields. ``tests/bad_inputs/test_bad_inputs.py``
+reads and how many cells it yields. ``tests/hostile/bad_inputs/test_bad_inputs.py``
 runs the command over the whole folder and compares.
 
-Usage: ``python tests/bad_inputs/make_bad_inputs.py FOLDER``.
+Usage: ``python tests/hostile/bad_inputs/make_bad_inputs.py FOLDER``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = HERE.parents[2]
 
 
 def _generate():
-    sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(HERE.parents[1]))
     import generate
 
     return generate
@@ -32,7 +32,7 @@ def _generate():
 
 def _hostile():
     _generate()
-    import hostile
+    import hostile_files as hostile
 
     return hostile
 
@@ -97,7 +97,7 @@ RECIPES: dict[str, Callable[[], bytes]] = {
     "too_many_lines.txt": lambda: "申请人情况\n".encode() * 600_000,
     "legacy.doc": lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504),
     "archive.zip": lambda: _zip({"readme.txt": b"not a report", "data/1.csv": b"a,b\n1,2\n"}),
-    # PDF, DOCX, XLSX (tests/hostile.py): good ones, then bombs and floods
+    # PDF, DOCX, XLSX (tests/hostile_files.py): good ones, then bombs and floods
     "good_report.docx": lambda: _hostile().report_docx(),
     "good_report.xlsx": lambda: _hostile().report_xlsx(),
     "good_report.pdf": lambda: _hostile().report_pdf(),

@@ -18,7 +18,7 @@ from pathlib import Path
 import generate as G
 import pandas as pd
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.errors import GicstatsError

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import sys
 
-from conftest import DATA
 from generate import balanced_values, render_html, render_pipe
+from helpers import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

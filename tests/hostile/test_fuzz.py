@@ -21,7 +21,7 @@ Budgets:
 
 - The default run (CI) fuzzes each target for ``FUZZ_EXAMPLES`` hypothesis
   examples, about a minute for the whole file with the adversarial cases.
-- ``pytest -m slow tests/test_fuzz.py`` runs the long fuzz: every target
+- ``pytest -m slow tests/hostile/test_fuzz.py`` runs the long fuzz: every target
   for ``GICSTATS_FUZZ_MINUTES`` minutes in total (default 10), then atheris
   (coverage-guided, if ``pip install atheris`` worked) for
   ``GICSTATS_ATHERIS_SECONDS`` (default 300). Failing inputs are shrunk by
@@ -30,7 +30,7 @@ Budgets:
   ``.fuzz-crashes/`` (not committed), which outlives pytest's temporary
   folders.
 
-``python tests/test_fuzz.py atheris [libFuzzer flags] [corpus dir]`` runs
+``python tests/hostile/test_fuzz.py atheris [libFuzzer flags] [corpus dir]`` runs
 the atheris harness by hand.
 """
 
@@ -59,7 +59,7 @@ import gicstats
 from gicstats import GicstatsError
 from gicstats.form.template import SECTIONS, TEMPLATES, VERSIONS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 NAME = "fuzzed-报告.html"  # what errors must name (no folder: the mapper names the base name)
 
@@ -650,7 +650,7 @@ def test_atheris(tmp_path: Path) -> None:
 
 
 if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "atheris":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     atheris_main(sys.argv[2:])
 
 
@@ -687,7 +687,7 @@ def _refused(data: bytes | str, problem: str, fmt: str | None = None, seconds: f
 
 
 def _measure(path: Path) -> dict:
-    from hostile import measure
+    from hostile_files import measure
 
     return measure(path)
 

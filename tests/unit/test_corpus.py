@@ -12,39 +12,18 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import DATA, SHARED_CORPUS, TRUTH
+from helpers import DATA, SHARED_CORPUS, TRUTH, assert_truth
 
 import gicstats
 
 TRUTHS = sorted(p.stem for p in TRUTH.glob("*.json"))
 
 
-def _assert_truth(report: gicstats.Report, truth: dict) -> None:
-    assert report.agency == truth["agency"]
-    assert report.year == truth["year"]
-    assert report.template_version == truth["template"]
-    wrong = []
-    for key, expected in truth["cells"].items():
-        table, row, column = key.split(".")
-        hit = report.cells[
-            (report.cells["table"] == table) & (report.cells["row"] == row) & (report.cells["column"] == column)
-        ]
-        assert len(hit) == 1, f"{key}: {len(hit)} cells"
-        value, raw = hit["value"].iloc[0], hit["raw"].iloc[0]
-        if pd.isna(value):
-            # the truth records a blank as 0; the reader must keep it null
-            if not (expected == 0 and str(raw).strip() == ""):
-                wrong.append((key, expected, raw))
-        elif value != expected:
-            wrong.append((key, expected, value))
-    assert not wrong, wrong
-
-
 @pytest.mark.parametrize("name", TRUTHS)
 def test_bundled_report_matches_truth(name):
     truth = json.loads((TRUTH / f"{name}.json").read_text(encoding="utf-8"))
     report = gicstats.read_report(DATA / truth["file"])
-    _assert_truth(report, truth)
+    assert_truth(report, truth)
 
 
 @pytest.mark.skipif(not SHARED_CORPUS.is_dir(), reason="shared/corpus is not beside the repository")
@@ -52,7 +31,7 @@ def test_shared_corpus_matches_truth():
     checked = 0
     for path in sorted((SHARED_CORPUS / "truth").glob("*.json")):
         truth = json.loads(path.read_text(encoding="utf-8"))
-        _assert_truth(gicstats.read_report(SHARED_CORPUS / "raw" / truth["file"]), truth)
+        assert_truth(gicstats.read_report(SHARED_CORPUS / "raw" / truth["file"]), truth)
         checked += 1
     assert checked >= 7
 

@@ -15,8 +15,7 @@ import json
 import sys
 
 import pytest
-from conftest import DATA, TRUTH
-from test_corpus import _assert_truth
+from helpers import DATA, TRUTH, assert_truth
 
 import gicstats
 from gicstats.read.readers import ocr
@@ -105,7 +104,7 @@ def test_image_only_pdf_reads_every_truth_cell_exactly(hongze_scan):
     with pdfplumber.open(io.BytesIO(data)) as pdf:  # no text layer at all
         assert all(not page.chars for page in pdf.pages)
     assert report.format == "pdf"
-    _assert_truth(report, TRUTH_HONGZE)
+    assert_truth(report, TRUTH_HONGZE)
     assert report.title == "淮安市洪泽区人民政府2024年政府信息公开工作年度报告"
 
 

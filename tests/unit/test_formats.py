@@ -18,7 +18,7 @@ import sys
 
 import generate as G
 import pytest
-from conftest import DATA, TRUTH
+from helpers import DATA, TRUTH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_roundtrip import AGENCIES, PROPERTY, assert_meta, assert_roundtrip, free_values, mismatches

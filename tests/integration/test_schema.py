@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.corpus import build, read_corpus

@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 
 import generate as G
-import hostile as H
+import hostile_files as H
 import pytest
 
 import gicstats

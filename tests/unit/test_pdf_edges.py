@@ -2,7 +2,7 @@
 column (Chromium's "Save as PDF"), and the hand-built shapes around it.
 
 The real producers (Chromium, LibreOffice cutting a wide table at the page's
-edges, a page break anywhere in table 三) are in tests/test_shape_matrix.py;
+edges, a page break anywhere in table 三) are in tests/integration/test_shape_matrix.py;
 these run wherever reportlab does.
 """
 

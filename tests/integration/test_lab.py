@@ -30,7 +30,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 
 from gicstats.publish.execute import execute, records
 from gicstats.publish.sections import RECORD_MIME

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.check import check_identities, check_plausibility, check_series

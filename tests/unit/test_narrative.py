@@ -8,7 +8,7 @@ each both agreeing and disagreeing with its table.
 from __future__ import annotations
 
 import pytest
-from conftest import DATA
+from helpers import DATA
 
 import gicstats
 from gicstats.check.narrative import compare_narrative, extract_statements, extract_statements_from_text

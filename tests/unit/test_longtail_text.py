@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import DATA, SHARED_CORPUS, TRUTH
+from helpers import DATA, SHARED_CORPUS, TRUTH
 
 import gicstats
 from gicstats.form.radicals import RADICAL_TO_IDEOGRAPH
@@ -177,7 +177,7 @@ MUTILATIONS = {"none": None, "radicals": radicals, "wrapped-title": wrapped_titl
 
 def _score(report: gicstats.Report, truth: dict) -> tuple[list, list]:
     """(wrong cells, unread cells) against the truth (blank = 0, as in
-    tests/test_corpus.py)."""
+    tests/unit/test_corpus.py)."""
     cells = report.cells.set_index(["table", "row", "column"])
     wrong, unread = [], []
     for key, expected in truth["cells"].items():
