@@ -532,9 +532,11 @@ class Mapper:
         raws = [r.text.strip() for r in kept]
         if all(raws) and self._expand_collapsed(pending, raws, locator):
             return None
-        if not any(r.dump for r in kept) and all(raws):
+        if not any(r.dump for r in kept) and (all(raws) or not any(r.markdown for r in kept)):
             # a table row of an HTML page, a PDF or a document: cells are not
-            # dropped from the middle, so the values read in printed order
+            # dropped from the middle (an empty one is a blank cell, as in a
+            # PDF row cut at the page's edge), so the values read in printed
+            # order and the missing columns are reported
             return kept
         printed = " | ".join(raws)
         self.finding(
