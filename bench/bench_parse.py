@@ -58,7 +58,8 @@ AGENCIES = ("天门市公安局", "平潭综合实验区", "上海市人民政�
 
 def report_values(version: str, rng: random.Random) -> dict:
     """Values of one report: identities hold (the run-together shape needs
-    them), plus a few blank cells in HTML the way Shanghai 2019 leaves them."""
+    them), plus a few blank cells in HTML the way Shanghai 2019 leaves them.
+    """
     return G.balanced_values(version, rng, high=rng.choice((3, 10, 30)))
 
 
@@ -129,7 +130,8 @@ def pin_to_one_core() -> str:
 def stage_times(pages: list[bytes], repeats: int) -> None:
     """Median ms per page of each step of ``read_report``, timed without a
     profiler (cProfile inflates Python-level work against C-level work).
-    Uses gicstats internals; skipped if they moved."""
+    Uses gicstats internals; skipped if they moved.
+    """
     try:
         import lxml.etree
 
@@ -176,7 +178,8 @@ def stage_times(pages: list[bytes], repeats: int) -> None:
 
 def profile(pages: list[bytes], top: int) -> None:
     """cProfile of gicstats on ``pages``: the functions with the most own
-    time, and time per module, as shares of the total."""
+    time, and time per module, as shares of the total.
+    """
     prof = cProfile.Profile()
     prof.enable()
     for page in pages:
@@ -206,7 +209,8 @@ def profile(pages: list[bytes], top: int) -> None:
 
 def _callees(stats: pstats.Stats, parent: str, total: float, top: int = 8) -> None:
     """Print the direct callees of the gicstats function ``parent``, by
-    cumulative time as a share of ``total``."""
+    cumulative time as a share of ``total``.
+    """
     keys = [k for k in stats.stats if k[2] == parent and "gicstats" in k[0]]
     if not keys:
         return
@@ -242,7 +246,8 @@ def _module(file: str, name: str) -> str:
 def attachment(kind: str, i: int, batch: int) -> bytes:
     """One generated attachment: ``pdf`` (drawn tables), ``pdf-split`` (table
     三 continuing on a new page), ``pdf-text`` (no ruling lines), ``docx``,
-    ``xlsx``."""
+    ``xlsx``.
+    """
     rng = random.Random(batch * 100_003 + i)
     version = ("2019", "2021")[i % 2]
     values = report_values(version, rng)

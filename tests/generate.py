@@ -193,7 +193,8 @@ class Cell:
 @dataclass(frozen=True)
 class Grid:
     """One printed table: rows of cells in document order. A cell spanning
-    rows appears once, on its first row, as in the HTML."""
+    rows appears once, on its first row, as in the HTML.
+    """
 
     width: int
     rows: tuple[tuple[Cell, ...], ...]
@@ -227,7 +228,8 @@ def _printed_rows(table: Table, values: Values):
 def active_grid(version: str, values: Values, variant: Variant) -> Grid:
     """Table 二: one 4-column grid with a full-width sub-header per item
     (spec §2). Fewer than three value columns: the last one is merged over
-    the remaining grid columns (2019 （八）/（九）, 2021 （五）（六）（八））."""
+    the remaining grid columns (2019 （八）/（九）, 2021 （五）（六）（八））.
+    """
     rows: list[tuple[Cell, ...]] = []
     for table in TEMPLATES[version].tables:
         if not table.id.startswith("active_"):
@@ -253,7 +255,8 @@ def active_grid(version: str, values: Values, variant: Variant) -> Grid:
 
 def applications_grid(version: str, values: Values, variant: Variant) -> Grid:
     """Table 三 (spec §3): a 3-column label area and 7 value columns under a
-    3-row head whose top-left block is the 勾稽 note."""
+    3-row head whose top-left block is the 勾稽 note.
+    """
     table = TEMPLATES[version].table("applications")
     assert table.groups[0] == RESULTS_GROUP, table.groups
     breaks = HEADER_BREAKS_2021 if version == "2021" else {}
@@ -558,7 +561,8 @@ def render_pipe(
 ) -> str:
     """Pipe rows (spec §7.5.1): one table row a line, `` | `` between cells,
     rowspan cells only on their first row, the gaps that merged cells leave
-    padded at the end of the row (``行政事业性收费 | 0 | 0 | |``)."""
+    padded at the end of the row (``行政事业性收费 | 0 | 0 | |``).
+    """
     blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
     if published:
         blocks.insert(1, Block("para", f"发布日期：{published}"))
@@ -624,7 +628,8 @@ def render_cell_pipe(
     seed: int = 0,
 ) -> str:
     """``cell |`` on each line (spec §7.5.3), or with ``bar_lines`` each cell
-    on its own line and ``|`` alone on the line between cells."""
+    on its own line and ``|`` alone on the line between cells.
+    """
     blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
 
     def lines(grid: Grid) -> Iterator[str]:
@@ -694,7 +699,8 @@ BLANK_SHAPES = ("html", "pipe")
 
 def template_cells(version: str, *, local: bool = False) -> list[Key]:
     """Every cell of the printed form, in printed order (local rows only
-    with ``local=True``)."""
+    with ``local=True``).
+    """
     return [
         (t.id, r.id, c.id) for t in TEMPLATES[version].tables for r in t.rows if local or not r.local for c in t.columns
     ]
@@ -757,7 +763,8 @@ def balanced_values(version: str, rng: random.Random, *, high: int = 30) -> dict
 
 def placed(grid: Grid) -> list[tuple[int, int, Cell]]:
     """Each cell of ``grid`` with its top-left grid position ``(row, column)``,
-    found by skipping positions taken by cells spanning down from above."""
+    found by skipping positions taken by cells spanning down from above.
+    """
     taken: set[tuple[int, int]] = set()
     out = []
     for r, row in enumerate(grid.rows):

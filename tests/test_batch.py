@@ -1,5 +1,6 @@
 """Batch runs on the bundled data: full run, skip on rerun, failure isolation,
-kill -9 and resume, Dask with identical outputs, warm kernels."""
+kill -9 and resume, Dask with identical outputs, warm kernels.
+"""
 
 from __future__ import annotations
 
@@ -179,7 +180,8 @@ def test_long_temporary_folder_path(bundled_corpus, tmp_path, monkeypatch):
     """Kernel sockets live in a folder under $TMPDIR; under a long one their
     paths passed the 107 bytes a Unix socket may have and every run failed
     ("ZMQError: File name too long"; just past the limit, the helper session
-    saw a run wait for ever instead). Such kernels now use TCP."""
+    saw a run wait for ever instead). Such kernels now use TCP.
+    """
     import tempfile
 
     long_tmp = tmp_path / ("t" * (110 - len(str(tmp_path))))

@@ -28,7 +28,8 @@ def reports() -> dict[str, gicstats.Report]:
 
 def inputs(*reports: gicstats.Report) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``cells`` and ``reports`` frames built by hand from read reports,
-    keyed by file name so that the assertions read as the reports' names."""
+    keyed by file name so that the assertions read as the reports' names.
+    """
     cells = pd.concat([r.cells.assign(report_id=r.name) for r in reports], ignore_index=True)
     meta = pd.DataFrame(
         [

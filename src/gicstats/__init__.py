@@ -43,7 +43,8 @@ __all__ = [
 
 def __getattr__(name: str):
     """Import the heavier stages (``gicstats.analysis``, ``gicstats.publish``,
-    ``gicstats.indicators`` …) on first use, so ``import gicstats`` stays light."""
+    ``gicstats.indicators`` …) on first use, so ``import gicstats`` stays light.
+    """
     if name in _SUBMODULES:
         module = importlib.import_module(_ALIASES.get(name, f"gicstats.{name}"))
         globals()[name] = module

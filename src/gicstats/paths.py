@@ -39,7 +39,8 @@ def reports_dir() -> Path:
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
     """Files named, plus the report files under folders named, sorted;
-    hidden files and files with other endings are skipped inside folders."""
+    hidden files and files with other endings are skipped inside folders.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -127,7 +128,8 @@ def _owner() -> str:
 
 def temp_file_prefix(name: str) -> str:
     """Prefix of the hidden temporary file an atomic write of ``name`` goes
-    through (``mkstemp`` adds 8 characters and ``.tmp``)."""
+    through (``mkstemp`` adds 8 characters and ``.tmp``).
+    """
     return f".{name}.gicstats-{_owner()}"
 
 
@@ -199,7 +201,8 @@ def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]
 def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
     """Remove stale kernel folders (``gicstats-k-*``) from the temporary
     folder (``$TMPDIR``, or ``folder``); only this user's, only stale ones
-    (see :data:`STALE_AFTER`). Returns the folders removed."""
+    (see :data:`STALE_AFTER`). Returns the folders removed.
+    """
     base = Path(folder) if folder is not None else Path(tempfile.gettempdir())
     removed: list[Path] = []
     now = time.time()

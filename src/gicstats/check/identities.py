@@ -1,5 +1,6 @@
 """The form's identities (spec §6.1, §6.2) checked on one report, through
-the one engine of :mod:`gicstats.form.identities`."""
+the one engine of :mod:`gicstats.form.identities`.
+"""
 
 from __future__ import annotations
 

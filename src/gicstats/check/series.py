@@ -89,7 +89,8 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
 @dataclass(frozen=True)
 class Member:
     """What the series checks need of one report: its id, year, template
-    version and cell values."""
+    version and cell values.
+    """
 
     id: str
     year: int

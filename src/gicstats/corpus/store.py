@@ -436,7 +436,8 @@ class Corpus:
         ok_only: bool = False,
     ) -> Corpus:
         """Reports of the given agencies (grouped name or as printed),
-        years and region (prefix match, e.g. ``"福建省"``)."""
+        years and region (prefix match, e.g. ``"福建省"``).
+        """
         mask = pd.Series(True, index=self.reports.index)
         if agency is not None:
             names = {agency} if isinstance(agency, str) else set(agency)

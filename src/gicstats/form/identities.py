@@ -101,7 +101,8 @@ class Status(Enum):
 @dataclass(frozen=True)
 class Outcome:
     """The result of :func:`evaluate`: the status, both sums (``None`` when
-    not assessable) and the cells that were not known."""
+    not assessable) and the cells that were not known.
+    """
 
     status: Status
     left: float | None

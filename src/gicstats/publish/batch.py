@@ -62,7 +62,8 @@ class Run:
     def key(self) -> str:
         """The run's output name: the label made safe for a file name, plus a
         short hash of the label whenever that changed it, so two labels never
-        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike)."""
+        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike).
+        """
         name = safe_name(self.label, max_bytes=100)
         if name != self.label:
             name += "-" + hashlib.sha256(self.label.encode("utf-8")).hexdigest()[:8]
@@ -126,7 +127,8 @@ def plan(
     options: Options | None = None,
 ) -> list[Run]:
     """Every run for the corpus: a report per agency-year, a trend per agency
-    with two or more years, and one comparison over the years selected."""
+    with two or more years, and one comparison over the years selected.
+    """
     options = options or Options()
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
@@ -481,7 +483,8 @@ def run_batch(
     on_record: Callable[[dict], None] | None = None,
 ) -> BatchResult:
     """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
-    ``index.html``. Failures are recorded, never raised."""
+    ``index.html``. Failures are recorded, never raised.
+    """
     from gicstats.publish.index import write_index
 
     options = options or Options()

@@ -27,7 +27,8 @@ from gicstats.publish import NOTEBOOKS
 
 class _QuietZmqTeardown(logging.Filter):
     """Kernels we start ourselves (IPC, shut down at once) leave nbclient's
-    client to the garbage collector, which logs a harmless zmq warning."""
+    client to the garbage collector, which logs a harmless zmq warning.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "Could not destroy zmq context" not in record.getMessage()
@@ -59,7 +60,8 @@ def notebook_path(name: str) -> Path:
 
 def load(name: str):
     """The notebook as an nbformat node, read from its jupytext text (a copy:
-    the parsed text is cached while the file is unchanged)."""
+    the parsed text is cached while the file is unchanged).
+    """
     import copy
 
     return copy.deepcopy(_parsed(notebook_path(name), notebook_path(name).stat().st_mtime_ns)[0])
@@ -76,7 +78,8 @@ def _parsed(path: Path, mtime_ns: int):
 
 def _stable_ids(nb):
     """Number the cells: jupytext and papermill give random ids, which would
-    make two exports of the same run differ."""
+    make two exports of the same run differ.
+    """
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
     return nb
@@ -84,7 +87,8 @@ def _stable_ids(nb):
 
 def declared_parameters(name: str) -> dict[str, dict]:
     """The notebook's parameters as papermill infers them from its
-    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``.
+    """
     path = notebook_path(name)
     return _parsed(path, path.stat().st_mtime_ns)[1]
 
@@ -189,7 +193,8 @@ _WARM_ENGINE = "gicstats-warm"
 def _warm_engine() -> str:
     """Register (once) a papermill engine that runs on an already connected
     kernel client: everything else (parameters, metadata, error handling) is
-    papermill's own, so its outputs match a fresh kernel's."""
+    papermill's own, so its outputs match a fresh kernel's.
+    """
     from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines

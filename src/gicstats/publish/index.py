@@ -269,7 +269,8 @@ def _check(runs: Iterable[Mapping]) -> list[Mapping]:
 
 def _group(run: Mapping) -> tuple[int, str]:
     """Rank and label of a run's group: named regions first, then agencies
-    with no region, then runs across agencies."""
+    with no region, then runs across agencies.
+    """
     if run.get("region"):
         return 0, str(run["region"])
     if run.get("agency"):

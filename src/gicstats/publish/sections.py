@@ -152,7 +152,8 @@ class _Heading:
 
 def findings(frame: pd.DataFrame, *, show_not_assessable: bool = True) -> pd.DataFrame:
     """Findings sorted by severity, narrative mismatches first within each.
-    Records counts by severity as ``findings``."""
+    Records counts by severity as ``findings``.
+    """
     counts = frame["severity"].value_counts().to_dict() if len(frame) else {}
     record("findings", {s: int(counts.get(s, 0)) for s in SEVERITY_ORDER})
     if not len(frame):
@@ -222,7 +223,8 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
 
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
     """The same table with indicator columns named by their Chinese and
-    English labels, for display; rates shown as ratios."""
+    English labels, for display; rates shown as ratios.
+    """
     from gicstats.analysis.indicators import INDICATORS
 
     names = {i.id: f"{i.label_zh} {i.label_en}" for i in INDICATORS}
@@ -310,7 +312,8 @@ def compare_selection(corpus: Corpus, year_from: int, year_to: int, region: str 
 
 def compare_table(corpus: Corpus, indicator_ids: list[str], min_denominator: int = 30) -> pd.DataFrame:
     """One row per agency-year: indicators, a small-sample flag, and data
-    quality (errors found, share of the agency's reports with an error)."""
+    quality (errors found, share of the agency's reports with an error).
+    """
     long = indicator_frame(corpus)
     long = long[long["indicator"].isin(indicator_ids)]
     values = long.pivot_table(index=["agency_key", "year"], columns="indicator", values="value", aggfunc="first")

@@ -1,5 +1,6 @@
 """The read stage: sources, readers, mapping onto the form, metadata,
-corrections, and :func:`read_report`."""
+corrections, and :func:`read_report`.
+"""
 
 from gicstats.read.pipeline import read_report
 from gicstats.read.report import Report

@@ -21,7 +21,8 @@ class Cell:
 class Line:
     """A row of cells. ``structured`` lines (HTML rows, pipe rows) keep one
     value per cell, so a blank cell is a blank value; other lines are free
-    text whose values may have run together."""
+    text whose values may have run together.
+    """
 
     cells: list[Cell]
     structured: bool

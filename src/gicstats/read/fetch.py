@@ -286,7 +286,8 @@ _FETCHERS: dict[Path, Fetcher] = {}
 def fetch(url: str, *, cache_dir: str | os.PathLike | None = None, refresh: bool = False, **options) -> Page:
     """Fetch one page (see :class:`Fetcher` for ``options``), from the cache
     when it is there. Fetchers with default options are kept per cache
-    folder, so successive calls space their requests to a host."""
+    folder, so successive calls space their requests to a host.
+    """
     if options:
         return Fetcher(cache_dir, **options).fetch(url, refresh=refresh)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()

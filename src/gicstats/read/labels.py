@@ -29,7 +29,8 @@ _QUOTE_TAIL = r"[“”\"'‘’「」『』]*"
 class Token:
     """A piece of text: ``label`` (``key`` is its normalised form), ``run``
     (values) or ``text`` (anything else). ``start``/``end`` index the
-    prepared text returned by :func:`prepare`."""
+    prepared text returned by :func:`prepare`.
+    """
 
     kind: str
     text: str
@@ -45,7 +46,8 @@ def prepare(text: str) -> str:
 
 def simplify(text: str) -> str:
     """Traditional characters to simplified, character for character, so the
-    result indexes like the input (for text already NFKC-folded)."""
+    result indexes like the input (for text already NFKC-folded).
+    """
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)
     return text.translate(TRAD_TO_SIMP)

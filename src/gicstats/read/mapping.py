@@ -146,7 +146,8 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
 
 def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
     """The template version, from the labels that exist in one version only
-    (never from the year), and the count of such labels per version."""
+    (never from the year), and the count of such labels per version.
+    """
     markers = T.version_markers()
     counts = {v: 0 for v in T.VERSIONS}
     for ev in events:
@@ -312,7 +313,8 @@ class Mapper:
 
     def _numbered_fallback(self, ev: _Event) -> bool:
         """Map a misprinted numbered item (``2.其他法律行政止公开``) to the
-        item with that number in the current group, with a warning."""
+        item with that number in the current group, with a warning.
+        """
         m = re.match(r"^(\d+)\.", T.normalize(ev.text))
         if not m or self.last_group is None or self.table is None:
             return False
@@ -440,7 +442,8 @@ class Mapper:
 
     def _row_identity(self, table: T.Table, pending: _PendingRow):
         """What a split of one row must satisfy: the table's row identity
-        (总计 = the sum of its parts), through the one identity engine."""
+        (总计 = the sum of its parts), through the one identity engine.
+        """
         identity = row_identity(self.version, table.id)
         if identity is None:
             return None, None
@@ -556,7 +559,8 @@ class Mapper:
 
     def _choose_combination(self, table_id: str, cands: list[_Candidate]):
         """The one combination of the candidates' splits under which no
-        column identity of the table fails, or None."""
+        column identity of the table fails, or None.
+        """
         column_instances = instances(self.version, table_id, "column")
         if not column_instances:
             return None

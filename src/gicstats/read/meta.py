@@ -67,7 +67,8 @@ def _search_title(cand: str) -> re.Match | None:
     """The first title in ``cand`` (NFKC-folded), in bounded time.
 
     Matches on simplified characters; the title is kept as printed (the
-    conversion maps character to character, so spans line up)."""
+    conversion maps character to character, so spans line up).
+    """
     simple = simplify(cand)
     if len(simple) <= _TITLE_MAX_CHARS:
         return _TITLE.search(simple)
@@ -107,7 +108,8 @@ def _strip_tables(text: str) -> str:
     the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
     headings, so that section texts hold narrative only. A stretch counts as
     a table by the mapper's own rule (an anchor, or three row labels), so
-    prose such as ``规章13件,行政规范性文件60件`` stays."""
+    prose such as ``规章13件,行政规范性文件60件`` stays.
+    """
     out = []
     for line in text.split("\n"):
         # only lines that carry an anchor of a table dump are worth tokenizing
@@ -170,7 +172,8 @@ def split_sections(text: str) -> dict[str, str]:
 
 def _heading_length(line: str) -> int:
     """Length of a heading at the start of ``line``: up to 情况/事项/措施 or
-    the first sentence break, whichever comes first."""
+    the first sentence break, whichever comes first.
+    """
     for ends in ("情况|事项|措施", "问题"):
         m = re.match(rf"^.{{2,40}}?({ends})", line)
         if m:

@@ -1,5 +1,6 @@
 """``read_report``: one source through sniffing, decoding, a reader, the
-mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`."""
+mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`.
+"""
 
 from __future__ import annotations
 

@@ -79,7 +79,8 @@ class Report:
     @property
     def id(self) -> str:
         """The report's one id, in findings, cells, corpora, indicators and
-        runs alike: the first 16 hex digits of its sha256."""
+        runs alike: the first 16 hex digits of its sha256.
+        """
         return self.sha256[:16]
 
     @property

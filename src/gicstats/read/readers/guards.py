@@ -138,7 +138,8 @@ def _column(letters: str) -> int:
 def _elements(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
     """``(local name, element)`` of each element of an entry as it ends,
     parsed a block at a time and let go at once, so that memory stays
-    small whatever the part's size. Entities are not expanded."""
+    small whatever the part's size. Entities are not expanded.
+    """
     from lxml import etree
 
     try:
@@ -219,7 +220,8 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
 
 def _spend(budget: int, data, filters: list[str], name: str, limits: Limits) -> int:
     """What is left of ``budget`` once ``data`` is decoded; refuses the file
-    when nothing is."""
+    when nothing is.
+    """
     try:
         left = budget - decoded_size(data, filters, budget)
     except _OverBudget:
@@ -234,7 +236,8 @@ def _stream_bytes(data: bytes, start: int, length: re.Match | None, integers: di
     to the next ``endstream``. An indirect length is looked up among the
     file's integer objects; when it is not there (in an object stream),
     everything to the end of the file: an upper bound, as the decoders stop
-    at the end of their data."""
+    at the end of their data.
+    """
     n = 0
     if length and length.group(2) is None:
         n = int(length.group(1))

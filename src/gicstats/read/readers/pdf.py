@@ -140,7 +140,8 @@ class _VisualLine:
     @property
     def is_value_line(self) -> bool:
         """A table row's values, perhaps after its label: one value or more,
-        and no text after the first value."""
+        and no text after the first value.
+        """
         segs = self.segments
         first = next((i for i, s in enumerate(segs) if s.value), None)
         return first is not None and all(s.value for s in segs[first:])
@@ -190,7 +191,8 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
 
 class _Repairs(logging.Handler):
     """pdfminer's warnings about the file (what it repaired), from this
-    thread only: other threads may be reading other files."""
+    thread only: other threads may be reading other files.
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -260,7 +262,8 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
     """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages, counting no
-    further than the limit (the page tree is walked lazily)."""
+    further than the limit (the page tree is walked lazily).
+    """
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdftypes import resolve1
 
@@ -289,7 +292,8 @@ class _Budget:
 
 def _layout(page, budget: _Budget) -> None:
     """Lay ``page`` out as pdfplumber does, counting what is drawn, and
-    leave the result where pdfplumber looks for it (``Page._layout``)."""
+    leave the result where pdfplumber looks for it (``Page._layout``).
+    """
     from pdfminer.pdfinterp import PDFPageInterpreter
     from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 
@@ -358,7 +362,8 @@ def _cell_text(text: str) -> str:
 
 def _table_items(table, page: int, t_number: int) -> tuple[list[_Item], list[tuple]]:
     """Rows of one drawn table. A row with a single cell (a sub-header or a
-    paragraph inside a page-sized frame) is left to the text layer."""
+    paragraph inside a page-sized frame) is left to the text layer.
+    """
     kept: list[tuple[int, list[tuple[int, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
@@ -409,7 +414,8 @@ def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple
 
 def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]:
     """Pull out narrow stacks of one- or two-character words (vertical
-    labels and headers); return the stacks and the other words."""
+    labels and headers); return the stacks and the other words.
+    """
 
     def stackable(w: _Word) -> bool:
         return len(w.text) <= 2 and not _is_value(w.text) and not _DIGIT.search(w.text)
@@ -488,7 +494,8 @@ def _visual_lines(groups: list[list[_Word]], starts: set[int]) -> list[_VisualLi
 def _column_starts(groups: list[list[_Word]]) -> set[int]:
     """Left edges (whole points, and their neighbours) where at least three
     lines start a cell: the columns of left-aligned labels, such as the
-    numbered items of table 三 beside their group label."""
+    numbered items of table 三 beside their group label.
+    """
     counts: dict[int, int] = {}
     for group in groups:
         firsts = [group[0]] + [w for prev, w in itertools.pairwise(group) if w.x0 - prev.x1 > 0.9 * w.height]
@@ -543,7 +550,8 @@ def _text_items(pg: _Page, starts: set[int]) -> tuple[list[_Item], list[str]]:
 def _same_cell(above: _VisualLine, below: _VisualLine) -> bool:
     """Whether ``below`` continues the one-cell line ``above`` as the same
     cell: set tight under it (closer than a table row or a paragraph's line
-    spacing would put it), starting no further right, ending no further out."""
+    spacing would put it), starting no further right, ending no further out.
+    """
     if len(above.segments) != 1 or len(below.segments) != 1:
         return False
     h = above.height
@@ -609,7 +617,8 @@ def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
 
 def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
     """The label cells of an assembled row, left to right: text segments
-    that overlap horizontally across lines are one cell, read top to bottom."""
+    that overlap horizontally across lines are one cell, read top to bottom.
+    """
     segs = [s for ln in row for s in ln.segments if not s.value]
     parent = list(range(len(segs)))
 
@@ -634,7 +643,8 @@ def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
 
 def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
     """Run a narrative line into the next when it reaches the right margin
-    (Chinese prose wraps anywhere), so the narrative keeps its sentences."""
+    (Chinese prose wraps anywhere), so the narrative keeps its sentences.
+    """
     if not lines:
         return
     right = max(ln.segments[-1].x1 for ln in lines)
@@ -658,7 +668,8 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
 
 def _title_hints(lines: list[_VisualLine]) -> list[str]:
     """The first page's title: the leading lines in the largest type, joined
-    (a title often breaks after the agency's name)."""
+    (a title often breaks after the agency's name).
+    """
     if not lines:
         return []
     sizes = [max(w.height for s in ln.segments for w in s.words) for ln in lines]
