@@ -73,8 +73,10 @@ def _finite(obj):
 
 
 def _dump_json(obj) -> None:
-    """Print ``obj`` as strict JSON: NaN and infinity (which ``json`` would
-    print as the invalid ``NaN`` and ``Infinity``) become null.
+    """Print ``obj`` as strict JSON.
+
+    NaN and infinity (which ``json`` would print as the invalid ``NaN`` and
+    ``Infinity``) become null.
     """
     json.dump(_finite(obj), sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
     print()

@@ -38,8 +38,9 @@ def reports_dir() -> Path:
 
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
-    """Files named, plus the report files under folders named, sorted;
-    hidden files and files with other endings are skipped inside folders.
+    """Files named, plus the report files under folders named, sorted.
+
+    Hidden files and files with other endings are skipped inside folders.
     """
     out: list[Path] = []
     for p in map(Path, paths):
@@ -127,8 +128,9 @@ def _owner() -> str:
 
 
 def temp_file_prefix(name: str) -> str:
-    """Prefix of the hidden temporary file an atomic write of ``name`` goes
-    through (``mkstemp`` adds 8 characters and ``.tmp``).
+    """Prefix of the hidden temporary file an atomic write of ``name`` goes through.
+
+    ``mkstemp`` adds 8 characters and ``.tmp``.
     """
     return f".{name}.gicstats-{_owner()}"
 
@@ -161,8 +163,9 @@ def _stale(match: re.Match, path: Path, now: float) -> bool:
 
 
 def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]:
-    """Remove stale temporary files of atomic writes in ``folder`` (and its
-    subfolders, ``depth`` levels down); see :data:`STALE_AFTER`.
+    """Remove stale temporary files of atomic writes in ``folder`` (and its subfolders, ``depth`` levels down).
+
+    See :data:`STALE_AFTER`.
 
     Only hidden ``.<name>.….tmp`` files named as gicstats names them are
     touched. Returns the files removed; a file that cannot be removed is
@@ -199,9 +202,10 @@ def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]
 
 
 def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
-    """Remove stale kernel folders (``gicstats-k-*``) from the temporary
-    folder (``$TMPDIR``, or ``folder``); only this user's, only stale ones
-    (see :data:`STALE_AFTER`). Returns the folders removed.
+    """Remove stale kernel folders (``gicstats-k-*``) from the temporary folder (``$TMPDIR``, or ``folder``).
+
+    Only this user's, only stale ones (see :data:`STALE_AFTER`). Returns
+    the folders removed.
     """
     base = Path(folder) if folder is not None else Path(tempfile.gettempdir())
     removed: list[Path] = []

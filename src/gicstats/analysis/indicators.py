@@ -942,9 +942,9 @@ def wide(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_reports(reports: Iterable) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build the ``cells`` and ``reports`` inputs of :func:`compute` from
-    :class:`gicstats.Report` objects: ``report_id`` is ``report.id``,
-    ``agency_key`` is ``report.agency``.
+    """Build the ``cells`` and ``reports`` inputs of :func:`compute` from :class:`gicstats.Report` objects.
+
+    ``report_id`` is ``report.id``, ``agency_key`` is ``report.agency``.
     """
     cell_frames, meta = [], []
     for report in reports:

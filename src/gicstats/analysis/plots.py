@@ -63,8 +63,10 @@ def setup_fonts() -> str | None:
 
 
 def _subplots(figsize: tuple[float, float]):
-    """A figure on the Agg canvas, without pyplot: no global figure state to
-    leak between notebooks, and pyplot's import is not paid.
+    """A figure on the Agg canvas, without pyplot.
+
+    No global figure state to leak between notebooks, and pyplot's import is
+    not paid.
     """
     fig = Figure(figsize=figsize)
     FigureCanvasAgg(fig)
@@ -72,8 +74,9 @@ def _subplots(figsize: tuple[float, float]):
 
 
 def _text_inches(text: str, size: float) -> float:
-    """Width of ``text`` at ``size`` points: CJK characters are a full em, the
-    rest about half of one.
+    """Width of ``text`` at ``size`` points, in inches.
+
+    CJK characters are a full em, the rest about half of one.
     """
     em = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(text))
     return em * size / 72
@@ -266,9 +269,11 @@ def trend(
     template_change: int | None = None,
     caption: str = "",
 ):
-    """Lines over years. ``frame`` is indexed by year; ``columns`` maps
-    column → legend label. ``template_change`` marks the first year on the
-    2021 template with a dashed line.
+    """Lines over years.
+
+    ``frame`` is indexed by year; ``columns`` maps column → legend label.
+    ``template_change`` marks the first year on the 2021 template with a
+    dashed line.
     """
     setup_fonts()
     fig, ax = _subplots((7, 3.6))
@@ -298,8 +303,9 @@ def trend(
 
 
 def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | None = None, caption: str = ""):
-    """Horizontal bars of one indicator across agencies; ``flagged`` marks
-    small samples, drawn hatched.
+    """Horizontal bars of one indicator across agencies.
+
+    ``flagged`` marks small samples, drawn hatched.
     """
     setup_fonts()
     series = series.dropna().sort_values(ascending=False)

@@ -1,5 +1,6 @@
-"""The form's identities (spec §6.1, §6.2) checked on one report, through
-the one engine of :mod:`gicstats.form.identities`.
+"""The form's identities (spec §6.1, §6.2) checked on one report.
+
+The arithmetic is the one engine's, :mod:`gicstats.form.identities`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""The narrative against the tables: figures the text states, checked
-against the report's own tables.
+"""The narrative against the tables: figures the text states, checked against the report's own tables.
 
 A report's narrative (一、总体情况 and the other sections) restates many table
 figures: "共受理政府信息公开申请859件", "行政处罚…处理决定数量3328件",
@@ -285,12 +284,13 @@ class _Table:
         return True
 
     def _propagate(self) -> None:
-        """Fill blanks the identities force, through the one identity engine
-        (:func:`gicstats.form.identities.deduce_blanks`): a blank is 0 where
-        the rest of its side already makes the other side, and a blank total
-        is the sum of its known parts. Nothing else is solved for, so a
-        source that breaks its identities is never "repaired" with invented
-        numbers.
+        """Fill blanks the identities force, through the one identity engine.
+
+        See :func:`gicstats.form.identities.deduce_blanks`: a blank is 0
+        where the rest of its side already makes the other side, and a blank
+        total is the sum of its known parts. Nothing else is solved for, so
+        a source that breaks its identities is never "repaired" with
+        invented numbers.
         """
         insts = [i for i in instances(self.version) if i.identity.table in self.tables_present]
         present = {_split(k) for k in self.present}
@@ -301,15 +301,19 @@ class _Table:
             self.how[key] = how
 
     def _parts_of(self, cell: str) -> tuple[str, ...] | None:
-        """The cells a blank 总计 cell is the sum of (applicant columns of
-        table 三, outcomes of table 四), or None.
+        """The cells a blank 总计 cell is the sum of, or None.
+
+        These are the applicant columns of table 三 and the outcomes of
+        table 四.
         """
         parts = parts_of(self.version, _split(cell))
         return None if parts is None else tuple(".".join(p) for p in parts)
 
     def total(self, cells: tuple[str, ...]) -> _Sum:
-        """Sum ``cells``. A blank 总计 whose parts are printed counts as the
-        sum of its parts (noted in ``derived``); a blank part stays unknown.
+        """Sum ``cells``.
+
+        A blank 总计 whose parts are printed counts as the sum of its parts
+        (noted in ``derived``); a blank part stays unknown.
         """
         known = 0.0
         unknown: list[str] = []
@@ -589,18 +593,22 @@ _SCOPE = re.compile(r"政府信息|信息公开")
 
 
 def _scoped(ctx: _Context, sentence: str) -> bool:
-    """Whether review and litigation counts in ``sentence`` are the ones of
-    table 四 (caused by information disclosure), not the agency's other
-    cases (a 司法局 reports its 行政复议 work in the same sections).
+    """Whether review and litigation counts in ``sentence`` are the ones of table 四.
+
+    Table 四 counts the cases caused by information disclosure, not the
+    agency's other cases (a 司法局 reports its 行政复议 work in the same
+    sections).
     """
     return bool(_SCOPE.search(sentence)) or ctx.section == "review_litigation"
 
 
 def _procs_before(text: str, *, stop_at_outcome: bool) -> tuple[str, ...]:
-    """Proceedings named just before a phrase: the clauses back to the start
-    of its ``;`` segment, stopping (if asked) at a clause that gives outcomes,
-    which belongs to an earlier proceeding (``行政复议3件,其中维持2件,尚未审结
-    1件,行政诉讼2件,均获维持``: only the 行政诉讼 are "均获维持").
+    """Proceedings named just before a phrase.
+
+    The clauses back to the start of its ``;`` segment, stopping (if asked) at
+    a clause that gives outcomes, which belongs to an earlier proceeding
+    (``行政复议3件,其中维持2件,尚未审结1件,行政诉讼2件,均获维持``: only the 行政诉讼
+    are "均获维持").
     """
     segment = text.split(";")[-1]
     clauses = segment.split(",")
@@ -940,8 +948,9 @@ def _percent_statement(ctx: _Context, hit: _Hit, count: Statement) -> Statement 
 
 
 def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
-    """Statements without digits: 均获维持, 零败诉, 无一件申请, 没有…行政复议,
-    无结转.
+    """Statements without digits.
+
+    均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
     """
     out: list[Statement] = []
 
@@ -1091,8 +1100,9 @@ def _decimals(value: float) -> int:
 
 
 def _rounds_to(stated: float, exact: Decimal | float) -> bool:
-    """Whether ``exact``, rounded half up or truncated to the decimals the
-    text prints, is ``stated``.
+    """Whether ``exact`` is ``stated``, to the decimals the text prints.
+
+    ``exact`` may be rounded half up or truncated to those decimals.
     """
     places = _decimals(stated)
     exact = exact if isinstance(exact, Decimal) else Decimal(repr(exact))
@@ -1105,8 +1115,10 @@ def _percent_agrees(stated: float, exact: float) -> bool:
 
 
 def _detail(table: _Table, total: _Sum) -> str:
-    """How a multi-cell table figure was formed: ``272+3``, and which
-    blank 总计 cells were taken as the sum of their applicant columns.
+    """How a multi-cell table figure was formed, such as ``272+3``.
+
+    Also names the blank 总计 cells that were taken as the sum of their
+    applicant columns.
     """
     text = ""
     nonzero = [(c, v) for c, v in total.parts if v]
@@ -1179,8 +1191,10 @@ def _assess_percent(table: _Table, reading: Reading, stated: float) -> _Outcome:
 
 
 def _component_hint(table: _Table, statement: Statement) -> str:
-    """Where the stated number does occur in the table: a single cell or a
-    sub-row of the target (258 is the 自然人 cell of 予以公开).
+    """Where the stated number does occur in the table.
+
+    A single cell or a sub-row of the target (258 is the 自然人 cell of
+    予以公开).
     """
     stated = statement.value
     rows = []

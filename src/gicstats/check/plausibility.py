@@ -1,5 +1,6 @@
-"""Plausibility of one report: negative counts, and table 二's new items
-above its total (2019).
+"""Plausibility of one report.
+
+Negative counts, and table 二's new items above its total (2019).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from gicstats.read.report import Report
 
 
 def check_plausibility(report: Report) -> list[Finding]:
-    """Negative counts where a count cannot be negative; 2019 本年新公开数量
-    above 对外公开总数量.
+    """Negative counts where a count cannot be negative.
+
+    Also, in 2019, 本年新公开数量 above 对外公开总数量.
     """
     if report.template_version is None:
         return []

@@ -88,8 +88,9 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
 
 @dataclass(frozen=True)
 class Member:
-    """What the series checks need of one report: its id, year, template
-    version and cell values.
+    """What the series checks need of one report.
+
+    Its id, year, template version and cell values.
     """
 
     id: str

@@ -435,8 +435,10 @@ class Corpus:
         region: str | None = None,
         ok_only: bool = False,
     ) -> Corpus:
-        """Reports of the given agencies (grouped name or as printed),
-        years and region (prefix match, e.g. ``"福建省"``).
+        """Reports of the given agencies, years and region.
+
+        Agencies by grouped name or as printed; the region by prefix
+        match (e.g. ``"福建省"``).
         """
         mask = pd.Series(True, index=self.reports.index)
         if agency is not None:

@@ -464,8 +464,9 @@ def result_rows(table: Table) -> tuple[str, ...]:
 
 
 def summand_columns(table: Table) -> tuple[str, ...]:
-    """The columns that add up to the 总计 column: table 三's applicant types,
-    table 四's outcomes of each proceeding.
+    """The columns that add up to the 总计 column.
+
+    Table 三's applicant types, table 四's outcomes of each proceeding.
     """
     return tuple(c.id for c in table.columns if c.id != "total")
 
@@ -476,9 +477,10 @@ RESULT_GROUPS: dict[str, str] = {"withheld": _W, "unable": _U, "not_processed": 
 
 
 def group_rows(version: str, group: str) -> tuple[str, ...]:
-    """The rows of table 三 printed under result group ``group`` (an id of
-    :data:`RESULT_GROUPS`). 2019 prints （六）其他处理 as a data row of its
-    own, which is then the group's only row.
+    """The rows of table 三 printed under result group ``group`` (an id of :data:`RESULT_GROUPS`).
+
+    2019 prints （六）其他处理 as a data row of its own, which is then the
+    group's only row.
     """
     table = TEMPLATES[version].table("applications")
     rows = tuple(r.id for r in table.rows if r.group == RESULT_GROUPS[group])

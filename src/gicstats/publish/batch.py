@@ -60,9 +60,11 @@ class Run:
 
     @property
     def key(self) -> str:
-        """The run's output name: the label made safe for a file name, plus a
-        short hash of the label whenever that changed it, so two labels never
-        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike).
+        """The run's output name.
+
+        The label made safe for a file name, plus a short hash of the label
+        whenever that changed it, so two labels never share outputs (甲局/乙处
+        and 甲局_乙处; long names cut alike).
         """
         name = safe_name(self.label, max_bytes=100)
         if name != self.label:
@@ -126,8 +128,10 @@ def plan(
     years: Iterable[int] | None = None,
     options: Options | None = None,
 ) -> list[Run]:
-    """Every run for the corpus: a report per agency-year, a trend per agency
-    with two or more years, and one comparison over the years selected.
+    """Every run for the corpus.
+
+    A report per agency-year, a trend per agency with two or more years, and
+    one comparison over the years selected.
     """
     options = options or Options()
     corpus_dir = Path(corpus_dir).resolve()
@@ -482,8 +486,9 @@ def run_batch(
     progress: bool = False,
     on_record: Callable[[dict], None] | None = None,
 ) -> BatchResult:
-    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
-    ``index.html``. Failures are recorded, never raised.
+    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write ``index.html``.
+
+    Failures are recorded, never raised.
     """
     from gicstats.publish.index import write_index
 

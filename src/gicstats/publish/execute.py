@@ -26,8 +26,10 @@ from gicstats.publish import NOTEBOOKS
 
 
 class _QuietZmqTeardown(logging.Filter):
-    """Kernels we start ourselves (IPC, shut down at once) leave nbclient's
-    client to the garbage collector, which logs a harmless zmq warning.
+    """Drop the harmless "Could not destroy zmq context" warning from the log.
+
+    Kernels we start ourselves (IPC, shut down at once) leave nbclient's
+    client to the garbage collector, which logs that warning.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -59,8 +61,9 @@ def notebook_path(name: str) -> Path:
 
 
 def load(name: str):
-    """The notebook as an nbformat node, read from its jupytext text (a copy:
-    the parsed text is cached while the file is unchanged).
+    """The notebook as an nbformat node, read from its jupytext text.
+
+    A copy: the parsed text is cached while the file is unchanged.
     """
     import copy
 
@@ -77,8 +80,10 @@ def _parsed(path: Path, mtime_ns: int):
 
 
 def _stable_ids(nb):
-    """Number the cells: jupytext and papermill give random ids, which would
-    make two exports of the same run differ.
+    """Number the cells in order (``cell-000``, ``cell-001`` …).
+
+    Jupytext and papermill give random ids, which would make two exports of
+    the same run differ.
     """
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
@@ -86,8 +91,9 @@ def _stable_ids(nb):
 
 
 def declared_parameters(name: str) -> dict[str, dict]:
-    """The notebook's parameters as papermill infers them from its
-    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``.
+    """The notebook's parameters as papermill infers them from its ``parameters`` cell.
+
+    Name → ``{name, inferred_type_name, default, help}``.
     """
     path = notebook_path(name)
     return _parsed(path, path.stat().st_mtime_ns)[1]
@@ -191,9 +197,10 @@ _WARM_ENGINE = "gicstats-warm"
 
 
 def _warm_engine() -> str:
-    """Register (once) a papermill engine that runs on an already connected
-    kernel client: everything else (parameters, metadata, error handling) is
-    papermill's own, so its outputs match a fresh kernel's.
+    """Register (once) a papermill engine that runs on an already connected kernel client.
+
+    Everything else (parameters, metadata, error handling) is papermill's
+    own, so its outputs match a fresh kernel's.
     """
     from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient

@@ -1,5 +1,7 @@
-"""The index page of a batch run: one self-contained ``index.html`` linking
-every export, with each run's status and headline figures.
+"""The index page of a batch run.
+
+One self-contained ``index.html`` linking every export, with each run's
+status and headline figures.
 
 The page is a plain table, grouped by region then agency then year, that
 works with JavaScript off; a small inline script adds sorting (click a column
@@ -198,9 +200,10 @@ _COLUMNS = (
 
 
 def href(path: str | os.PathLike) -> str:
-    """A relative URL for a file path relative to the output folder, each
-    segment percent-encoded (UTF-8) so Chinese names, ``#``, ``?`` and ``%``
-    work from ``file://`` and over HTTP.
+    """A relative URL for a file path relative to the output folder.
+
+    Each segment is percent-encoded (UTF-8) so Chinese names, ``#``, ``?``
+    and ``%`` work from ``file://`` and over HTTP.
 
     Raises:
         ValueError: an absolute path, a drive, or a ``..`` segment; the page
@@ -268,8 +271,10 @@ def _check(runs: Iterable[Mapping]) -> list[Mapping]:
 
 
 def _group(run: Mapping) -> tuple[int, str]:
-    """Rank and label of a run's group: named regions first, then agencies
-    with no region, then runs across agencies.
+    """Rank and label of a run's group.
+
+    Named regions first, then agencies with no region, then runs across
+    agencies.
     """
     if run.get("region"):
         return 0, str(run["region"])

@@ -152,6 +152,7 @@ class _Heading:
 
 def findings(frame: pd.DataFrame, *, show_not_assessable: bool = True) -> pd.DataFrame:
     """Findings sorted by severity, narrative mismatches first within each.
+
     Records counts by severity as ``findings``.
     """
     counts = frame["severity"].value_counts().to_dict() if len(frame) else {}
@@ -222,8 +223,9 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
 
 
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
-    """The same table with indicator columns named by their Chinese and
-    English labels, for display; rates shown as ratios.
+    """The same table with indicator columns named by their Chinese and English labels, for display.
+
+    Rates shown as ratios.
     """
     from gicstats.analysis.indicators import INDICATORS
 
@@ -311,8 +313,10 @@ def compare_selection(corpus: Corpus, year_from: int, year_to: int, region: str 
 
 
 def compare_table(corpus: Corpus, indicator_ids: list[str], min_denominator: int = 30) -> pd.DataFrame:
-    """One row per agency-year: indicators, a small-sample flag, and data
-    quality (errors found, share of the agency's reports with an error).
+    """One row per agency-year.
+
+    Indicators, a small-sample flag, and data quality (errors found,
+    share of the agency's reports with an error).
     """
     long = indicator_frame(corpus)
     long = long[long["indicator"].isin(indicator_ids)]

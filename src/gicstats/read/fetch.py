@@ -284,9 +284,10 @@ _FETCHERS: dict[Path, Fetcher] = {}
 
 
 def fetch(url: str, *, cache_dir: str | os.PathLike | None = None, refresh: bool = False, **options) -> Page:
-    """Fetch one page (see :class:`Fetcher` for ``options``), from the cache
-    when it is there. Fetchers with default options are kept per cache
-    folder, so successive calls space their requests to a host.
+    """Fetch one page (see :class:`Fetcher` for ``options``), from the cache when it is there.
+
+    Fetchers with default options are kept per cache folder, so successive
+    calls space their requests to a host.
     """
     if options:
         return Fetcher(cache_dir, **options).fetch(url, refresh=refresh)

@@ -27,9 +27,9 @@ _QUOTE_TAIL = r"[“”\"'‘’「」『』]*"
 
 @dataclass(frozen=True)
 class Token:
-    """A piece of text: ``label`` (``key`` is its normalised form), ``run``
-    (values) or ``text`` (anything else). ``start``/``end`` index the
-    prepared text returned by :func:`prepare`.
+    """A piece of text: ``label`` (``key`` is its normalised form), ``run`` (values) or ``text`` (anything else).
+
+    ``start``/``end`` index the prepared text returned by :func:`prepare`.
     """
 
     kind: str
@@ -45,8 +45,9 @@ def prepare(text: str) -> str:
 
 
 def simplify(text: str) -> str:
-    """Traditional characters to simplified, character for character, so the
-    result indexes like the input (for text already NFKC-folded).
+    """Traditional characters to simplified, character for character.
+
+    So the result indexes like the input (for text already NFKC-folded).
     """
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)

@@ -145,8 +145,10 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
 
 
 def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
-    """The template version, from the labels that exist in one version only
-    (never from the year), and the count of such labels per version.
+    """The template version, and the count of version-only labels per version.
+
+    The version comes from the labels that exist in one version only, never
+    from the year.
     """
     markers = T.version_markers()
     counts = {v: 0 for v in T.VERSIONS}
@@ -312,8 +314,9 @@ class Mapper:
             self.pending = None
 
     def _numbered_fallback(self, ev: _Event) -> bool:
-        """Map a misprinted numbered item (``2.其他法律行政止公开``) to the
-        item with that number in the current group, with a warning.
+        """Map a misprinted numbered item to the item with that number in the current group.
+
+        For example ``2.其他法律行政止公开``; a warning says so.
         """
         m = re.match(r"^(\d+)\.", T.normalize(ev.text))
         if not m or self.last_group is None or self.table is None:
@@ -441,8 +444,10 @@ class Mapper:
         return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
 
     def _row_identity(self, table: T.Table, pending: _PendingRow):
-        """What a split of one row must satisfy: the table's row identity
-        (总计 = the sum of its parts), through the one identity engine.
+        """What a split of one row must satisfy.
+
+        The table's row identity (总计 = the sum of its parts), through the
+        one identity engine.
         """
         identity = row_identity(self.version, table.id)
         if identity is None:
@@ -558,8 +563,10 @@ class Mapper:
                 self._emit_unsplit(cand.pending, cand.run_text, cand.locator)
 
     def _choose_combination(self, table_id: str, cands: list[_Candidate]):
-        """The one combination of the candidates' splits under which no
-        column identity of the table fails, or None.
+        """The one combination of the candidates' splits that fails no column identity, or None.
+
+        None also when several combinations pass, or when there are too many
+        to try (``MAX_COMBINATIONS``).
         """
         column_instances = instances(self.version, table_id, "column")
         if not column_instances:

@@ -104,11 +104,12 @@ _DUMP_HINT = re.compile(
 
 
 def _strip_tables(text: str) -> str:
-    """Drop stretches of table labels and values that a text dump ran into
-    the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
-    headings, so that section texts hold narrative only. A stretch counts as
-    a table by the mapper's own rule (an anchor, or three row labels), so
-    prose such as ``规章13件,行政规范性文件60件`` stays.
+    """Drop stretches of table labels and values that a text dump ran into the prose.
+
+    For example ``…第二十条第（一）项信息内容…规章000…``. Section headings are kept, so
+    that section texts hold narrative only. A stretch counts as a table by
+    the mapper's own rule (an anchor, or three row labels), so prose such as
+    ``规章13件,行政规范性文件60件`` stays.
     """
     out = []
     for line in text.split("\n"):
@@ -171,8 +172,9 @@ def split_sections(text: str) -> dict[str, str]:
 
 
 def _heading_length(line: str) -> int:
-    """Length of a heading at the start of ``line``: up to 情况/事项/措施 or
-    the first sentence break, whichever comes first.
+    """Length of a heading at the start of ``line``.
+
+    Up to 情况/事项/措施 or the first sentence break, whichever comes first.
     """
     for ends in ("情况|事项|措施", "问题"):
         m = re.match(rf"^.{{2,40}}?({ends})", line)

@@ -78,8 +78,9 @@ class Report:
 
     @property
     def id(self) -> str:
-        """The report's one id, in findings, cells, corpora, indicators and
-        runs alike: the first 16 hex digits of its sha256.
+        """The report's one id, in findings, cells, corpora, indicators and runs alike.
+
+        The first 16 hex digits of its sha256.
         """
         return self.sha256[:16]
 
@@ -130,8 +131,10 @@ class Report:
         return wide
 
     def check(self) -> pd.DataFrame:
-        """Every finding about this report: from reading, the template's
-        identities, plausibility, and the narrative against the tables.
+        """Every finding about this report.
+
+        Findings from reading, the template's identities, plausibility, and
+        the narrative against the tables.
 
         Columns: ``report_id, rule, severity, cells, expected, actual, message``.
         Year-against-year checks need a series: see
@@ -151,8 +154,9 @@ class Report:
 
 
 def cells_frame(cells: list[dict], source: str) -> pd.DataFrame:
-    """The tidy cells table, built through Arrow with its final dtypes
-    (nullable strings, nullable Float64: a blank cell is ``<NA>``, not NaN).
+    """The tidy cells table, built through Arrow with its final dtypes.
+
+    Nullable strings, nullable Float64: a blank cell is ``<NA>``, not NaN.
 
     The mapper never emits a key twice (it reports a duplicate as a finding
     instead), so ``(table, row, column)`` is unique.

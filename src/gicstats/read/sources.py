@@ -28,8 +28,10 @@ def is_url(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Source:
-    """A source document as bytes, with its name and hash, and the charset
-    its server declared (HTTP ``Content-Type``), if it was fetched.
+    """A source document as bytes, with its name and hash.
+
+    Also the charset its server declared (HTTP ``Content-Type``), if it
+    was fetched.
     """
 
     name: str
@@ -115,10 +117,10 @@ def _canonical(codec: str) -> str:
 
 
 def _plausible(text: str) -> float:
-    """Share of the characters that a Chinese report is made of: ASCII,
-    CJK ideographs, CJK and full-width punctuation. Text decoded with the
-    wrong codec is full of Latin-1 letters, C1 controls, private-use and
-    replacement characters, and scores low.
+    """Share of the characters that a Chinese report is made of: ASCII, CJK ideographs, CJK and full-width punctuation.
+
+    Text decoded with the wrong codec is full of Latin-1 letters, C1
+    controls, private-use and replacement characters, and scores low.
     """
     sample = text[:20000]
     if not sample:

@@ -48,7 +48,7 @@ class Budget:
     >>> split_run("801000081", ["count"] * 7, budget=budget)
     Traceback (most recent call last):
     ...
-    gicstats.split.SearchExhausted: 801000081
+    gicstats.read.split.SearchExhausted: 801000081
     >>> budget.left
     0
     """

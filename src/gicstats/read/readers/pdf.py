@@ -139,8 +139,9 @@ class _VisualLine:
 
     @property
     def is_value_line(self) -> bool:
-        """A table row's values, perhaps after its label: one value or more,
-        and no text after the first value.
+        """A table row's values, perhaps after its label.
+
+        One value or more, and no text after the first value.
         """
         segs = self.segments
         first = next((i for i, s in enumerate(segs) if s.value), None)
@@ -190,8 +191,9 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
 
 
 class _Repairs(logging.Handler):
-    """pdfminer's warnings about the file (what it repaired), from this
-    thread only: other threads may be reading other files.
+    """pdfminer's warnings about the file (what it repaired), from this thread only.
+
+    Other threads may be reading other files.
     """
 
     def __init__(self) -> None:
@@ -261,8 +263,9 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
-    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages, counting no
-    further than the limit (the page tree is walked lazily).
+    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages.
+
+    Counts no further than the limit (the page tree is walked lazily).
     """
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdftypes import resolve1
@@ -291,8 +294,9 @@ class _Budget:
 
 
 def _layout(page, budget: _Budget) -> None:
-    """Lay ``page`` out as pdfplumber does, counting what is drawn, and
-    leave the result where pdfplumber looks for it (``Page._layout``).
+    """Lay ``page`` out as pdfplumber does, counting what is drawn.
+
+    The result is left where pdfplumber looks for it (``Page._layout``).
     """
     from pdfminer.pdfinterp import PDFPageInterpreter
     from pdfplumber.page import PDFPageAggregatorWithMarkedContent
@@ -361,8 +365,10 @@ def _cell_text(text: str) -> str:
 
 
 def _table_items(table, page: int, t_number: int) -> tuple[list[_Item], list[tuple]]:
-    """Rows of one drawn table. A row with a single cell (a sub-header or a
-    paragraph inside a page-sized frame) is left to the text layer.
+    """Rows of one drawn table.
+
+    A row with a single cell (a sub-header or a paragraph inside a
+    page-sized frame) is left to the text layer.
     """
     kept: list[tuple[int, list[tuple[int, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
@@ -413,8 +419,9 @@ def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple
 
 
 def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]:
-    """Pull out narrow stacks of one- or two-character words (vertical
-    labels and headers); return the stacks and the other words.
+    """Pull out narrow stacks of one- or two-character words (vertical labels and headers).
+
+    Return the stacks and the other words.
     """
 
     def stackable(w: _Word) -> bool:
@@ -492,9 +499,10 @@ def _visual_lines(groups: list[list[_Word]], starts: set[int]) -> list[_VisualLi
 
 
 def _column_starts(groups: list[list[_Word]]) -> set[int]:
-    """Left edges (whole points, and their neighbours) where at least three
-    lines start a cell: the columns of left-aligned labels, such as the
-    numbered items of table 三 beside their group label.
+    """Left edges (whole points, and their neighbours) where at least three lines start a cell.
+
+    The columns of left-aligned labels, such as the numbered items of table
+    三 beside their group label.
     """
     counts: dict[int, int] = {}
     for group in groups:
@@ -548,8 +556,9 @@ def _text_items(pg: _Page, starts: set[int]) -> tuple[list[_Item], list[str]]:
 
 
 def _same_cell(above: _VisualLine, below: _VisualLine) -> bool:
-    """Whether ``below`` continues the one-cell line ``above`` as the same
-    cell: set tight under it (closer than a table row or a paragraph's line
+    """Whether ``below`` continues the one-cell line ``above`` as the same cell.
+
+    It does when set tight under it (closer than a table row or a paragraph's line
     spacing would put it), starting no further right, ending no further out.
     """
     if len(above.segments) != 1 or len(below.segments) != 1:
@@ -616,8 +625,10 @@ def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
 
 
 def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
-    """The label cells of an assembled row, left to right: text segments
-    that overlap horizontally across lines are one cell, read top to bottom.
+    """The label cells of an assembled row, left to right.
+
+    Text segments that overlap horizontally across lines are one cell, read
+    top to bottom.
     """
     segs = [s for ln in row for s in ln.segments if not s.value]
     parent = list(range(len(segs)))
@@ -642,8 +653,10 @@ def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
 
 
 def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
-    """Run a narrative line into the next when it reaches the right margin
-    (Chinese prose wraps anywhere), so the narrative keeps its sentences.
+    """Run a narrative line into the next when it reaches the right margin.
+
+    Chinese prose wraps anywhere; joined, the narrative keeps its
+    sentences.
     """
     if not lines:
         return
@@ -667,8 +680,10 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
 
 
 def _title_hints(lines: list[_VisualLine]) -> list[str]:
-    """The first page's title: the leading lines in the largest type, joined
-    (a title often breaks after the agency's name).
+    """The first page's title.
+
+    The leading lines in the largest type, joined (a title often breaks
+    after the agency's name).
     """
     if not lines:
         return []

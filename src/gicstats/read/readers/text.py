@@ -23,9 +23,11 @@ _MIN_PIPE_ROWS = 3
 
 
 def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
-    """Cells of a pipe row. Where the document's rows open with ``|`` (a
-    Markdown-like dump), the empty text before it is not a cell; elsewhere a
-    line starting with ``|`` has a blank first cell.
+    """Cells of a pipe row.
+
+    Where the document's rows open with ``|`` (a Markdown-like dump), the
+    empty text before it is not a cell; elsewhere a line starting with ``|``
+    has a blank first cell.
     """
     cells = [c.strip() for c in line.split("|")]
     if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
@@ -34,8 +36,9 @@ def _pipe_cells(line: str, leading_pipe: bool) -> list[str]:
 
 
 def refused(problem: str, name: str | None) -> NoReturn:
-    """A source past a limit: raise naming the file (``<text>`` when the
-    caller gave no name).
+    """A source past a limit: raise naming the file.
+
+    The name is ``<text>`` when the caller gave none.
     """
     raise GicstatsError(name or "<text>", problem)
 
