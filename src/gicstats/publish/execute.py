@@ -82,7 +82,7 @@ def _parsed(path: Path, mtime_ns: int):
 def _stable_ids(nb):
     """Number the cells in order (``cell-000``, ``cell-001`` …).
 
-    Jupytext and papermill give random ids, which would make two exports of
+    jupytext and papermill give random ids, which would make two exports of
     the same run differ.
     """
     for i, cell in enumerate(nb.cells):
