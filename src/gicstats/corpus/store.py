@@ -88,6 +88,11 @@ class Agencies:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> Agencies:
+        """Read and validate an alias file; ``None`` gives no aliases.
+
+        Raises:
+            GicstatsError: naming the file and what is wrong in it.
+        """
         if path is None:
             return cls({}, "")
         path = Path(path)
@@ -178,6 +183,7 @@ class BuildResult:
 
     @property
     def total(self) -> int:
+        """Reports in the corpus: those read now plus those reused unchanged."""
         return self.read + self.reused
 
 
@@ -461,13 +467,16 @@ class Corpus:
 
     @property
     def agencies(self) -> list[str]:
+        """The agencies of the corpus, by grouped name, sorted."""
         return sorted(self.reports["agency_key"].dropna().unique())
 
     @property
     def years(self) -> list[int]:
+        """The years the corpus has reports for, sorted."""
         return sorted(int(y) for y in self.reports["year"].dropna().unique())
 
     def __len__(self) -> int:
+        """The number of reports, readable or not."""
         return len(self.reports)
 
     def to_reports(self) -> list[Report]:

@@ -82,6 +82,7 @@ class Instance:
 
     @property
     def cells(self) -> tuple[CellKey, ...]:
+        """Every cell of the instance, left side first."""
         return self.lhs + self.rhs
 
     @property

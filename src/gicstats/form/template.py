@@ -131,12 +131,22 @@ class Table:
     single_line: bool = False
 
     def row(self, row_id: str) -> Row:
+        """The row with id ``row_id``.
+
+        Raises:
+            KeyError: the table has no such row.
+        """
         for row in self.rows:
             if row.id == row_id:
                 return row
         raise KeyError(f"{self.id} has no row {row_id!r}")
 
     def column(self, column_id: str) -> Column:
+        """The column with id ``column_id``.
+
+        Raises:
+            KeyError: the table has no such column.
+        """
         for column in self.columns:
             if column.id == column_id:
                 return column
@@ -144,15 +154,27 @@ class Table:
 
     @property
     def row_ids(self) -> tuple[str, ...]:
+        """The ids of the rows, in printed order."""
         return tuple(r.id for r in self.rows)
 
     @property
     def column_ids(self) -> tuple[str, ...]:
+        """The ids of the value columns, in printed order."""
         return tuple(c.id for c in self.columns)
 
 
 @dataclass(frozen=True)
 class Section:
+    """One numbered section of a report (一、总体情况 …).
+
+    Attributes:
+        id: Section id.
+        label: The heading as the template prints it.
+        aliases: Other headings that name the section.
+        keywords: A heading matches when, after its number, it contains one of
+            these.
+    """
+
     id: str
     label: str
     aliases: tuple[str, ...] = ()
@@ -162,12 +184,27 @@ class Section:
 
 @dataclass(frozen=True)
 class Template:
+    """One version of the official form: its tables, in printed order.
+
+    Attributes:
+        version: ``"2019"`` or ``"2021"``.
+        tables: The tables, in printed order.
+        notice: The notice that issued this version (国办公开办函〔2021〕30号 …).
+        extra_labels: Further labels of this version besides its tables' (none
+            declared so far).
+    """
+
     version: str
     tables: tuple[Table, ...]
     notice: str
     extra_labels: tuple[str, ...] = field(default=())
 
     def table(self, table_id: str) -> Table:
+        """The table with id ``table_id``.
+
+        Raises:
+            KeyError: the template has no such table.
+        """
         for table in self.tables:
             if table.id == table_id:
                 return table
@@ -175,6 +212,7 @@ class Template:
 
     @property
     def table_ids(self) -> tuple[str, ...]:
+        """The ids of the tables, in printed order."""
         return tuple(t.id for t in self.tables)
 
 

@@ -86,13 +86,17 @@ class Options:
 
 @dataclass
 class BatchResult:
+    """What a batch did: one record per run, with its status."""
+
     records: list[dict] = field(default_factory=list)
 
     def count(self, status: str) -> int:
+        """The number of runs with ``status``."""
         return sum(1 for r in self.records if r["status"] == status)
 
     @property
     def failed(self) -> list[dict]:
+        """The records of the runs that failed."""
         return [r for r in self.records if r["status"] == "failed"]
 
 
@@ -218,12 +222,12 @@ def _new_kernel(kernel_name: str, folder: str):
     # ("k-" and a port number after it). Under a long $TMPDIR they would not
     # fit: the kernel could not bind them and the run would wait on it for
     # ever, so such a kernel talks over TCP on 127.0.0.1 instead.
-    base = os.path.join(folder, "k")
+    base = str(Path(folder) / "k")
     if len(os.fsencode(base)) + len("-65535") <= _MAX_SOCKET_PATH:
         km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=base)
     else:
         km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
-    km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
+    km.connection_file = str(Path(folder) / f"kernel-{uuid.uuid4().hex[:12]}.json")
     return km
 
 

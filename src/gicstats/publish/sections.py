@@ -69,6 +69,7 @@ def _json_default(obj):
 
 
 def open_corpus(path: str | Path) -> Corpus:
+    """The corpus at ``path``; stops the notebook with one clear line if it cannot be read."""
     try:
         return read_corpus(path)
     except GicstatsError as exc:

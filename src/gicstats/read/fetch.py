@@ -118,6 +118,7 @@ class Fetcher:
         max_bytes: int | None = None,
         min_interval: float = 1.0,
     ) -> None:
+        """Keep the options; nothing is fetched, and the cache folder is not made yet."""
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.timeout = timeout
         self.retries = max(1, int(retries))

@@ -109,6 +109,7 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
 
 
 def is_table_stretch(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` read as part of a table: an anchor among them, or three row labels."""
     kinds = [_label_kinds(t.key) for t in tokens if t.kind == "label"]
     if any("anchor" in k for k in kinds):
         return True
@@ -171,6 +172,7 @@ class Mapper:
     """Walks the events of one document and collects cells and findings."""
 
     def __init__(self, version: str, report: str) -> None:
+        """Start mapping a document onto template ``version``; findings name ``report``."""
         self.version = version
         self.report = report
         self.template = T.TEMPLATES[version]
@@ -193,10 +195,12 @@ class Mapper:
     def finding(
         self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = ""
     ) -> None:
+        """Record a finding about the report."""
         self.findings.append(Finding(self.report, rule, severity, cells, expected, actual, message))
 
     # -- walking --------------------------------------------------------------
     def run(self, events: list[_Event]) -> None:
+        """Map every event of the document, then settle the pending splits and report missing tables."""
         for ev in events:
             if ev.kind == "label":
                 self.on_label(ev)
@@ -212,6 +216,7 @@ class Mapper:
         self.report_missing()
 
     def on_label(self, ev: _Event) -> None:
+        """A label opens a section, a table, a row or a group, or belongs to the table head."""
         refs = self.index.get(ev.key, ())
         if not refs:
             if self.table is not None and self.other_index.get(ev.key):
@@ -266,6 +271,7 @@ class Mapper:
         return min(pool, key=lambda r: order[r.kind])
 
     def on_run(self, ev: _Event) -> None:
+        """A run of values: added to the pending row (table 四's one line opens one), or stray outside any row."""
         text = ev.text.strip()
         if self.pending is None:
             if self.table is None or not (text or (ev.data_line and self.table.single_line)):
@@ -282,6 +288,7 @@ class Mapper:
         self.pending.runs.append(ev)
 
     def on_text(self, ev: _Event) -> None:
+        """Text in a table: an unreadable cell, a section heading, a misprinted numbered item or an unknown label."""
         if self.table is None:
             return
         text = ev.text
@@ -340,6 +347,7 @@ class Mapper:
 
     # -- assigning values -----------------------------------------------------
     def finish(self) -> None:
+        """Assign the pending row's values to its cells; a table ends with its last row."""
         pending, self.pending = self.pending, None
         if pending is None:
             return
@@ -593,6 +601,7 @@ class Mapper:
 
     # -- completeness ---------------------------------------------------------
     def report_missing(self) -> None:
+        """A finding for each table of the template of which no label or row was seen."""
         for table in self.template.tables:
             rows = [r for r in table.rows if not r.local]
             if table.id not in self.tables_seen and not any((table.id, r.id) in self.seen for r in rows):

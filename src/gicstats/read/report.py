@@ -91,6 +91,7 @@ class Report:
 
     @property
     def template(self) -> T.Template:
+        """The template the report was read with (2019 when the version is unknown)."""
         return T.TEMPLATES[self.template_version or "2019"]
 
     def value(self, table: str, row: str, column: str) -> float | None:
@@ -147,6 +148,7 @@ class Report:
         return _CHECKER(self)
 
     def __repr__(self) -> str:
+        """Agency, year, template, sizes and source, on one line."""
         return (
             f"Report(agency={self.agency!r}, year={self.year}, template={self.template_version!r}, "
             f"cells={len(self.cells)}, findings={len(self.findings)}, source={self.source!r})"

@@ -182,6 +182,7 @@ class Decoded:
 
     @property
     def replaced_bytes(self) -> int:
+        """The number of source bytes that became U+FFFD."""
         return sum(end - start for start, end in self.replaced)
 
 

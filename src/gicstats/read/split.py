@@ -54,11 +54,20 @@ class Budget:
     """
 
     def __init__(self, steps: int) -> None:
+        """Allow ``steps`` search steps in all."""
         self.left = steps
 
 
 @dataclass(frozen=True)
 class Part:
+    """One cell of a split digit run.
+
+    Attributes:
+        text: The cell's text, as printed.
+        value: Its value; None for a piece not read as a number.
+        unit: The unit printed with it, if any.
+    """
+
     text: str
     value: float | None
     unit: str | None

@@ -178,7 +178,7 @@ class _OverBudget(Exception):
 
 
 def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
-    """Refuse a PDF whose streams decode past ``GICSTATS_MAX_UNPACKED``.
+    r"""Refuse a PDF whose streams decode past ``GICSTATS_MAX_UNPACKED``.
 
     Each ``stream`` keyword of the raw file is decoded through the filters
     its dictionary names, as far as the budget allows. A stream that does
@@ -187,7 +187,7 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
 
     >>> import zlib
     >>> body = zlib.compress(b" " * 5000)
-    >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\\n" % len(body) + body
+    >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\n" % len(body) + body
     >>> from gicstats.read.limits import Limits
     >>> check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=10_000))
     >>> try:
