@@ -207,6 +207,34 @@ def decode(src: Source) -> str:
     return decode_source(src).text
 
 
+def _decode_bom(src: Source) -> Decoded | None:
+    """The text after a byte-order mark, decoded as the mark says; None without one.
+
+    Raises:
+        GicstatsError: when the text does not decode as its mark says.
+    """
+    data = src.data
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return Decoded(data[len(bom) :].decode(codec), codec)
+            except UnicodeDecodeError:
+                raise GicstatsError(
+                    src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
+                ) from None
+    return None
+
+
+def _detected_codec(data: bytes) -> str | None:
+    """The codec charset-normalizer finds most likely for the first 200,000 bytes, if any."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - charset-normalizer is a dependency
+        return None
+    best = from_bytes(data[:200_000]).best()
+    return _canonical(best.encoding) if best is not None else None
+
+
 def decode_source(src: Source) -> Decoded:
     """Decode bytes to text.
 
@@ -224,14 +252,9 @@ def decode_source(src: Source) -> Decoded:
         GicstatsError: when nothing decodes the bytes.
     """
     data = src.data
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                return Decoded(data[len(bom) :].decode(codec), codec)
-            except UnicodeDecodeError:
-                raise GicstatsError(
-                    src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
-                ) from None
+    marked = _decode_bom(src)
+    if marked is not None:
+        return marked
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -259,16 +282,11 @@ def decode_source(src: Source) -> Decoded:
     damaged = _utf8_damage(data, MAX_BAD_SEQUENCES)
     if damaged and sum(end - start for start, end in damaged) <= MAX_BAD_SHARE * len(data):
         return Decoded(data.decode("utf-8", errors="replace"), "utf-8", tuple(damaged))
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:200_000]).best()
-        if best is not None and _canonical(best.encoding) not in candidates:
-            result = attempt(_canonical(best.encoding))
-            if result is not None:
-                return result
-    except ImportError:  # pragma: no cover - charset-normalizer is a dependency
-        pass
+    detected = _detected_codec(data)
+    if detected is not None and detected not in candidates:
+        result = attempt(detected)
+        if result is not None:
+            return result
     if decoded:
         _, text, codec = max(decoded, key=lambda d: d[0])
         return Decoded(text, codec)

@@ -114,36 +114,72 @@ def split_run(
     """
     segments = _segments(run)
     k = len(dtypes)
-    group = group or k
     if not segments or len(segments) > k:
         return []
     if budget is not None:
         max_steps = min(max_steps, budget.left)
-    steps = 0
-    out: list[list[Part]] = []
+    search = _Search(run, segments, dtypes, accept, group or k, max_steps)
+    try:
+        search.cut(0, 0, [])
+    finally:
+        if budget is not None:
+            budget.left = max(0, budget.left - min(search.steps, max_steps))
+    return search.out
 
-    def _group_ok(acc: list[Part]) -> bool:
-        if accept is None or len(acc) % group:
+
+class _Search:
+    """One run's search: cells are cut left to right, backtracking over every cut that fits.
+
+    Attributes:
+        steps: The cuts tried so far.
+        out: The candidate splits found so far.
+    """
+
+    def __init__(
+        self,
+        run: str,
+        segments: list[str],
+        dtypes: Sequence[str],
+        accept: Callable[[list[float | None]], bool] | None,
+        group: int,
+        max_steps: int,
+    ) -> None:
+        self.run = run
+        self.segments = segments
+        self.dtypes = dtypes
+        self.k = len(dtypes)
+        self.accept = accept
+        self.group = group
+        self.max_steps = max_steps
+        self.steps = 0
+        self.out: list[list[Part]] = []
+
+    def _group_ok(self, acc: list[Part]) -> bool:
+        if self.accept is None or len(acc) % self.group:
             return True
-        return accept([p.value for p in acc[-group:]])
+        return self.accept([p.value for p in acc[-self.group :]])
 
-    def rec(seg_i: int, pos: int, acc: list[Part]) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > max_steps:
-            raise SearchExhausted(run)
-        if len(out) >= MAX_CANDIDATES:
+    def cut(self, seg_i: int, pos: int, acc: list[Part]) -> None:
+        """Extend ``acc`` with every cell that may start at ``pos`` of segment ``seg_i``, then go on.
+
+        Raises:
+            SearchExhausted: when the step bound is reached.
+        """
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise SearchExhausted(self.run)
+        if len(self.out) >= MAX_CANDIDATES:
             return
-        if seg_i == len(segments):
-            if len(acc) == k:
-                out.append(list(acc))
+        if seg_i == len(self.segments):
+            if len(acc) == self.k:
+                self.out.append(list(acc))
             return
-        seg = segments[seg_i]
+        seg = self.segments[seg_i]
         if seg in BLANKS:  # a dash or 无 in a run is one blank cell
-            if len(acc) < k:
+            if len(acc) < self.k:
                 acc.append(Part(seg, None, None))
-                if _group_ok(acc):
-                    rec(seg_i + 1, 0, acc)
+                if self._group_ok(acc):
+                    self.cut(seg_i + 1, 0, acc)
                 acc.pop()
             return
         unit = None
@@ -151,37 +187,39 @@ def split_run(
         m = _UNIT.search(seg)
         if m:
             unit, body = m.group(1), seg[: m.start()]
-        remaining_cells = k - len(acc)
-        remaining_segments = len(segments) - seg_i - 1
-        if remaining_cells <= remaining_segments:
+        if not self._fits(seg_i, len(body) - pos, len(acc)):
             return
-        # the rest of this segment and the later ones must fit what is left
-        rest = len(body) - pos + sum(len(s) for s in segments[seg_i + 1 :])
-        if rest < remaining_cells or rest > sum(MAX_CHARS[d] for d in dtypes[len(acc) :]):
-            return
-        dtype = dtypes[len(acc)]
-        pattern = _PART[dtype]
-        for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
-            piece = body[pos:end]
-            if not pattern.match(piece):
-                if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
-                    break  # a leading zero stands alone, or begins a decimal (0.092)
-                continue
+        for piece, end in _pieces(body, pos, self.dtypes[len(acc)]):
             last_of_segment = end == len(body)
-            part = Part(piece, float(piece), unit if last_of_segment else None)
-            acc.append(part)
-            if not _group_ok(acc):
-                acc.pop()
-                continue
-            if last_of_segment:
-                rec(seg_i + 1, 0, acc)
-            elif len(acc) < k:
-                rec(seg_i, end, acc)
+            acc.append(Part(piece, float(piece), unit if last_of_segment else None))
+            if self._group_ok(acc):
+                if last_of_segment:
+                    self.cut(seg_i + 1, 0, acc)
+                elif len(acc) < self.k:
+                    self.cut(seg_i, end, acc)
             acc.pop()
 
-    try:
-        rec(0, 0, [])
-    finally:
-        if budget is not None:
-            budget.left = max(0, budget.left - min(steps, max_steps))
-    return out
+    def _fits(self, seg_i: int, left_here: int, done: int) -> bool:
+        """Whether the cells still to cut can come from what is left of the segments.
+
+        Each later segment holds at least one cell, and the characters left
+        (``left_here`` in this segment, and the later segments) must fill the
+        remaining cells, at one to ``MAX_CHARS`` characters each.
+        """
+        remaining_cells = self.k - done
+        if remaining_cells <= len(self.segments) - seg_i - 1:
+            return False
+        rest = left_here + sum(len(s) for s in self.segments[seg_i + 1 :])
+        return remaining_cells <= rest <= sum(MAX_CHARS[d] for d in self.dtypes[done:])
+
+
+def _pieces(body: str, pos: int, dtype: str):
+    """The numbers of ``dtype`` that may start at ``pos`` of ``body``, shortest first, with their ends."""
+    pattern = _PART[dtype]
+    for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
+        piece = body[pos:end]
+        if not pattern.match(piece):
+            if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
+                break  # a leading zero stands alone, or begins a decimal (0.092)
+            continue
+        yield piece, end
