@@ -233,7 +233,7 @@ def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
     return removed
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename.
 
     The temporary file is hidden and names this process

@@ -916,6 +916,7 @@ def _subrow_statement(ctx: _Context, hit: _Hit, row: str, sub: re.Match) -> Stat
     if row not in TEMPLATES[version].table("applications").row_ids:
         return None
     group = next((g for g in _GROUP_NAMES if row in _group_rows(version, g)), None)
+    assert group is not None, row  # every numbered item of table 三 is under a result group
     group_match = next((rx for g, rx in _CATEGORIES if g == group), None)
     name = _row_name(version, "applications", row)
     sub_reading = Reading(f"{_GROUP_NAMES[group]}·{name}", _app(row))
@@ -997,6 +998,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
     """
     out: list[Statement] = []
+    m: re.Match[str] | None
 
     def add(what, claim, readings, excerpt) -> None:
         out.append(
@@ -1042,7 +1044,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
         m = re.search(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,20}?(?:行政复议|复议|行政诉讼|诉讼)", clause)
         if m and scoped and not re.search(r"\d", clause[m.start() :]):
             rest = clause[m.start() :]
-            named = []
+            named: list[tuple[str, ...]] = []
             if "复议" in rest:
                 named.append(("review",))
             if "诉讼" in rest or "起诉" in rest:
@@ -1353,6 +1355,7 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
     if statement.what == "review_outcome" and statement.value == 0:
         nonzero = [(c, v) for c, v in table.total(first_reading.cells).parts if v]
         listed = "、".join(f"{cell_name(table.version, c)}{_fmt(v)}件" for c, v in nonzero)
+        assert first.table_value is not None  # a mismatch always has the table's value
         msg = f"{said}，但表中{first_reading.label}共{_fmt(first.table_value)}件：{listed}"
         return _finding(report, statement, severity, first, msg)
     msg = (

@@ -22,7 +22,7 @@ def check_plausibility(report: Report) -> list[Finding]:
     findings: list[Finding] = []
     values = _values(report)
     template = report.template
-    for (table_id, row, column), value in values.items():
+    for (table_id, row_id, column), value in values.items():
         if value is None or value >= 0:
             continue
         table = template.table(table_id)
@@ -34,10 +34,10 @@ def check_plausibility(report: Report) -> list[Finding]:
                 report.id,
                 f"{'active' if table_id.startswith('active_') else table_id}.negative",
                 "error",
-                f"{table_id}.{row}.{column}",
+                f"{table_id}.{row_id}.{column}",
                 "≥ 0",
                 _fmt(value),
-                f"“{table.row(row).label}”的“{col.label}”为负数（{_fmt(value)}），该项只能是非负数，请核对原表",
+                f"“{table.row(row_id).label}”的“{col.label}”为负数（{_fmt(value)}），该项只能是非负数，请核对原表",
             )
         )
     if report.template_version == "2019":

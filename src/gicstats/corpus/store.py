@@ -365,7 +365,10 @@ def _load_previous(out: Path, inputs_key: str) -> dict[str, dict]:
 
 
 def _assemble(results: list[dict], alias: Agencies, inputs_key: str) -> dict[str, pd.DataFrame]:
-    rows, cells, findings, sections = [], [], [], []
+    rows: list[dict] = []
+    cells: list[pd.DataFrame] = []
+    findings: list[pd.DataFrame] = []
+    sections: list[pd.DataFrame] = []
     seen: set[str] = set()
     for r in results:
         rid = r["report_id"]
@@ -508,7 +511,7 @@ class Corpus:
             published=published,
             source=row["report"],
             sha256=row["sha256"],
-            format=row.get("format"),
+            format=row["format"],
             cells=cells.reset_index(drop=True),
             _sections=dict(zip(sections["section"], sections["text"])),
             findings=findings[list(FINDING_COLUMNS)].reset_index(drop=True),

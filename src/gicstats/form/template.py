@@ -405,7 +405,7 @@ def _application_rows(version: str) -> tuple[Row, ...]:
         Row("not_processed_confirm_reissue", "5.要求行政机关确认或重新出具已获取信息", group=_N),
     )
     if version == "2019":
-        other = (Row("other_handling", "（六）其他处理", group=_RESULTS),)
+        other: tuple[Row, ...] = (Row("other_handling", "（六）其他处理", group=_RESULTS),)
     else:
         other = (
             Row(

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from jupyter_core.utils import run_sync
@@ -40,6 +41,10 @@ from gicstats.errors import GicstatsError
 from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
 from gicstats.publish import NOTEBOOKS
 from gicstats.publish.execute import execute, export_html, notebook_path, records
+
+if TYPE_CHECKING:  # imported where a kernel is started, so a plain import stays light
+    from jupyter_client import KernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
 
 STATE_FILE = ".gicstats-runs.json"
 
@@ -192,8 +197,8 @@ def _na(value):
 class _Kernels(threading.local):
     """One warm kernel (and its connected client) per worker thread."""
 
-    km = None
-    kc = None
+    km: KernelManager | None = None
+    kc: AsyncKernelClient | None = None
     folder: str | None = None
 
 

@@ -306,9 +306,9 @@ def _years(run: Mapping) -> tuple[str, str]:
     year, y0, y1 = run.get("year"), run.get("year_from"), run.get("year_to")
     if year is not None:
         return str(int(year)), str(int(year))
-    if y0 is not None or y1 is not None:
-        shown = "–".join(str(int(y)) for y in (y0, y1) if y is not None)
-        return shown, str(int(y0 if y0 is not None else y1))
+    years = [int(y) for y in (y0, y1) if y is not None]
+    if years:
+        return "–".join(str(y) for y in years), str(years[0])
     return '<span class="none">—</span>', ""
 
 
@@ -444,7 +444,7 @@ def render_index(
     group_labels: list[str] = []
     group_index: dict[tuple[int, str], int] = {}
     group_sizes: dict[int, int] = {}
-    body = []
+    body: list[str | None] = []  # None: where a group's header goes
     for i, run in enumerate(runs):
         group = _group(run)
         if group not in group_index:

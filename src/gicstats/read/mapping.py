@@ -165,7 +165,7 @@ def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
         if not counts["2021"] and any(ev.kind == "label" and ev.key == other for ev in events):
             return "2019", counts
         return None, counts
-    return max(counts, key=counts.get), counts
+    return max(counts, key=lambda v: counts[v]), counts
 
 
 class Mapper:
@@ -180,7 +180,8 @@ class Mapper:
         self.other_index = T.label_index("2021" if version == "2019" else "2019")
         self.table: T.Table | None = None
         self.pending: _PendingRow | None = None
-        self.seen: dict[tuple[str, str], str] = {}
+        # locators of the cells (table, row, column) and rows (table, row) read
+        self.seen: dict[tuple[str, ...], str] = {}
         self.cells: list[dict] = []
         self.findings: list[Finding] = []
         self.candidates: list[_Candidate] = []
@@ -232,6 +233,7 @@ class Mapper:
             self.finish()
             self.table = None
             return
+        assert ref.table is not None  # only section headings belong to no table
         if ref.kind == "anchor":
             self.finish()
             self.table = self.template.table(ref.table)
@@ -638,9 +640,8 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
     events = _events(lines)
     version, counts = detect_version(events)
     findings: list[Finding] = []
-    mapping_version = version
+    mapping_version = version or "2019"
     if version is None:
-        mapping_version = "2019"
         if any(ev.kind == "label" for ev in events):
             findings.append(
                 Finding(

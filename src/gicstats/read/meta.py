@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 from gicstats.form.template import SECTIONS, section_of_heading
@@ -46,7 +47,7 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None, int | None]:
+def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | None, int | None]:
     """Return ``(title, agency, year)`` from the title of the report."""
     candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
     lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]

@@ -272,6 +272,7 @@ def decoded_size(data: bytes | memoryview, filters: list[str], budget: int) -> i
             return len(data)  # an image filter: pdfplumber does not decode it
         if not keep:
             return out if isinstance(out, int) else len(out)
+        assert isinstance(out, bytes)  # kept, the output is the decoded bytes
         data = out
     return len(data)
 
@@ -376,6 +377,8 @@ def check_pdf_objects(doc, name: str, limits: Limits) -> None:
                 continue
             data = obj.rawdata
             if obj.decipher:
+                # getobj() numbers every object it returns
+                assert obj.objid is not None and obj.genno is not None
                 data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
             filters = [getattr(resolve1(f), "name", "") for f, _ in obj.get_filters()]
             budget = _spend(budget, data, filters, name, limits)

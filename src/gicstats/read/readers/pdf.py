@@ -231,11 +231,11 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             # table's column has few rows on the page where the table starts
             starts = _column_starts([g for page in pages for g in page.groups])
             items_by_page, title_hints, images = [], [], 0
-            for number, page in enumerate(pages, start=1):
-                text_items, hints = _text_items(page, starts)
-                items = sorted(page.table_items + text_items, key=lambda it: it.top)
+            for number, read in enumerate(pages, start=1):
+                text_items, hints = _text_items(read, starts)
+                items = sorted(read.table_items + text_items, key=lambda it: it.top)
                 items_by_page.append(items)
-                images += page.images
+                images += read.images
                 if number == 1:
                     title_hints = hints
     except GicstatsError:
@@ -245,8 +245,8 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
     if not any(items_by_page):
-        pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
-        what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
+        count = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
+        what = f"{count} of images only, a scan?" if images else f"{count} without text"
         raise GicstatsError(
             name,
             f"PDF has no text layer ({what}); OCR is not supported: read the report's web page "
@@ -442,7 +442,8 @@ def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]
                 below[id(w)] = v
                 has_above.add(id(v))
                 break
-    stacks, used = [], set()
+    stacks: list[list[_Word]] = []
+    used: set[int] = set()
     for w in cands:
         if id(w) in has_above or id(w) not in below:
             continue
@@ -607,16 +608,16 @@ def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
             if id(frag) in owner:
                 continue
             for other in pending:
-                row = owner.get(id(other))
-                if row is None:
+                other_row = owner.get(id(other))
+                if other_row is None:
                     continue
                 gap = max(frag.top - other.bottom, other.top - frag.bottom)
                 overlap = min(frag.segments[-1].x1, other.segments[-1].x1) - max(
                     frag.segments[0].x0, other.segments[0].x0
                 )
-                if gap <= 0.6 * frag.height and overlap > 0 and left_of(frag, row):
-                    rows[id(row)].append(frag)
-                    owner[id(frag)] = row
+                if gap <= 0.6 * frag.height and overlap > 0 and left_of(frag, other_row):
+                    rows[id(other_row)].append(frag)
+                    owner[id(frag)] = other_row
                     grown = True
                     break
         if not grown:
@@ -665,7 +666,8 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
     for item in sorted((it for it in items if it.narrative is not None), key=lambda it: it.top):
         last = owner.last if owner is not None else None
         if (
-            last is not None
+            owner is not None
+            and last is not None
             and len(item.line.cells) == 1
             and len(owner.line.cells) == 1
             and item.first is not None
