@@ -168,58 +168,54 @@ class _Search:
         self.steps += 1
         if self.steps > self.max_steps:
             raise SearchExhausted(self.run)
+        segments, k = self.segments, self.k
         if len(self.out) >= MAX_CANDIDATES:
             return
-        if seg_i == len(self.segments):
-            if len(acc) == self.k:
+        if seg_i == len(segments):
+            if len(acc) == k:
                 self.out.append(list(acc))
             return
-        seg = self.segments[seg_i]
+        seg = segments[seg_i]
         if seg in BLANKS:  # a dash or 无 in a run is one blank cell
-            if len(acc) < self.k:
-                acc.append(Part(seg, None, None))
-                if self._group_ok(acc):
-                    self.cut(seg_i + 1, 0, acc)
-                acc.pop()
+            self._blank(seg_i, seg, acc)
             return
-        unit = None
-        body = seg
-        m = _UNIT.search(seg)
-        if m:
-            unit, body = m.group(1), seg[: m.start()]
-        if not self._fits(seg_i, len(body) - pos, len(acc)):
+        unit, body = _unit(seg)
+        remaining_cells = k - len(acc)
+        if remaining_cells <= len(segments) - seg_i - 1:
             return
-        for piece, end in _pieces(body, pos, self.dtypes[len(acc)]):
+        # the rest of this segment and the later ones must fit what is left
+        rest = len(body) - pos + sum(len(s) for s in segments[seg_i + 1 :])
+        if not remaining_cells <= rest <= sum(MAX_CHARS[d] for d in self.dtypes[len(acc) :]):
+            return
+        dtype = self.dtypes[len(acc)]
+        pattern = _PART[dtype]
+        for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
+            piece = body[pos:end]
+            if not pattern.match(piece):
+                if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
+                    break  # a leading zero stands alone, or begins a decimal (0.092)
+                continue
             last_of_segment = end == len(body)
             acc.append(Part(piece, float(piece), unit if last_of_segment else None))
             if self._group_ok(acc):
                 if last_of_segment:
                     self.cut(seg_i + 1, 0, acc)
-                elif len(acc) < self.k:
+                elif len(acc) < k:
                     self.cut(seg_i, end, acc)
             acc.pop()
 
-    def _fits(self, seg_i: int, left_here: int, done: int) -> bool:
-        """Whether the cells still to cut can come from what is left of the segments.
-
-        Each later segment holds at least one cell, and the characters left
-        (``left_here`` in this segment, and the later segments) must fill the
-        remaining cells, at one to ``MAX_CHARS`` characters each.
-        """
-        remaining_cells = self.k - done
-        if remaining_cells <= len(self.segments) - seg_i - 1:
-            return False
-        rest = left_here + sum(len(s) for s in self.segments[seg_i + 1 :])
-        return remaining_cells <= rest <= sum(MAX_CHARS[d] for d in self.dtypes[done:])
+    def _blank(self, seg_i: int, seg: str, acc: list[Part]) -> None:
+        """A printed blank (a dash or 无) is one cell; go on after it."""
+        if len(acc) < self.k:
+            acc.append(Part(seg, None, None))
+            if self._group_ok(acc):
+                self.cut(seg_i + 1, 0, acc)
+            acc.pop()
 
 
-def _pieces(body: str, pos: int, dtype: str):
-    """The numbers of ``dtype`` that may start at ``pos`` of ``body``, shortest first, with their ends."""
-    pattern = _PART[dtype]
-    for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
-        piece = body[pos:end]
-        if not pattern.match(piece):
-            if piece[0] == "0" and not piece.startswith("0.") and dtype != "signed":
-                break  # a leading zero stands alone, or begins a decimal (0.092)
-            continue
-        yield piece, end
+def _unit(seg: str) -> tuple[str | None, str]:
+    """The unit a segment ends with (万元 …), if any, and the segment without it."""
+    m = _UNIT.search(seg)
+    if m:
+        return m.group(1), seg[: m.start()]
+    return None, seg
