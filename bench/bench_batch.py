@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from gicstats.corpus.store import build  # noqa: E402
+from gicstats.corpus import build  # noqa: E402
 from gicstats.publish.batch import Options, plan, run_batch  # noqa: E402
 
 

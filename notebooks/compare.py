@@ -19,7 +19,7 @@
 # data-quality column shows the share of each agency's reports with errors.
 
 # %% tags=["parameters"]
-corpus = "../reports/corpus"
+corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
 year_from = 2019
 year_to = 2025
 region = ""

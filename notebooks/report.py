@@ -18,7 +18,7 @@
 # `gicstats build`; each cell keeps the file and the text it was read from.
 
 # %% tags=["parameters"]
-corpus = "../reports/corpus"
+corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
 agency = "平潭综合实验区"
 year = 2021
 

@@ -19,7 +19,7 @@
 # the rows mean the same.
 
 # %% tags=["parameters"]
-corpus = "../reports/corpus"
+corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
 agency = "平潭综合实验区"
 
 # %%

@@ -52,7 +52,7 @@ def _isolated_jupyter_state(tmp_path_factory):
 @pytest.fixture(scope="session")
 def bundled_corpus(tmp_path_factory):
     """A corpus built once from data/, with its alias and corrections files."""
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
 
     out = tmp_path_factory.mktemp("corpus") / "corpus"
     build([DATA], out, agencies=DATA / "agencies.toml", corrections=DATA / "corrections.toml", jobs=2)

@@ -691,12 +691,70 @@ def render_run(
     return f"标题: {blocks[0].text}\n{body}\n"
 
 
+def render_markdown(
+    values: Values,
+    version: str,
+    agency: str,
+    year: int,
+    *,
+    variant: Variant = Variant(),
+    padding: int = 0,
+    seed: int = 0,
+    wrap_title: bool = False,
+    footer: bool = False,
+) -> str:
+    """Markdown tables as HTML-to-Markdown converters write them (markdownify,
+    which markitdown uses): each table row ``| a | b |``, a ``| --- |`` separator
+    row after the first, a cell spanning n columns written as the cell and
+    n - 1 empty cells after it, cells covered by a rowspan left out (the row
+    is shorter), a blank cell empty.
+
+    Args:
+        wrap_title: Print the title over two lines with a space after the
+            year (``2021 年某市某局政府信息公开`` / ``工作年度报告``).
+        footer: Put a page footer row (``| — 2 — | | |``) inside table 三.
+    """
+    blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
+    if wrap_title:
+        head, tail = blocks[0].text.split("工作年度报告") if "工作年度报告" in blocks[0].text else (blocks[0].text, "")
+        blocks[0] = Block("title", head.replace(f"{year}年", f"{year} 年") + "\n工作年度报告" + tail)
+
+    def lines(grid: Grid) -> Iterator[str]:
+        for r, row in enumerate(grid.rows):
+            cells: list[str] = []
+            for cell in row:
+                cells.append(" ".join(cell.parts))
+                cells.extend([""] * (cell.colspan - 1))
+            yield "| " + " | ".join(cells) + " |"
+            if r == 0:
+                yield "| " + " | ".join(["---"] * grid.width) + " |"
+            if footer and r == len(grid.rows) // 2 and grid.width == 10:
+                yield "| — 2 — |" + " |" * (grid.width - 1)
+
+    return _text_document(blocks, lines)
+
+
+def collapse_runs(text: str) -> str:
+    """What an archiver that drops consecutive identical text nodes makes of
+    pipe rows: in each ``|`` row, a cell equal to the one before it is left
+    out (``46 | 0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``)."""
+    out = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith("|") and "---" not in line:
+            cells = line.strip().strip("|").split("|")
+            kept = [c for i, c in enumerate(cells) if i == 0 or c.strip() != cells[i - 1].strip() or not c.strip()]
+            line = "| " + " | ".join(c.strip() for c in kept) + " |"
+        out.append(line)
+    return "\n".join(out)
+
+
 SHAPES: dict[str, Callable[..., str]] = {
     "html": render_html,
     "pipe": render_pipe,
     "lines": render_lines,
     "cell_pipe": render_cell_pipe,
     "run": render_run,
+    "markdown": render_markdown,
 }
 """Every shape, by name: ``SHAPES[name](values, version, agency, year, ...)``."""
 
@@ -934,6 +992,7 @@ def render_pdf(
     seed: int = 0,
     encrypt: str | None = None,
     compress: bool = True,
+    open_right: bool = False,
 ) -> bytes:
     """The report as a PDF with a text layer, drawn with reportlab.
 
@@ -959,6 +1018,9 @@ def render_pdf(
         compress: Deflate the page contents. ``False`` leaves the drawing
             operators as text, for fuzzing them; the output is then
             byte-for-byte reproducible.
+        open_right: Draw no rule down the tables' right-hand side, as
+            Chromium's "Save as PDF" clips it off a table a little wider than
+            the printable area: the last column has only its horizontal rules.
     """
     import io
     from xml.sax.saxutils import escape as xml_escape
@@ -976,7 +1038,7 @@ def render_pdf(
     title_style = ParagraphStyle("title", fontName=_PDF_FONT, fontSize=16, leading=24, alignment=1, wordWrap="CJK")
 
     def table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int):
-        return _pdf_table(grid, rows, height, ruled=ruled, label_valign=label_valign)
+        return _pdf_table(grid, rows, height, ruled=ruled, label_valign=label_valign, open_right=open_right)
 
     flow: list = []
     for block in document(values, version, agency, year, variant=variant, padding=padding, seed=seed):
@@ -1013,7 +1075,9 @@ def render_pdf(
     return out.getvalue()
 
 
-def _pdf_table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int, *, ruled: bool, label_valign: str):
+def _pdf_table(
+    grid: Grid, rows: list[tuple[int, int, Cell]], height: int, *, ruled: bool, label_valign: str, open_right: bool
+):
     """One grid (or the part of one on a page) as a reportlab table of ``height`` rows."""
     from xml.sax.saxutils import escape as xml_escape
 
@@ -1031,7 +1095,12 @@ def _pdf_table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int, *, ru
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
-    if ruled:
+    if ruled and open_right:
+        style.append(("INNERGRID", (0, 0), (-1, -1), 0.5, "black"))
+        style.append(("LINEABOVE", (0, 0), (-1, 0), 0.5, "black"))
+        style.append(("LINEBELOW", (0, -1), (-1, -1), 0.5, "black"))
+        style.append(("LINEBEFORE", (0, 0), (0, -1), 0.5, "black"))
+    elif ruled:
         style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
     for r, c, cell in rows:
         if cell.kind == "value":

@@ -161,7 +161,7 @@ def png_stats(path: Path) -> tuple[tuple[int, int], int]:
 def site(tmp_path_factory):
     """An output folder as a batch run leaves it: one report export and the index."""
     out = tmp_path_factory.mktemp("site")
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
 
     build([DATA], out / "corpus", agencies=DATA / "agencies.toml", jobs=1)
     stem = out / "report" / f"{AGENCY}_2021"

@@ -920,8 +920,10 @@ def test_readers_told_the_name_raise_it_themselves(monkeypatch) -> None:
         read_text(_text("lines"), "a.txt")
     with pytest.raises(GicstatsError, match=r"^a\.html: text has"):
         read_html("<html><body><p>" + "<br>".join(["x"] * 20) + "</p></body></html>", "a.html")
-    # without a name, the refusal travels to map_lines, which names the report
-    assert read_text(_text("lines")).lines[0].refused.startswith("text has")
+    # without a name the reader still raises at once (a refusal no longer
+    # travels as data to be raised later), naming the source as <text>
+    with pytest.raises(GicstatsError, match=r"^<text>: text has"):
+        read_text(_text("lines"))
 
 
 # -- regressions found by the fuzzers and by reading the code ----------------

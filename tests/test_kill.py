@@ -36,7 +36,7 @@ import generate as G
 import pandas as pd
 import pytest
 
-from gicstats.corpus.store import TABLES, read_corpus
+from gicstats.corpus import TABLES, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.publish.batch import plan
 
@@ -194,12 +194,9 @@ def _kill_build_repeatedly(sources: Path, tmp: Path, kills: int, rng: random.Ran
 
 
 def test_rebuild_over_a_clean_report(tmp_path) -> None:
-    """Found by the kill tests.
-
-    A second build over a report without any finding crashed with
-    KeyError 'rule' (corpus._load_previous).
-    """
-    from gicstats.corpus.store import build
+    """Found by the kill tests: a second build over a report without any
+    finding crashed with KeyError 'rule' (corpus._load_previous)."""
+    from gicstats.corpus import build
 
     values = G.balanced_values("2021", random.Random(1))
     (tmp_path / "clean.html").write_text(

@@ -448,6 +448,7 @@ SHAPE_OPTIONS = {
     "pipe": {"published": "2021-01-20"},
     "lines": {},
     "cell_pipe": {"bar_lines": True},
+    "markdown": {"wrap_title": True, "footer": True},
 }
 
 

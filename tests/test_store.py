@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA
 
 import gicstats
-from gicstats.corpus.store import build, read_corpus
+from gicstats.corpus import build, read_corpus
 
 
 def test_bundled_corpus_tables(bundled_corpus):

@@ -56,4 +56,9 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'gicstats' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The names above and the stages loaded on first use, for ``dir()`` and tab completion."""
+    return sorted({*globals(), *_SUBMODULES})
+
+
 del _check

@@ -162,13 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """``gicstats build``: read report files, folders and URLs into a Parquet corpus.
-
-    Returns:
-        The exit status: 2 if the build could not start, 1 if a file could not
-        be read, else 0.
-    """
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.read.fetch import read_url_list
 
     try:
@@ -205,11 +199,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         else 0.
     """
     from gicstats.publish.batch import Options, plan, run_batch, summary
+    from gicstats.publish.user import expand_notebooks
 
-    notebooks = NOTEBOOKS if args.notebook == "all" else (args.notebook,)
     options = Options(timeout=args.timeout, with_code=args.with_code, reuse_kernels=args.reuse_kernels)
     try:
-        runs = plan(args.corpus, notebooks=notebooks, agencies=args.agency, years=args.year, options=options)
+        notebooks = expand_notebooks(args.notebook)
+        parameters = dict(args.parameter or [])
+        runs = plan(
+            args.corpus,
+            notebooks=notebooks,
+            agencies=args.agency,
+            years=args.year,
+            options=options,
+            parameters=parameters,
+        )
         result = run_batch(
             runs,
             args.output,
@@ -229,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the corpus from the bundled data and run every notebook on it."""
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.publish.batch import Options, plan, run_batch, summary
 
     folder = args.data or data_dir()
@@ -259,6 +262,36 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(summary(batch))
     print(f"open {out / 'index.html'}")
     return 1 if batch.failed or result.failed else 0
+
+
+_RUN_HELP = """\
+Run notebooks for every agency and year of a corpus, in parallel, with HTML
+exports and reports/index.html. A rerun skips runs whose inputs are unchanged.
+
+Your own notebooks run the same way: give their files (or a folder) to
+--notebook. A notebook is planned from the parameters its `parameters` cell
+declares: agency and year, one run per agency-year; agency only, one per
+agency; year only, one per year; otherwise one run over the selection
+(year_from and year_to get its first and last year). corpus is passed when
+declared. Set any other parameter with -p NAME VALUE; unknown or misspelt
+names are rejected before anything runs.
+
+examples:
+  gicstats run --corpus corpus/ --notebook report --agency 平潭综合实验区 --year 2021
+  gicstats run --corpus corpus/ --notebook mynotebooks/fees.py -p threshold 30
+  gicstats run --corpus corpus/ --notebook mynotebooks/ -o reports/
+"""
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """Start JupyterLab on the notebooks, with the corpus ready."""
+    from gicstats.publish import lab
+
+    try:
+        return lab.main(args.corpus, args.jupyter_args)
+    except GicstatsError as exc:
+        print(f"gicstats: {exc}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,9 +331,29 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--corrections", help="reviewed corrections file (TOML)")
     b.add_argument("--agencies", help="reviewed agency alias file (TOML)")
     b.set_defaults(func=cmd_build)
-    r = sub.add_parser("run", help="run the notebooks for a corpus in parallel, with HTML exports and an index")
+    r = sub.add_parser(
+        "run",
+        help="run the notebooks for a corpus in parallel, with HTML exports and an index",
+        description=_RUN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     r.add_argument("--corpus", required=True, type=Path, help="corpus folder from `gicstats build`")
-    r.add_argument("--notebook", choices=(*NOTEBOOKS, "all"), default="all")
+    r.add_argument(
+        "--notebook",
+        nargs="+",
+        default=["all"],
+        metavar="NOTEBOOK",
+        help=f"{', '.join(NOTEBOOKS)}, explore, all ({', '.join(NOTEBOOKS)}: the default), "
+        "or your own notebook files (.py jupytext text or .ipynb) or folders of them",
+    )
+    r.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="set another parameter, as papermill's -p does (repeatable); a name no notebook declares is rejected",
+    )
     r.add_argument("--agency", nargs="+", help="only these agencies (names or aliases)")
     r.add_argument("--year", nargs="+", type=int, help="only these years")
     r.add_argument("-j", "--jobs", type=int, default=None, help="parallel runs (default: number of cores)")
@@ -321,16 +374,26 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", type=Path, default=Path("reports"), help="output folder (default: reports/)")
     d.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     d.set_defaults(func=cmd_demo)
+    lab = sub.add_parser(
+        "lab",
+        help="start JupyterLab on the notebooks, with a corpus ready",
+        description="Start JupyterLab on notebooks/, where report.py, trend.py, compare.py and explore.py open "
+        "as notebooks and read CORPUS (given to them as $GICSTATS_CORPUS). Without CORPUS: reports/corpus, "
+        "built from the sample reports in data/ if missing. Other options go to jupyter lab "
+        "(e.g. --no-browser --port 8890 --ip 127.0.0.1).",
+    )
+    lab.add_argument("corpus", nargs="?", default=None, help="corpus folder from `gicstats build`")
+    lab.set_defaults(func=cmd_lab, jupyter_args=[])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``gicstats`` command line on ``argv`` (``sys.argv[1:]`` by default).
-
-    Returns:
-        The exit status; 130 when interrupted, 0 when the output pipe closed.
-    """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest:
+        if args.command != "lab":
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.jupyter_args = rest  # jupyter lab's own options, passed on
     try:
         return args.func(args)
     except KeyboardInterrupt:

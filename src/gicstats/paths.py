@@ -21,6 +21,8 @@ _CHECKOUT = Path(__file__).resolve().parents[2]
 # named on the command line is always read, whatever its name.
 REPORT_SUFFIXES = frozenset(
     ".html .htm .shtml .xhtml .txt .text .pdf .docx .xlsx .doc .xls .jsp .asp .aspx .php".split()
+    # image-only reports, read by OCR (the ocr extra)
+    + ".png .jpg .jpeg .tif .tiff .bmp .gif .webp".split()
 )
 
 
@@ -35,6 +37,16 @@ def data_dir() -> Path:
 def reports_dir() -> Path:
     """Where exports go: ``$GICSTATS_REPORTS``, else ``./reports``."""
     return Path(os.environ.get("GICSTATS_REPORTS", Path.cwd() / "reports"))
+
+
+def corpus_dir() -> Path:
+    """The corpus notebooks read when given none: ``$GICSTATS_CORPUS`` (set
+    by ``gicstats lab``), else ``./reports/corpus``, else the checkout's
+    ``reports/corpus`` (a notebook's kernel runs in ``notebooks/``)."""
+    if os.environ.get("GICSTATS_CORPUS"):
+        return Path(os.environ["GICSTATS_CORPUS"])
+    here, checkout = reports_dir() / "corpus", _CHECKOUT / "reports" / "corpus"
+    return checkout if not here.is_dir() and checkout.is_dir() else here
 
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:

@@ -9,6 +9,7 @@ from gicstats.check.values import fmt, report_values
 from gicstats.form import template as T
 from gicstats.form.findings import Finding
 from gicstats.form.identities import CellKey, Identity, Status, evaluate, instances
+from gicstats.read.readers.ocr import misread_note
 from gicstats.read.report import Report
 
 
@@ -42,13 +43,18 @@ def check_identities(report: Report) -> list[Finding]:
     """Check every identity of the report's template, per column or per row.
 
     An instance with a blank or missing cell is ``not_assessable``; one whose
-    sides differ is an ``error`` whose message shows both sides.
+    sides differ is an ``error`` whose message shows both sides, and, when
+    cells were read by OCR, whether a misread is likely and which cells had
+    a low confidence.
     """
     if report.template_version is None:
         return []
     findings: list[Finding] = []
     values = report_values(report)
     present_tables = set(report.cells["table"])
+    frame = report.cells
+    keys = zip(frame["table"], frame["row"], frame["column"], frame["locator"])
+    locators = {f"{t}.{r}.{c}": str(loc) for t, r, c, loc in keys}
     for inst in instances(report.template_version):
         identity = inst.identity
         if identity.table not in present_tables:
@@ -88,7 +94,9 @@ def check_identities(report: Report) -> list[Finding]:
                 fmt(left),
                 fmt(right),
                 f"{where}不符合“{identity.description}”：{lhs_text} = {fmt(left)}，"
-                f"而{_side(table, inst.rhs, values, identity)}，相差{fmt(abs(left - right))}，请核对原表",
+                f"而{_side(table, inst.rhs, values, identity)}，相差{fmt(abs(left - right))}，请核对原表"
+                # cells read by OCR: a misread or a misprint, and which cells to look at
+                + misread_note({_cell_id(c): locators.get(_cell_id(c), "") for c in inst.cells}),
             )
         )
     return findings

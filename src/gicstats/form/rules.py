@@ -68,6 +68,10 @@ _READ_RULES = (
     Rule("parse.split_exhausted", "read", _W, "a digit run too long to split within the step limit"),
     Rule("parse.unsplittable", "read", _W, "a digit run that no split satisfying the row's identity fits"),
     Rule("parse.ambiguous_split", "read", _W, "a digit run with several splits the identities cannot tell apart"),
+    Rule("parse.ambiguous_alignment", "read", _W, "a Markdown row whose span padding cannot be told from its blanks"),
+    Rule("parse.collapsed_cells", "read", _W, "a row whose runs of equal cells were collapsed, expanded one way only"),
+    Rule("parse.ambiguous_collapse", "read", _W, "a row of collapsed cells with several expansions; not read"),
+    Rule("parse.short_row", "read", _W, "a row with fewer cells than columns and no one place for them; not read"),
     Rule("parse.duplicate_cell", "read", _W, "a cell printed twice; the first is kept"),
     Rule("parse.unreadable_cell", "read", _W, "a cell whose text is not a number; read as blank"),
     Rule("parse.implausible_value", "read", _W, "a number of 10^12 or more, too large to be real; read as blank"),
@@ -75,6 +79,7 @@ _READ_RULES = (
     Rule("parse.missing_row", "read", _W, "rows of a table the report does not print"),
     Rule("parse.no_agency", "read", _W, "no agency name found in the title"),
     Rule("parse.no_year", "read", _W, "no statistical year found in the title or the text"),
+    Rule("ocr.low_confidence", "read", _W, "a cell read by OCR with a confidence under 0.6; its value is kept"),
     Rule("correction.applied", "read", _I, "a reviewed correction was applied to a cell"),
     Rule("correction.stale", "read", _W, "a reviewed correction no longer applies: the source changed"),
 )

@@ -12,9 +12,11 @@ Adding a provincial variant should mean adding an alias here, not code.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+
+from gicstats.form.nfkc import nfkc
+from gicstats.form.radicals import fold_radicals
 
 VERSIONS = ("2019", "2021")
 
@@ -51,8 +53,9 @@ _QUOTES = str.maketrans("", "", "“”\"'‘’「」『』")
 def normalize(text: str) -> str:
     """Return the matching key of a printed label.
 
-    NFKC folds full-width brackets, colons and digits to ASCII; traditional
-    characters become simplified; whitespace and quotes are removed, because
+    NFKC folds full-width brackets, colons and digits to ASCII; CJK radicals
+    become the ideographs they stand for (:mod:`gicstats.radicals`);
+    traditional characters become simplified; whitespace and quotes are removed, because
     scraped labels carry line breaks (``本年新 制作数量``) and quotes vary.
 
     >>> normalize("（三）不予公开 ")
@@ -60,7 +63,7 @@ def normalize(text: str) -> str:
     >>> normalize("規範性檔案")
     '规范性文件'
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = fold_radicals(nfkc(text))
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)
     text = text.translate(TRAD_TO_SIMP).translate(_QUOTES)

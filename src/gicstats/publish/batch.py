@@ -62,6 +62,13 @@ class Run:
     year_from: int | None = None
     year_to: int | None = None
     inputs: str = ""  # hash of everything the run reads
+    path: str | None = None  # the file of a notebook of one's own (``notebook`` is then its name)
+
+    @property
+    def target(self) -> str:
+        """What :func:`~gicstats.publish.execute.execute` runs: a bundled
+        notebook's name or the path of one's own."""
+        return self.path or self.notebook
 
     @property
     def key(self) -> str:
@@ -123,7 +130,7 @@ def _inputs_hash(corpus: Corpus, run: Run, options: Options) -> str:
     digest = hashlib.sha256()
     for part in (corpus.reports, corpus.cells, corpus.findings, corpus.sections):
         digest.update(_frame_digest(part).encode())
-    digest.update(notebook_path(run.notebook).read_bytes())
+    digest.update(notebook_path(run.target).read_bytes())
     digest.update(json.dumps(run.params, sort_keys=True, ensure_ascii=False).encode())
     digest.update(f"{__version__}|{options.with_code}".encode())
     return digest.hexdigest()
@@ -136,13 +143,21 @@ def plan(
     agencies: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
     options: Options | None = None,
+    parameters: dict | None = None,
 ) -> list[Run]:
-    """Every run for the corpus.
+    """Every run for the corpus: a report per agency-year, a trend per agency
+    with two or more years, and one comparison over the years selected.
 
-    A report per agency-year, a trend per agency with two or more years, and
-    one comparison over the years selected.
+    ``notebooks`` may also name ``explore`` or the paths of notebooks of your
+    own (see :mod:`gicstats.publish.user`), planned from the parameters they
+    declare. ``parameters`` are set in every run of a notebook that declares
+    them; one that no notebook declares is rejected with the closest names.
     """
+    from gicstats.publish.user import check_extra, is_own, own_runs
+
     options = options or Options()
+    wanted = list(dict.fromkeys(notebooks))
+    extra = check_extra(wanted, parameters or {})  # before anything else: a misspelt name stops at once
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
     selected = corpus.select(
@@ -150,8 +165,7 @@ def plan(
     )
     base = {"corpus": str(corpus_dir)}
     runs: list[Run] = []
-    wanted = set(notebooks)
-    unknown = wanted - set(NOTEBOOKS)
+    unknown = {n for n in wanted if n not in NOTEBOOKS and not is_own(n)}
     if unknown:
         raise GicstatsError("gicstats run", f"unknown notebook {', '.join(sorted(unknown))}")
     rows = selected.reports.sort_values(["agency_key", "year"])
@@ -160,7 +174,7 @@ def plan(
             sub = selected.select(agency=row.agency_key, year=int(row.year))
             run = Run(
                 "report",
-                {**base, "agency": row.agency_key, "year": int(row.year)},
+                {**base, "agency": row.agency_key, "year": int(row.year), **extra.get("report", {})},
                 f"{row.agency_key}_{int(row.year)}",
                 row.agency_key,
                 _na(row.region),
@@ -174,14 +188,21 @@ def plan(
             if len(sub) < 2:
                 continue
             region = _na(sub.reports["region"].iloc[0])
-            run = Run("trend", {**base, "agency": agency}, agency, agency, region)
+            run = Run("trend", {**base, "agency": agency, **extra.get("trend", {})}, agency, agency, region)
             run.inputs = _inputs_hash(sub, run, options)
             runs.append(run)
     if "compare" in wanted and len(selected):
         y0, y1 = selected.years[0], selected.years[-1]
-        run = Run("compare", {**base, "year_from": y0, "year_to": y1}, f"{y0}-{y1}", year_from=y0, year_to=y1)
+        params = {**base, "year_from": y0, "year_to": y1, **extra.get("compare", {})}
+        run = Run("compare", params, f"{y0}-{y1}", year_from=y0, year_to=y1)
         run.inputs = _inputs_hash(corpus.select(year=range(y0, y1 + 1), ok_only=True), run, options)
         runs.append(run)
+    for name in wanted:
+        if is_own(name):
+            for fields, reads in own_runs(name, corpus, selected, base, extra.get(name, {})):
+                run = Run(**fields)
+                run.inputs = _inputs_hash(reads, run, options)
+                runs.append(run)
     return runs
 
 
@@ -247,24 +268,30 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     record = _record(run, "failed")
     start = time.perf_counter()
     reuse = options.reuse_kernels
-    folder = None
+    fresh = None
     timer = None
     timed_out = threading.Event()
     try:
         kc = None
         if reuse:
-            km, kc = _warm_kernel(options.kernel_name)
+            km, kc = _warm_kernel(options.kernel_name, record["log"])
             _reset_kernel(kc)
+            if options.timeout:
+                timer = _Watchdog(options.timeout, km, timed_out)
+                timer.start()
         else:
-            km, folder = _take_spare() or _fresh(options.kernel_name, start=False)
+            fresh = _take_spare() or _fresh(options.kernel_name, start=True)
             if options.prestart:
                 _spares.put(_fresh(options.kernel_name, start=True))
-        if options.timeout:
-            timer = _Watchdog(options.timeout, km, timed_out)
-            timer.start()
+            # the time limit counts the kernel's start, as when papermill started it
+            if options.timeout:
+                timer = _Watchdog(options.timeout, fresh[0], timed_out)
+                timer.start()
+            fresh = _ready_fresh(fresh, options.kernel_name, record["log"], timer)
+            km = fresh[0]
         # no cwd: papermill would chdir the whole process, which threads share
         nb = execute(
-            run.notebook,
+            run.target,
             run.params,
             path(".ipynb"),
             timeout=options.timeout,
@@ -292,11 +319,94 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     finally:
         if timer is not None:
             timer.cancel()
-        if folder is not None:
-            _stop(km)
-            shutil.rmtree(folder, ignore_errors=True)
+        if fresh is not None:
+            _stop(fresh[0])
+            shutil.rmtree(fresh[1], ignore_errors=True)
     record["seconds"] = round(time.perf_counter() - start, 2)
     return record
+
+
+# How long a starting kernel may take to answer kernel_info (nbclient's
+# default startup_timeout); one that ends before it answers is replaced once.
+_START_TIMEOUT = 60
+
+
+class _DiedAtStart(Exception):
+    """The kernel process ended before it answered kernel_info."""
+
+
+def _client(km):
+    """An async client of ``km`` whose liveness check asks the manager.
+
+    The manager is the client's parent, so ``wait_for_ready`` judges the
+    kernel dead only when its process has ended. A client without a manager
+    judges by the heartbeat, and the heartbeat gives a kernel one second:
+    one that took longer to import and bind its sockets (IPython 8 imports
+    take twice as long as IPython 9's; a busy machine does the rest) was
+    declared dead at about 1.75 s, and left running unwatched.
+    """
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    kc = AsyncKernelClient(parent=km)
+    kc.load_connection_info(km.get_connection_info())
+    return kc
+
+
+def _wait_ready(km, kc) -> None:
+    """Wait until the kernel answers kernel_info.
+
+    Raises:
+        _DiedAtStart: its process ended first (the message says how).
+        GicstatsError: it is still running but did not answer in time.
+    """
+    try:
+        run_sync(kc.wait_for_ready)(timeout=_START_TIMEOUT)
+    except RuntimeError as exc:
+        if km.is_alive():
+            raise GicstatsError("kernel", f"the kernel did not answer within {_START_TIMEOUT} s") from None
+        raise _DiedAtStart(_exit_status(km)) from exc
+
+
+def _exit_status(km) -> str:
+    """How a kernel that is no longer running ended, in a few words."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    code = None if process is None else process.poll()
+    if code is None:
+        return "it exited"
+    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+
+
+def _replaced(log: list[str], why: _DiedAtStart) -> None:
+    log.append(f"kernel died at start ({why}); replaced it")
+
+
+def _ready_fresh(fresh: tuple, kernel_name: str, log: list[str], timer: _Watchdog | None) -> tuple:
+    """The started kernel ``fresh`` (manager, folder) once it answers; if it
+    died at start, a new one in its place (once). Whatever fails, the kernels
+    this started are stopped and their folders removed."""
+    for attempt in (1, 2):
+        km, folder = fresh
+        kc = _client(km)
+        kc.start_channels()
+        try:
+            _wait_ready(km, kc)
+            return fresh
+        except _DiedAtStart as why:
+            _stop(km)
+            shutil.rmtree(folder, ignore_errors=True)
+            if attempt == 2 or (timer is not None and timer.fired.is_set()):
+                raise GicstatsError("kernel", f"the kernel died at start ({why})") from None
+            _replaced(log, why)
+            fresh = _fresh(kernel_name, start=True)
+            if timer is not None:
+                timer.km = fresh[0]
+        except BaseException:
+            _stop(km)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        finally:
+            kc.stop_channels()
+    raise AssertionError("unreachable")
 
 
 _spares: queue.SimpleQueue = queue.SimpleQueue()
@@ -370,19 +480,28 @@ def _stop(km) -> None:
         pass
 
 
-def _warm_kernel(kernel_name: str):
+def _warm_kernel(kernel_name: str, log: list[str]):
+    """The calling thread's warm kernel and its client, started if needed; a
+    kernel that dies at start is replaced once."""
     if _warm.km is None:
-        _warm.folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
-        km = _new_kernel(kernel_name, _warm.folder)
-        km.start_kernel()
-        # nbclient polls shell and iopub concurrently: it needs an async client
-        from jupyter_client.asynchronous import AsyncKernelClient
-
-        kc = AsyncKernelClient()
-        kc.load_connection_info(km.get_connection_info())
-        kc.start_channels()
-        run_sync(kc.wait_for_ready)(timeout=60)
-        _warm.km, _warm.kc = km, kc
+        for attempt in (1, 2):
+            # held by _warm from the start, so that _drop_warm stops it
+            # whatever fails (a kernel left running lost its connection file
+            # to the manager's garbage collection and booted on TCP)
+            _warm.folder = tempfile.mkdtemp(prefix=kernel_dir_prefix())
+            _warm.km = km = _new_kernel(kernel_name, _warm.folder)
+            km.start_kernel()
+            # nbclient polls shell and iopub concurrently: it needs an async client
+            _warm.kc = kc = _client(km)
+            kc.start_channels()
+            try:
+                _wait_ready(km, kc)
+                break
+            except _DiedAtStart as why:
+                _drop_warm()
+                if attempt == 2:
+                    raise GicstatsError("kernel", f"the kernel died at start ({why})") from None
+                _replaced(log, why)
     return _warm.km, _warm.kc
 
 
@@ -447,6 +566,7 @@ def _record(run: Run, status: str) -> dict:
         "year_to": run.year_to,
         "headline": None,
         "seconds": 0.0,
+        "log": [],  # what happened on the way that did not fail the run
     }
 
 
@@ -624,6 +744,9 @@ def summary(result: BatchResult) -> str:
     for r in result.failed:
         cell = f" (cell {r['failed_cell']})" if r.get("failed_cell") else ""
         lines.append(f"  failed: {r['key']}{cell}: {r['error']}")
+    for r in result.records:
+        if r["status"] != "skipped":
+            lines.extend(f"  note: {r['key']}: {line}" for line in r.get("log") or ())
     return "\n".join(lines)
 
 

@@ -24,6 +24,11 @@ from gicstats.errors import GicstatsError
 from gicstats.paths import notebooks_dir, write_atomic
 from gicstats.publish import NOTEBOOKS
 
+# bundled, but not run for every agency and year by default
+OTHER_NOTEBOOKS = ("explore",)
+BUNDLED = NOTEBOOKS + OTHER_NOTEBOOKS
+_NOTEBOOK_SUFFIXES = frozenset({".py", ".ipynb", ".md", ".r", ".R", ".jl"})
+
 
 class _QuietZmqTeardown(logging.Filter):
     """Drop the harmless "Could not destroy zmq context" warning from the log.
@@ -50,24 +55,37 @@ img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto
 """
 
 
-def notebook_path(name: str) -> Path:
-    """The text file of a notebook by name (``report``, ``trend``, ``compare``)."""
-    if name not in NOTEBOOKS:
-        raise GicstatsError(name, f"unknown notebook; choose one of {', '.join(NOTEBOOKS)}")
-    path = notebooks_dir() / f"{name}.py"
+def notebook_path(name: str | os.PathLike) -> Path:
+    """The text file of a notebook: a bundled one by name (``report``,
+    ``trend``, ``compare``, ``explore``), or a notebook of your own by its path
+    (jupytext text such as ``mynotebooks/fees.py``, or an ``.ipynb``)."""
+    text = os.fspath(name)
+    if text in BUNDLED:
+        path = notebooks_dir() / f"{text}.py"
+    elif Path(text).suffix in _NOTEBOOK_SUFFIXES or os.sep in text or "/" in text:
+        path = Path(text).resolve()
+    else:
+        raise GicstatsError(
+            text, f"unknown notebook; choose one of {', '.join(BUNDLED)}, or give the path of a notebook file"
+        )
     if not path.is_file():
         raise GicstatsError(path, "notebook file not found")
     return path
 
 
-def load(name: str):
-    """The notebook as an nbformat node, read from its jupytext text.
+def notebook_label(name: str | os.PathLike) -> str:
+    """How messages name a notebook: ``notebooks/report.py``, or the path given."""
+    text = os.fspath(name)
+    return f"notebooks/{text}.py" if text in BUNDLED else text
 
-    A copy: the parsed text is cached while the file is unchanged.
-    """
+
+def load(name: str | os.PathLike):
+    """The notebook as an nbformat node, read from its jupytext text (a copy:
+    the parsed text is cached while the file is unchanged)."""
     import copy
 
-    return copy.deepcopy(_parsed(notebook_path(name), notebook_path(name).stat().st_mtime_ns)[0])
+    path = notebook_path(name)
+    return copy.deepcopy(_parsed(path, path.stat().st_mtime_ns)[0])
 
 
 @lru_cache(maxsize=16)
@@ -75,8 +93,25 @@ def _parsed(path: Path, mtime_ns: int):
     """Parse a notebook's text once, and ask papermill for its parameters."""
     import jupytext
 
-    nb = _stable_ids(jupytext.read(path))
-    return nb, _inspect(nb)
+    try:
+        nb = _stable_ids(_unpaired(jupytext.read(path)))
+    except Exception as exc:
+        raise GicstatsError(path, f"not a notebook jupytext can read ({type(exc).__name__}: {exc})") from None
+    # a script written by hand has no kernelspec; Python notebooks run on python3
+    nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    try:
+        return nb, _inspect(nb)
+    except Exception as exc:
+        raise GicstatsError(path, f"cannot read its parameters ({type(exc).__name__}: {exc})") from None
+
+
+def _unpaired(nb):
+    """``nb`` without jupytext's metadata (``formats: py:percent``, the text
+    representation). Kept, it pairs the executed ``.ipynb`` with a ``.py`` that
+    is not beside it, and JupyterLab refuses to open it ("Unable to read paired
+    notebook"); an export is a notebook of its own."""
+    nb.metadata.pop("jupytext", None)
+    return nb
 
 
 def _stable_ids(nb):
@@ -90,11 +125,9 @@ def _stable_ids(nb):
     return nb
 
 
-def declared_parameters(name: str) -> dict[str, dict]:
-    """The notebook's parameters as papermill infers them from its ``parameters`` cell.
-
-    Name → ``{name, inferred_type_name, default, help}``.
-    """
+def declared_parameters(name: str | os.PathLike) -> dict[str, dict]:
+    """The notebook's parameters as papermill infers them from its
+    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
     path = notebook_path(name)
     return _parsed(path, path.stat().st_mtime_ns)[1]
 
@@ -109,7 +142,7 @@ def _inspect(nb) -> dict[str, dict]:
         return papermill.inspect_notebook(str(path))
 
 
-def validate_parameters(name: str, parameters: dict) -> None:
+def validate_parameters(name: str | os.PathLike, parameters: dict) -> None:
     """Reject parameters the notebook does not declare.
 
     Raises:
@@ -125,13 +158,13 @@ def validate_parameters(name: str, parameters: dict) -> None:
             close = difflib.get_close_matches(u, declared, n=1)
             hints.append(f"{u!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
         raise GicstatsError(
-            f"notebooks/{name}.py",
-            f"unknown parameter {', '.join(hints)}; it takes {', '.join(sorted(declared))}",
+            notebook_label(name),
+            f"unknown parameter {', '.join(hints)}; it takes {', '.join(sorted(declared)) or 'none'}",
         )
 
 
 def execute(
-    name: str,
+    name: str | os.PathLike,
     parameters: dict,
     output: str | os.PathLike,
     *,
@@ -159,10 +192,12 @@ def execute(
 
     validate_parameters(name, parameters)
     nb = load(name)
+    label = notebook_label(name)
+    _readable_parameters()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / f"{name}.ipynb"
+        src = Path(tmp) / f"{notebook_path(name).stem}.ipynb"
         nbformat.write(nb, src)
         tmp_out = Path(tmp) / "out.ipynb"
         kwargs = {"km": km} if km is not None else {}
@@ -184,13 +219,30 @@ def execute(
             if tmp_out.exists():
                 failed = output.parent / f"{output.stem}.failed.ipynb"
                 write_atomic(failed, lambda p: p.write_bytes(tmp_out.read_bytes()))
-            raise GicstatsError(
-                f"notebooks/{name}.py", f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}"
-            ) from None
+            raise GicstatsError(label, f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
         except Exception as exc:
-            raise GicstatsError(f"notebooks/{name}.py", f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
+            raise GicstatsError(label, f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
         write_atomic(output, lambda p: p.write_bytes(tmp_out.read_bytes()))
     return executed
+
+
+def _readable_parameters() -> None:
+    """Have papermill write injected Python strings as ``repr`` does
+    (``agency = '平潭综合实验区'``) instead of as ``\\u`` escapes: the same
+    value, readable in the notebook. Registered once, for the Python language."""
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    if getattr(papermill_translators._translators.get("python"), "gicstats", False):
+        return
+
+    class ReadablePythonTranslator(PythonTranslator):
+        gicstats = True
+
+        @classmethod
+        def translate_str(cls, val):
+            return repr(val)
+
+    papermill_translators.register("python", ReadablePythonTranslator)
 
 
 _WARM_ENGINE = "gicstats-warm"

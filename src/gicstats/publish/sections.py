@@ -38,10 +38,14 @@ def _display(obj) -> None:
     display(obj)
 
 
-def show_figure(fig) -> None:
-    """Display a figure as an inline PNG, whatever the backend."""
+def show_figure(fig):
+    """Display a figure as an inline PNG, whatever the backend. Outside a
+    notebook nothing is displayed and the figure is returned (``plt.show()``
+    or ``fig.savefig`` it)."""
     import io
 
+    if not _in_kernel():
+        return fig
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)  # tight_layout is done; "tight" bbox would draw twice
     try:
@@ -51,12 +55,26 @@ def show_figure(fig) -> None:
     display(Image(data=buf.getvalue(), format="png"))
 
 
-def record(name: str, value) -> None:
-    """Leave ``value`` (JSON-serialisable) in the notebook's outputs under ``name``."""
+def _in_kernel() -> bool:
+    """Whether we run in a Jupyter kernel (which keeps every output's
+    mimebundle) rather than a plain Python or IPython terminal."""
     try:
-        from IPython.display import display
+        from IPython import get_ipython
     except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and "ipykernel" in type(shell).__module__
+
+
+def record(name: str, value) -> None:
+    """Leave ``value`` (JSON-serialisable) in the notebook's outputs under ``name``.
+
+    Only in a notebook's kernel: a terminal would print the raw mimebundle,
+    so there it does nothing."""
+    if not _in_kernel():
         return
+    from IPython.display import display
+
     display({RECORD_MIME: {"name": name, "value": json.loads(json.dumps(value, default=_json_default))}}, raw=True)
 
 
@@ -68,8 +86,13 @@ def _json_default(obj):
     return str(obj)
 
 
-def open_corpus(path: str | Path) -> Corpus:
-    """The corpus at ``path``; stops the notebook with one clear line if it cannot be read."""
+def open_corpus(path: str | Path = "") -> Corpus:
+    """The corpus at ``path``; empty: the default corpus
+    (:func:`gicstats.paths.corpus_dir`: ``$GICSTATS_CORPUS``, which ``gicstats
+    lab`` sets, else ``reports/corpus``). Stops the notebook clearly if absent."""
+    from gicstats.paths import corpus_dir
+
+    path = path or corpus_dir()
     try:
         return read_corpus(path)
     except GicstatsError as exc:
@@ -79,13 +102,13 @@ def open_corpus(path: str | Path) -> Corpus:
 def open_report(corpus: str | Path | Corpus, agency: str, year: int) -> Report:
     """The report of ``agency`` in ``year``; stops the notebook clearly if absent."""
     corpus = corpus if isinstance(corpus, Corpus) else open_corpus(corpus)
-    hit = corpus.select(agency=agency, year=year, ok_only=True)
+    have = agency_series(corpus, agency)
+    if len(have.agencies) > 1:
+        raise NotebookStop(f"“{agency}”对应多个机关：{'、'.join(have.agencies)}；请写全名称")
+    hit = have.select(year=year)
     if len(hit) == 0:
-        have = corpus.select(agency=agency, ok_only=True)
-        if len(have):
-            raise NotebookStop(f"语料库中没有“{agency}”{year}年的报告；已有年份：{', '.join(map(str, have.years))}")
-        raise NotebookStop(f"语料库中没有机关“{agency}”；已有机关：{'、'.join(corpus.agencies[:20])}")
-    return corpus.report(agency, year)
+        raise NotebookStop(f"语料库中没有“{agency}”{year}年的报告；已有年份：{', '.join(map(str, have.years))}")
+    return hit._report(hit.reports.iloc[0].to_dict())
 
 
 def headline(report: Report) -> pd.DataFrame:
@@ -180,10 +203,13 @@ def narrative_mismatches(frame: pd.DataFrame) -> pd.DataFrame:
     return findings(hit)
 
 
-def charts(report: Report) -> None:
-    """The four charts of a report."""
-    for make in (plots.applicant_mix, plots.outcome_breakdown, plots.review_litigation, plots.proactive):
+def charts(report: Report):
+    """The four charts of a report (outside a notebook: returned as a list of figures)."""
+    shown = [
         show_figure(make(report))
+        for make in (plots.applicant_mix, plots.outcome_breakdown, plots.review_litigation, plots.proactive)
+    ]
+    return None if _in_kernel() else shown
 
 
 # --------------------------------------------------------------------------
@@ -192,10 +218,14 @@ def charts(report: Report) -> None:
 
 
 def agency_series(corpus: Corpus, agency: str) -> Corpus:
-    """All readable reports of one agency; stops the notebook clearly if none."""
-    hit = corpus.select(agency=agency, ok_only=True)
+    """All readable reports of one agency (by name, alias, or part of one:
+    see :meth:`Corpus.select`); stops the notebook clearly if none."""
+    try:
+        hit = corpus.select(agency=agency, ok_only=True)
+    except GicstatsError as exc:
+        raise NotebookStop(f"语料库中没有机关“{agency}”；{exc.problem}") from None
     if len(hit) == 0:
-        raise NotebookStop(f"语料库中没有机关“{agency}”；已有机关：{'、'.join(corpus.agencies[:20])}")
+        raise NotebookStop(f"语料库中没有机关“{agency}”的可读报告；已有机关：{'、'.join(corpus.agencies[:20])}")
     return hit
 
 

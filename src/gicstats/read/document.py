@@ -28,6 +28,8 @@ class Line:
 
     cells: list[Cell]
     structured: bool
+    markdown: bool = False  # a row of a Markdown table: a spanned cell is written as an empty cell after it
+    dump: bool = False  # a row of a text dump, whose producer may have dropped cells (``46 | 0 | 46``)
 
 
 @dataclass

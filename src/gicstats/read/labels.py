@@ -10,10 +10,11 @@ splits any text into label, value-run and other-text tokens.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gicstats.form.nfkc import nfkc
+from gicstats.form.radicals import fold_radicals
 from gicstats.form.template import TRAD_TO_SIMP, WORD_ALIASES, all_labels, normalize
 
 # Characters a run of cell values may consist of: digits, separators, signs,
@@ -40,8 +41,9 @@ class Token:
 
 
 def prepare(text: str) -> str:
-    """NFKC-fold and convert traditional characters, keeping whitespace."""
-    return simplify(unicodedata.normalize("NFKC", text.replace("\xa0", " ")))
+    """NFKC-fold, fold CJK radicals and convert traditional characters,
+    keeping whitespace."""
+    return simplify(fold_radicals(nfkc(text.replace("\xa0", " "))))
 
 
 def simplify(text: str) -> str:
@@ -104,9 +106,18 @@ def tokenize(text: str) -> list[Token]:
     >>> [(t.kind, t.text) for t in tokenize("行政许可3960181其他对外管理服务事项100153")]
     [('label', '行政许可'), ('run', '3960181'), ('label', '其他对外管理服务事项'), ('run', '100153')]
     """
+    if text.isdigit() and text.isascii() and not _ascii_labels():
+        # a bare number, the commonest cell: what _tokenize makes of it
+        # (no label is ASCII only, so none can match inside it)
+        return [Token("run", text, 0, len(text))]
     if len(text) <= _CACHE_MAX_CHARS:
         return list(_tokenize_cached(text))
     return _tokenize(text)
+
+
+@lru_cache(maxsize=1)
+def _ascii_labels() -> bool:
+    return any(key.isascii() for key in _label_keys())
 
 
 # Table cells repeat ("0", "自然人", …): short texts are tokenized once.

@@ -46,6 +46,14 @@ Variable                        Default         What it bounds
                                                 PDF draws, all pages together, counted as
                                                 pdfminer lays them out: each takes about 2 KB
                                                 and 20 µs.
+``GICSTATS_MAX_IMAGE_PIXELS``   100000000       Pixels of one image to OCR (an image file's
+                                                frame, read from its header before any pixel
+                                                is decoded, or a scanned PDF page as it would
+                                                be rendered): a decompression-bomb image is
+                                                refused. An A4 page at 600 dpi has 35 million.
+``GICSTATS_MAX_OCR_PAGES``      50              Pages of one report to OCR (image frames, or
+                                                PDF pages without a text layer): each takes
+                                                several seconds (README "OCR").
 ==============================  ==============  ===============================================
 
 On the 2-core development machine a source at every limit at once is read in
@@ -90,6 +98,8 @@ class Limits:
             (``GICSTATS_MAX_UNPACKED``).
         max_pages: Pages of a PDF (``GICSTATS_MAX_PAGES``).
         max_objects: Characters and shapes a PDF draws (``GICSTATS_MAX_OBJECTS``).
+        max_image_pixels: Pixels of one image to OCR (``GICSTATS_MAX_IMAGE_PIXELS``).
+        max_ocr_pages: Pages of one report to OCR (``GICSTATS_MAX_OCR_PAGES``).
     """
 
     max_bytes: int = 64 * 1024 * 1024
@@ -102,6 +112,8 @@ class Limits:
     max_unpacked: int = 256 * 1024 * 1024
     max_pages: int = 500
     max_objects: int = 500_000
+    max_image_pixels: int = 100_000_000
+    max_ocr_pages: int = 50
 
 
 VARIABLES = {
@@ -115,6 +127,8 @@ VARIABLES = {
     "max_unpacked": "GICSTATS_MAX_UNPACKED",
     "max_pages": "GICSTATS_MAX_PAGES",
     "max_objects": "GICSTATS_MAX_OBJECTS",
+    "max_image_pixels": "GICSTATS_MAX_IMAGE_PIXELS",
+    "max_ocr_pages": "GICSTATS_MAX_OCR_PAGES",
 }
 
 

@@ -29,6 +29,10 @@ from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
 _MAX_LABEL_CHARS = 80
 # Bound on combinations tried when several rows' splits are ambiguous.
 MAX_COMBINATIONS = 100_000
+# More expansions of a row of collapsed cells than this are not listed.
+_MAX_EXPANSIONS = 64
+# Which meaning of a label wins when it has several (Mapper._choose).
+_KIND_ORDER = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
 
 
 @dataclass
@@ -39,6 +43,8 @@ class _Event:
     key: str = ""
     positional: bool = False
     data_line: bool = False  # a table row of values only (table 四's data row)
+    markdown: bool = False  # from a row of a Markdown table (see Line)
+    dump: bool = False  # from a row of a text dump (see Line)
 
 
 @dataclass
@@ -66,20 +72,25 @@ class _Candidate:
 def _events(lines: list[Line]) -> list[_Event]:
     events: list[_Event] = []
     for line in lines:
-        start = len(events)
+        if not line.structured:
+            start = len(events)
+            for cell in line.cells:
+                events.extend(_free_text_events(tokenize(cell.text), cell.locator))
+            if line.markdown or line.dump:
+                for ev in events[start:]:
+                    ev.markdown, ev.dump = line.markdown, line.dump
+            continue
+        own: list[_Event] = []
         for cell in line.cells:
-            tokens = tokenize(cell.text)
-            if line.structured:
-                events.extend(_structured_cell(cell, tokens))
-            else:
-                events.extend(_free_text_events(tokens, cell.locator))
-        if line.structured:
-            own = events[start:]
-            if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
-                for ev in own:
-                    ev.data_line = True
-        if line.structured:
-            events.append(_Event("eol"))
+            own.extend(_structured_cell(cell, tokenize(cell.text)))
+        if line.markdown or line.dump:
+            for ev in own:
+                ev.markdown, ev.dump = line.markdown, line.dump
+        if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
+            for ev in own:
+                ev.data_line = True
+        events.extend(own)
+        events.append(_Event("eol"))
     return events
 
 
@@ -96,6 +107,9 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
         return [_token_event(t, locator) for t in tokens]
     if len(tokens) == 1:
         return [_token_event(tokens[0], locator)]
+    row = _row_before_heading(tokens, locator)
+    if row:
+        return row
     events: list[_Event] = []
     stretch: list[Token] = []
     for tok in [*tokens, None]:
@@ -106,6 +120,27 @@ def _free_text_events(tokens: list[Token], locator: str) -> list[_Event]:
             events.extend(_token_event(t, locator) for t in stretch)
         stretch = []
     return events
+
+
+_RUN_THEN_HEADING = re.compile(r"^(\s*[0-9][0-9\s]*?)\s*(?=[一二三四五六七八九十]、)")
+
+
+def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
+    """A flattened page where a table's last row runs into the next section's
+    heading (``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``): the
+    line opens with a row label, then its values, then the heading. The
+    label and values are table content; the heading and what follows are
+    left to the narrative."""
+    if len(tokens) < 2 or tokens[0].kind != "label" or tokens[1].kind != "text":
+        return []
+    if "row" not in _label_kinds(tokens[0].key):
+        return []
+    m = _RUN_THEN_HEADING.match(tokens[1].text)
+    if not m or T.section_of_heading(tokens[1].text[m.end() :].strip() + "".join(t.text for t in tokens[2:])) is None:
+        return []
+    start = tokens[1].start
+    run = Token("run", m.group(1), start, start + m.end(1))
+    return [_token_event(tokens[0], locator), _token_event(run, locator)]
 
 
 def is_table_stretch(tokens: list[Token]) -> bool:
@@ -133,6 +168,15 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     """
     if not tokens:
         return [_Event("run", "", cell.locator, positional=True)]
+    if len(tokens) == 1:  # most cells: one value, one label or one text
+        kind = tokens[0].kind
+        if kind == "run":
+            return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
+        if kind == "text":
+            return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
+        event = _token_event(tokens[0], cell.locator)
+        event.positional = True
+        return [event]
     kinds = {t.kind for t in tokens}
     if kinds == {"run"}:
         return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
@@ -187,6 +231,7 @@ class Mapper:
         self.candidates: list[_Candidate] = []
         self.tables_seen: set[str] = set()
         self.last_group: str | None = None
+        self.last_rows: dict[str, str] = {}  # table id: its last printed row (finish)
         limits = current_limits()
         self.max_split_steps = limits.max_split_steps
         # every digit run of the report draws on one budget of search steps
@@ -262,8 +307,10 @@ class Mapper:
             self.finish()
 
     def _choose(self, refs: tuple[T.LabelRef, ...]) -> T.LabelRef:
+        if len(refs) == 1:  # what the rules below return for a single meaning
+            return refs[0]
         current = self.table.id if self.table else None
-        order = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
+        order = _KIND_ORDER
         in_table = [r for r in refs if r.table == current]
         pool = in_table or list(refs)
         if not in_table:
@@ -304,6 +351,8 @@ class Mapper:
             self.finish()
             self.table = None
             return
+        if pending is not None and not pending.runs and self._label_continues(pending, text):
+            return  # the rest of a row label wrapped onto the next line
         if self.table.id == "applications" and self._numbered_fallback(ev):
             return
         if len(text) <= _MAX_LABEL_CHARS and not is_run(text):
@@ -321,6 +370,16 @@ class Mapper:
             # values after an unknown label must not land in the previous
             # row: with no pending row they are reported as stray values
             self.pending = None
+
+    def _label_continues(self, pending: _PendingRow, text: str) -> bool:
+        """Whether ``text`` completes the label of a row that has no values
+        yet: the label and the text read together are the row's label (or
+        one of its aliases), or its start."""
+        if len(pending.row_ids) != 1:
+            return False
+        joined = T.normalize(pending.label + text)
+        row = pending.table.row(pending.row_ids[0])
+        return any(T.normalize(label).startswith(joined) for label in (row.label, *row.aliases))
 
     def _numbered_fallback(self, ev: _Event) -> bool:
         """Map a misprinted numbered item to the item with that number in the current group.
@@ -354,20 +413,25 @@ class Mapper:
         if pending is None:
             return
         table = pending.table
-        last = [r.id for r in table.rows if not r.local][-1]
+        last = self.last_rows.get(table.id)
+        if last is None:
+            last = self.last_rows[table.id] = [r.id for r in table.rows if not r.local][-1]
         if pending.row_ids[-1] == last and self.table is table:
             self.table = None  # the table is complete: what follows is narrative
         self._assign(pending)
 
     def _assign(self, pending: _PendingRow) -> None:
         table = pending.table
-        dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
-        k = len(dtypes)
+        k = len(pending.row_ids) * len(table.columns)
         runs = pending.runs
         if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
             self._record_missing(pending, "行只有标签，没有数值")
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
+        if all(r.positional for r in runs) and len(runs) > k:
+            runs = self._drop_span_padding(pending, runs, k)
+            if runs is None:
+                return
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
             values = runs[:k]
             extra = [r.text for r in runs[k:] if r.text.strip()]
@@ -379,6 +443,10 @@ class Mapper:
                     cells=self._cell_ids(pending),
                     actual="、".join(extra),
                 )
+            if len(values) < k:
+                values = self._short_row(pending, values)
+                if values is None:
+                    return
             for (rid, col), run in zip(slot_cells, values):
                 parsed = parse_value(run.text)
                 self._emit(
@@ -417,6 +485,7 @@ class Mapper:
                 )
             return
         accept, group = self._row_identity(table, pending)
+        dtypes = [c.dtype for _ in pending.row_ids for c in table.columns]
         try:
             options = split_run(
                 text, dtypes, accept, group=group, max_steps=self.max_split_steps, budget=self.split_budget
@@ -430,6 +499,8 @@ class Mapper:
                 actual=text[:200],
             )
             self._emit_unsplit(pending, text, locator)
+            return
+        if not options and len(segments) < k and self._expand_collapsed(pending, segments, locator):
             return
         if not options:
             self.finding(
@@ -448,6 +519,183 @@ class Mapper:
                 self._emit(table, rid, col, raw, value, unit, locator + note, True)
             return
         self.candidates.append(_Candidate(pending, packed, text, locator))
+
+    def _short_row(self, pending: _PendingRow, runs: list[_Event]) -> list[_Event] | None:
+        """A table row with fewer cells than the template has columns.
+
+        Empty cells at its end pad the row to the table's width (and, in a
+        Markdown table 三, empty cells after the label are the label's span):
+        they are not cells of the row. What is left is expanded where runs of
+        equal cells were collapsed (:meth:`_expand_collapsed`). Otherwise, in
+        a text dump (whose producer may have dropped cells anywhere), which
+        columns its values belong to is unknown (``0 | 18`` may be 0, 0, 18
+        collapsed): the row is not read (None), with a finding; so is a row
+        with an empty cell among its values. A row of an HTML page, a PDF or
+        a document is returned, to be read in printed order with the missing
+        columns reported, and so is a row with no values at all.
+        """
+        accept, _ = self._row_identity(pending.table, pending)
+        kept = list(runs)
+        while kept and not kept[-1].text.strip():
+            kept.pop()
+        if kept and any(r.markdown for r in kept) and accept is not None:
+            while kept and not kept[0].text.strip():
+                kept.pop(0)
+        if not kept:
+            return runs
+        locator = kept[0].locator
+        raws = [r.text.strip() for r in kept]
+        if all(raws) and self._expand_collapsed(pending, raws, locator):
+            return None
+        if not any(r.dump for r in kept) and all(raws):
+            # a table row of an HTML page, a PDF or a document: cells are not
+            # dropped from the middle, so the values read in printed order
+            return kept
+        printed = " | ".join(raws)
+        self.finding(
+            "parse.short_row",
+            "warning",
+            f"{self._where(pending)}只有{len(raws)}个单元格“{printed}”、模板有{pending.slots}列，"
+            f"无法确定各数值所在的列，未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            actual=printed,
+        )
+        self._emit_unsplit(pending, printed, locator)
+        return None
+
+    def _expand_collapsed(self, pending: _PendingRow, raws: list[str], locator: str) -> bool:
+        """Expand a row whose runs of equal cells were collapsed to one.
+
+        Some archivers drop consecutive identical text nodes: ``46 | 0 | 0 |
+        0 | 0 | 0 | 46`` arrives as ``46``, ``0``, ``46``; an all-zero row as
+        one ``0``; table 四's fifteen cells as ``1``, ``0``, ``1``, ``0``. Each
+        value printed then stands for one or more equal cells in a row. The
+        expansions that satisfy the row's identity (every row, for a
+        single-line table) are tried: exactly one is read, with a finding
+        naming it; several leave the row null, with a finding listing them.
+        Nothing is expanded for a table without a row identity, for a row
+        with a blank or unreadable value, or where two printed neighbours are
+        equal (they would have been collapsed). Returns whether the row was
+        handled.
+        """
+        table = pending.table
+        k = pending.slots
+        accept, group = self._row_identity(table, pending)
+        if accept is None or not raws or len(raws) >= k:
+            return False
+        if any(a == b for a, b in itertools.pairwise(raws)):
+            return False
+        parsed = [parse_value(r) for r in raws]
+        if any(p.value is None or not p.readable for p in parsed):
+            return False
+        values = [p.value for p in parsed]
+        found: list[tuple[int, ...]] = []
+
+        def rec(i: int, counts: list[int], row: list[float]) -> None:
+            if len(found) > _MAX_EXPANSIONS:
+                return
+            if i == len(values):
+                if len(row) == k:
+                    found.append(tuple(counts))
+                return
+            room = k - len(row) - (len(values) - i - 1)
+            for c in range(1, room + 1):
+                grown = row + [values[i]] * c
+                done = len(grown) // group * group
+                if any(not accept(grown[g : g + group]) for g in range(len(row) // group * group, done, group)):
+                    continue
+                rec(i + 1, [*counts, c], grown)
+
+        rec(0, [], [])
+        if not found:
+            return False
+        shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
+        printed = " ".join(raws)
+        if len(found) == 1:
+            slots = [(rid, c) for rid in pending.row_ids for c in table.columns]
+            expanded = [(r, p) for r, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
+            note = f" (collapsed cells {printed!r} expanded to {shown[0]})"
+            self.finding(
+                "parse.collapsed_cells",
+                "warning",
+                f"{self._where(pending)}只有{len(raws)}个数值“{printed}”，按相邻相同单元格被合并读作{shown[0]}"
+                f"（唯一满足勾稽关系的展开）",
+                cells=self._cell_ids(pending),
+                expected=shown[0],
+                actual=printed,
+            )
+            for (rid, col), (raw, p) in zip(slots, expanded):
+                self._emit(table, rid, col, raw, p.value, p.unit, locator + note, True)
+            return True
+        more = f" 等{len(found)}种" if len(found) > 8 else ""
+        self.finding(
+            "parse.ambiguous_collapse",
+            "warning",
+            f"{self._where(pending)}只有{len(raws)}个数值“{printed}”，若为相邻相同单元格被合并，"
+            f"有多种展开（{' | '.join(shown[:8])}{more}），无法唯一确定，未读取",
+            cells=self._cell_ids(pending),
+            expected=" | ".join(shown),
+            actual=printed,
+        )
+        self._emit_unsplit(pending, printed, locator)
+        return True
+
+    def _drop_span_padding(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
+        """The cells of a table row with more cells than the template has
+        columns, the empty cells that only pad a spanned cell left out.
+
+        Where exactly as many cells are empty as there are cells too many,
+        they are all padding. A Markdown converter writes a cell spanning n
+        columns as the cell and n - 1 empty cells after it, so in a Markdown
+        table the empty cells right after the row label are the label's
+        span, in a table whose value cells never span (one with a row
+        identity: table 三), provided what is left satisfies it or no other
+        placement of the padding would. Any other
+        surplus is left as it is (the cells past the template's columns are
+        reported as extra values); a Markdown row whose padding cannot be
+        told from its blank cells is not read (None), with a finding.
+        """
+        extra = len(runs) - k
+        blank = [i for i, r in enumerate(runs) if not r.text.strip()]
+        accept, _ = self._row_identity(pending.table, pending)
+
+        def holds(kept: list[_Event]) -> bool:
+            return accept is None or len(pending.row_ids) > 1 or accept(_values(kept))
+
+        filled = [r for r in runs if r.text.strip()]
+        if len(blank) == extra and holds(filled):
+            return filled
+        if not any(r.markdown for r in runs) or len(blank) < extra:
+            return runs
+        leading = next((i for i, r in enumerate(runs) if r.text.strip()), len(runs))
+        kept = runs[extra:]
+        # only in a table whose value cells never span (one with a row
+        # identity, table 三): in table 二 a value cell spans to the edge
+        if leading >= extra and accept is not None:
+            if holds(kept):
+                return kept
+            # a row that breaks its identity is read as the converter wrote
+            # it, unless another placement of the padding would satisfy it
+            others = (
+                [r for i, r in enumerate(runs) if i not in drop]
+                for drop in itertools.islice(itertools.combinations(blank, extra), 1000)
+            )
+            if not any(holds(o) for o in others):
+                return kept
+        self.finding(
+            "parse.ambiguous_alignment",
+            "warning",
+            f"{self._where(pending)}有{len(runs)}个单元格、模板只有{k}列，其中{len(blank)}个为空，"
+            f"无法确定哪些空格只是合并单元格的占位，未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            actual=" | ".join(r.text for r in runs),
+        )
+        raw = " | ".join(r.text for r in runs)  # not a printed blank: the row as it came
+        where = pending.locator + " (alignment undetermined)"
+        for rid in pending.row_ids:
+            for col in pending.table.columns:
+                self._emit(pending.table, rid, col, raw, None, None, where, True)
+        return None
 
     def _single(self, text: str) -> bool:
         text = text.strip()
@@ -622,6 +870,10 @@ class Mapper:
                     f"表格“{table.title}”缺少以下行：{'；'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
                     cells=", ".join(f"{table.id}.{r.id}" for r in rows if (table.id, r.id) not in self.seen),
                 )
+
+
+def _values(runs: list[_Event]) -> list[float | None]:
+    return [parse_value(r.text).value for r in runs]
 
 
 def _fmt(v: float | None) -> str:

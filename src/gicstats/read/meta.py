@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
+from gicstats.form.nfkc import nfkc
+from gicstats.form.radicals import fold_radicals
 from gicstats.form.template import SECTIONS, section_of_heading
 from gicstats.read.labels import simplify, tokenize
 from gicstats.read.mapping import is_table_stretch
@@ -44,33 +45,79 @@ _HEADING = re.compile(r"(?<![(（一二三四五六七八九十])([一二三四�
 @lru_cache(maxsize=8)
 def _nfkc(text: str) -> str:
     # the title, date and section finders each fold the same long text
-    return unicodedata.normalize("NFKC", text)
+    return nfkc(text)
+
+
+# A line of a wrapped title is short; longer lines are prose.
+_WRAPPED_LINE_MAX = 40
+# How agency names end, short forms (市科委, 区发改局) included.
+_AGENCY_END = re.compile(
+    r"(?:政府|办公厅|办公室|委员会|管委会|管理委员会|局|委|厅|办|院|署|处|部|中心|街道|镇|乡|所|站|队|馆|会|区|县|市|州|盟|旗)$"
+)
 
 
 def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | None, int | None]:
-    """Return ``(title, agency, year)`` from the title of the report."""
+    """Return ``(title, agency, year)`` from the title of the report.
+
+    A title wrapped over two or three short lines (``淮安市洪泽区人民政府`` /
+    ``2024 年政府信息公开工作年度报告``, or ``…政府信息公开`` / ``工作年度报告``)
+    is read joined; a title without an agency is kept only when no joined
+    one names the agency. CJK radicals in the agency are folded
+    (:mod:`gicstats.radicals`); the title is kept as printed.
+    """
     candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
-    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
-    candidates += lines
+    first: tuple[str, None, int] | None = None
     for cand in candidates:
-        cand = _nfkc(cand.strip())
-        m = _search_title(cand)
-        if not m:
-            continue
-        pre, post = cand[m.start("pre") : m.end("pre")], cand[m.start("post") : m.end("post")]
-        agency = _AGENCY_JUNK.sub("", (pre or post).strip()).strip()
-        return cand[m.start() : m.end()], agency or None, int(m.group("year"))
+        found = _title_in(_nfkc(cand.strip()))
+        if found and found[1]:
+            return found
+        first = first or found
+    lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
+    short = [_nfkc(" ".join(ln.split())) for ln in lines]
+    for i, line in enumerate(lines):
+        found = _title_in(_nfkc(line.strip()))
+        if found and found[1]:
+            return found
+        first = first or found
+        # the title wrapped: this line and the next one or two, joined with
+        # the spaces left out (short lines only: a title is not prose)
+        for width in (1, 2, 3):
+            window = short[i : i + width]
+            if len(window) < width or any(len(ln) > _WRAPPED_LINE_MAX for ln in window):
+                break
+            found = _title_in("".join(ln.replace(" ", "") for ln in window), wrapped=True)
+            if found and found[1]:
+                return found
+            first = first or found
+    if first:
+        return first
     m = _PERIOD.search(simplify(_nfkc(text)))
     return None, None, int(m.group("year")) if m else None
+
+
+def _title_in(cand: str, wrapped: bool = False) -> tuple[str, str | None, int] | None:
+    """``(title, agency, year)`` of the first title in ``cand`` (NFKC-folded).
+
+    For lines joined from a wrapped title the agency must end as agency
+    names do (人民政府, 办公厅, 局, 委…), so that page chrome on the line
+    above (``首页>政务公开``) is not taken for one."""
+    m = _search_title(cand)
+    if not m:
+        return None
+    folded = fold_radicals(cand)
+    pre, post = folded[m.start("pre") : m.end("pre")], folded[m.start("post") : m.end("post")]
+    agency = _AGENCY_JUNK.sub("", (pre or post).strip()).strip() or None
+    if agency and (wrapped or " " in agency) and not _AGENCY_END.search(agency):
+        agency = None
+    return cand[m.start() : m.end()], agency, int(m.group("year"))
 
 
 def _search_title(cand: str) -> re.Match | None:
     """The first title in ``cand`` (NFKC-folded), in bounded time.
 
     Matches on simplified characters; the title is kept as printed (the
-    conversion maps character to character, so spans line up).
-    """
-    simple = simplify(cand)
+    conversion maps character to character, so spans line up)."""
+    simple = simplify(fold_radicals(cand))
     if len(simple) <= _TITLE_MAX_CHARS:
         return _TITLE.search(simple)
     for _, end in zip(range(_TITLE_ENDS), _TITLE_END.finditer(simple)):
@@ -144,7 +191,7 @@ def split_sections(text: str) -> dict[str, str]:
     (``一、总体情况2019年，…``). Text before the first heading is kept under
     ``preamble``.
     """
-    text = _strip_tables(_nfkc(text))
+    text = _strip_tables(fold_radicals(_nfkc(text)))
     order = [s.id for s in SECTIONS]
     found: list[tuple[int, int, str]] = []
     next_index = 0

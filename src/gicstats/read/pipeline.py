@@ -6,16 +6,18 @@ and corrections.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 from gicstats.errors import GicstatsError
-from gicstats.form.findings import Finding, findings_frame
+from gicstats.form.findings import Finding
 from gicstats.read.document import Document
 from gicstats.read.mapping import map_lines
 from gicstats.read.meta import find_published, find_title
 from gicstats.read.readers.html import read_html
 from gicstats.read.readers.text import read_text
-from gicstats.read.report import Report, cells_frame
+from gicstats.read.report import PendingCells, PendingFindings, Report
 from gicstats.read.sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
 
 
@@ -47,14 +49,16 @@ def read_report(
 
     Args:
         source: A path, an ``http(s)://`` URL, or the report's bytes.
-        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"`` or ``"xlsx"``;
-            detected from the content if omitted.
+        format: ``"html"``, ``"text"``, ``"pdf"``, ``"docx"``, ``"xlsx"`` or
+            ``"image"``; detected from the content if omitted.
         name: Name to report for ``bytes`` input (defaults to ``<bytes>``).
         corrections: A reviewed corrections file (or loaded corrections) to
             apply after reading; see :mod:`gicstats.corrections`.
         cache: For a URL: the folder of fetched pages (default
             ``$GICSTATS_CACHE``, else ``~/.cache/gicstats``); a page already
-            there is not fetched again. See :mod:`gicstats.fetch`.
+            there is not fetched again. See :mod:`gicstats.fetch`. OCR
+            results are kept there too (default ``$GICSTATS_CACHE``, else
+            not kept), under ``ocr/``.
 
     Returns:
         The :class:`Report`.
@@ -76,10 +80,18 @@ def read_report(
         raise GicstatsError(src.name, f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     doc: Document
     decoded: Decoded | None = None
+    # OCR results are kept in the cache folder when there is one (a corpus
+    # build gives its own), so reading a scan again does not OCR again
+    ocr_cache = cache if cache is not None else os.environ.get("GICSTATS_CACHE") or None
     if fmt == "pdf":
+        from gicstats.read.readers.ocr import read_pdf_scans
         from gicstats.read.readers.pdf import read_pdf
 
-        doc = read_pdf(src.data, src.name)
+        doc = read_pdf(src.data, src.name, scans=functools.partial(read_pdf_scans, cache=ocr_cache))
+    elif fmt == "image":
+        from gicstats.read.readers.ocr import read_image
+
+        doc = read_image(src.data, src.name, cache=ocr_cache)
     elif fmt == "docx":
         from gicstats.read.readers.office import read_docx
 
@@ -93,6 +105,11 @@ def read_report(
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
         doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
+        if fmt == "html" and re.search("<img", decoded.text, re.I):
+            from gicstats.read.readers.ocr import with_pictured_tables
+
+            # tables pasted into the page as pictures: read by OCR
+            doc = with_pictured_tables(doc, decoded.text, src.name, cache=ocr_cache)
     report_id = src.sha256[:16]
     version, cells, parse_findings = map_lines(doc.lines, report_id)
     if not cells and version is None:
@@ -115,11 +132,14 @@ def read_report(
                 f"文件已损坏，读取时做了修复（{repair}），修复处的数值可能缺失或不全",
             )
         )
+    from gicstats.read.readers.ocr import confidence_findings
+
+    findings.extend(confidence_findings(report_id, cells))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:
         findings.append(Finding(report_id, "parse.no_year", "warning", "", "", "", "未能从标题或统计期限识别年度"))
-    frame = cells_frame(cells, src.name)
+    # the DataFrames are built when first asked for (a build takes Arrow)
     report = Report(
         agency=agency,
         year=year,
@@ -128,9 +148,9 @@ def read_report(
         source=src.name,
         sha256=src.sha256,
         format=fmt,
-        cells=frame,
+        cells=PendingCells(cells, src.name),
         narrative=doc.text,
-        findings=findings_frame(findings),
+        findings=PendingFindings(findings),
         title=title,
     )
     if corrections is not None:

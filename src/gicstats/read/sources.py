@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gicstats.errors import GicstatsError
 
-FORMATS = ("html", "text", "pdf", "docx", "xlsx")
+FORMATS = ("html", "text", "pdf", "docx", "xlsx", "image")
 
 # Readers refuse sources larger than this (bytes); see README "Limits".
 MAX_BYTES = int(os.environ.get("GICSTATS_MAX_BYTES", 64 * 1024 * 1024))
@@ -80,6 +80,8 @@ def sniff_format(src: Source) -> str:
     head = data[:8]
     if b"%PDF-" in data[:1024]:  # readers accept junk before the header
         return "pdf"
+    if image_kind(data) is not None:  # PNG, JPEG, TIFF, BMP, GIF, WebP: read by OCR
+        return "image"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise GicstatsError(
             src.name,
@@ -98,6 +100,30 @@ def sniff_format(src: Source) -> str:
     if _HTML_HINT.search(text_head):
         return "html"
     return "text"
+
+
+def image_kind(data: bytes) -> str | None:
+    """The image format from the file's first bytes, or None.
+
+    >>> image_kind(b"\\x89PNG\\r\\n\\x1a\\n...")
+    'PNG'
+    >>> image_kind(b"%PDF-1.4") is None
+    True
+    """
+    head = data[:16]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if head.startswith(b"BM") and len(data) > 26:
+        return "BMP"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WEBP"
+    return None
 
 
 def _declared_charset(data: bytes) -> str | None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from gicstats.form.nfkc import nfkc
 
 # What an empty cell may be printed as. "无" means "none": the agency did
 # not fill a number, so it is kept null like a blank, not read as 0.
@@ -58,7 +59,7 @@ class Value:
 
 def clean(raw: str) -> str:
     """NFKC-fold and drop whitespace (``&nbsp;`` becomes a space first)."""
-    return _WS.sub("", unicodedata.normalize("NFKC", raw.replace("\xa0", " ")))
+    return _WS.sub("", nfkc(raw.replace("\xa0", " ")))
 
 
 @lru_cache(maxsize=65536)

@@ -126,9 +126,13 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
         col = 0
         cells: list[Cell] = []
         for td in tr.iterchildren("td", "th"):
-            while occupied.pop((r, col), False):
-                col += 1
-            rowspan, colspan = _span(td.get("rowspan")), _span(td.get("colspan"))
+            if occupied:
+                while occupied.pop((r, col), False):
+                    col += 1
+            # most cells span nothing: no call for them
+            rowspan, colspan = td.get("rowspan"), td.get("colspan")
+            rowspan = 1 if rowspan is None else _span(rowspan)
+            colspan = 1 if colspan is None else _span(colspan)
             area = rowspan * colspan
             if area > 1 and area <= slots[0]:
                 slots[0] -= area

@@ -30,10 +30,12 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import math
 import re
 import statistics
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
@@ -54,6 +56,9 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?[\s\-—–－]*$")
 _MARGIN = 0.08  # share of the page height at the top and bottom
 _DIGIT = re.compile(r"\d")
+# What a table cell cut off at the page's edge reads: not a blank, not a
+# value (the mapper keeps it null with a parse.unreadable_cell finding).
+_CUT = "…"
 
 
 @dataclass
@@ -164,7 +169,7 @@ class _Item:
     last: _VisualLine | None = None
 
 
-def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Document:
+def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True, scans: Callable | None = None) -> Document:
     """Read a PDF's tables and text.
 
     Args:
@@ -179,15 +184,26 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True) -> Docu
             encrypted), has no text layer (a scan), or goes past a limit
             (:mod:`gicstats.limits`: the size its streams decode to, its
             pages, the characters and shapes it draws).
+
+    Pages with images and no text (a scan) are given to ``scans`` when
+    one is given: ``scans(data, name, numbers, whole=…)`` returns the items
+    and title hints of the pages it read, by page number (OCR,
+    :func:`gicstats.read.readers.ocr.read_pdf_scans`; ``whole`` says that no
+    page has text).
     """
     limits = current()
     check_pdf_streams(data, name, limits)  # before pdfminer decodes any
     repairs = _Repairs()
     logging.getLogger("pdfminer").addHandler(repairs)
     try:
-        return _read(data, name, tables, limits, repairs)
+        return _read(data, name, tables, limits, repairs, scans)
     finally:
         logging.getLogger("pdfminer").removeHandler(repairs)
+
+
+# pdfminer warnings about a sound file: Chromium's PDFs declare CJK fonts
+# without a FontBBox, which only matters to glyph metrics, not to the text.
+_NOT_REPAIRS = ("Could not get FontBBox",)
 
 
 class _Repairs(logging.Handler):
@@ -203,6 +219,8 @@ class _Repairs(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = " ".join(record.getMessage().split())[:160]
+        if message.startswith(_NOT_REPAIRS):
+            return
         if record.thread == self.thread and (message in self.seen or len(self.seen) < 20):
             self.seen[message] += 1
 
@@ -210,7 +228,7 @@ class _Repairs(logging.Handler):
         return [f"pdfminer: {m}" + (f" ({n} times)" if n > 1 else "") for m, n in self.seen.items()]
 
 
-def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs) -> Document:
+def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repairs, scans=None) -> Document:
     import pdfplumber
 
     try:
@@ -244,14 +262,20 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
         raise _unreadable(name, exc) from None
     if not items_by_page:
         raise GicstatsError(name, "PDF has no pages")
+    scanned = [n for n, (items, page) in enumerate(zip(items_by_page, pages), start=1) if not items and page.images]
+    ocr_read = False
+    if scanned and scans is not None:
+        # pages of images only: a scan, read by OCR
+        for number, (items, hints) in scans(data, name, scanned, whole=not any(items_by_page)).items():
+            ocr_read = True
+            items_by_page[number - 1] = items
+            if number == 1:
+                title_hints = hints
     if not any(items_by_page):
         count = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
         what = f"{count} of images only, a scan?" if images else f"{count} without text"
-        raise GicstatsError(
-            name,
-            f"PDF has no text layer ({what}); OCR is not supported: read the report's web page "
-            "or a PDF with text instead",
-        )
+        found = "; OCR found no text on them" if ocr_read else ""
+        raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
@@ -348,8 +372,10 @@ def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
     items: list[_Item] = []
     taken: list[tuple[float, float, float, float]] = []
     if use_tables and words:
-        for t_number, table in enumerate(page.find_tables(), start=1):
-            rows_items, boxes = _table_items(table, number, t_number)
+        closing = _closing_edges(page)
+        settings = {"explicit_vertical_lines": closing} if closing else None
+        for t_number, table in enumerate(page.find_tables(settings), start=1):
+            rows_items, boxes = _table_items(table, number, t_number, page)
             items.extend(rows_items)
             taken.extend(boxes)
     if taken:
@@ -364,24 +390,129 @@ def _cell_text(text: str) -> str:
     return "".join(part.strip() for part in text.split("\n"))
 
 
-def _table_items(table, page: int, t_number: int) -> tuple[list[_Item], list[tuple]]:
-    """Rows of one drawn table.
+def _closing_edges(page) -> list[dict]:
+    """Vertical rules a table's horizontal rules call for but the page lacks.
 
-    A row with a single cell (a sub-header or a paragraph inside a
-    page-sized frame) is left to the text layer.
+    A browser printing a table a little wider than its printable area draws
+    the horizontal rules of the last column but clips its right-hand rule
+    (Chromium's "Save as PDF" of a report page): pdfplumber then ends the
+    table one column early and the 总计 column is lost to the text layer.
+    Where three horizontal rules or more end at one ``x`` (left or right)
+    with no vertical rule there over their span, a rule is supplied there,
+    from the first of them to the last.
     """
-    kept: list[tuple[int, list[tuple[int, str]], tuple]] = []
+    h = [e for e in page.edges if e["orientation"] == "h" and e["x1"] - e["x0"] > 3]
+    if len(h) < 3:
+        return []
+    v: dict[int, list[dict]] = {}  # by whole point: a dense page has many
+    for e in page.edges:
+        if e["orientation"] == "v":
+            v.setdefault(round(e["x0"]), []).append(e)
+    closing = []
+    for side in ("x0", "x1"):
+        ends: dict[int, list[dict]] = {}
+        for e in h:
+            ends.setdefault(round(e[side]), []).append(e)
+        for x in sorted(ends):
+            group = [e for d in (-1, 0, 1) for e in ends.get(x + d, ()) if round(e[side]) == x + d]
+            if len(group) < 3 or any(len(ends.get(x + d, ())) > len(ends[x]) for d in (-1, 1)):
+                continue  # too few, or counted at a neighbouring point
+            top, bottom = min(e["top"] for e in group), max(e["bottom"] for e in group)
+            at = statistics.median(e[side] for e in group)
+            near = [e for d in range(-4, 5) for e in v.get(round(at) + d, ()) if abs(e["x0"] - at) <= 3]
+            covered = sum(max(0.0, min(e["bottom"], bottom) - max(e["top"], top)) for e in near)
+            if covered < 0.5 * (bottom - top):
+                closing.append(
+                    {
+                        "object_type": "closing_edge",
+                        "orientation": "v",
+                        "x0": at,
+                        "x1": at,
+                        "top": top,
+                        "bottom": bottom,
+                        "width": 0.0,
+                        "height": bottom - top,
+                    }
+                )
+    return closing
+
+
+def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item], list[tuple]]:
+    """Rows of one drawn table. A row with a single cell (a sub-header or a
+    paragraph inside a page-sized frame) is left to the text layer.
+
+    A table wider than the page (LibreOffice exporting a wide web page or
+    its DOCX) is cut at the page's edges: its rules are clipped there, so a
+    cell touching an edge is a cut cell. Left of the page the text layer may
+    still hold a cut cell's characters (the row labels run on past the
+    edge), and they are read. A cut cell whose value is not in the file
+    (nothing past the right edge; nothing past the left edge for a value
+    cell) reads ``…`` in its column, never blank: the mapper keeps it null
+    with a finding, and its locator says it was cut.
+    """
+    left, right = float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
+    kept: list[tuple[int, list[tuple[int, str, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
             # None: a grid position covered by a cell spanning it
-            kept.append((r, [(c, _cell_text(t)) for c, t in enumerate(cells) if t is not None], row.bbox))
-    rows = drop_label_area_blanks([cells for _, cells, _ in kept])
+            texts, bbox = [], row.bbox
+            texts_here = [_cell_text(t) for t in cells if t is not None]
+            labelled = any(t and not _is_value(t) for t in texts_here)
+            # a row of values (blank or not), not a header row of labels
+            valued = sum(not t or _is_value(t) for t in texts_here) >= 2
+            if not any(texts_here):
+                # the empty part of a row broken over two pages: no cut marks
+                kept.append((r, [(c, "", "") for c, t in enumerate(cells) if t is not None], row.bbox))
+                continue
+            for c, (t, box) in enumerate(zip(cells, row.cells)):
+                if t is None:
+                    continue
+                text, note = _cell_text(t), ""
+                # cut: its rule is the page's edge (the clip), not a rule
+                # drawn past it round a cell the text layer still holds
+                if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
+                    note = "; cut at the page's right edge"
+                    if _is_value(text) or (not text and valued):
+                        text = _CUT
+                elif box is not None and abs(box[0] - left) <= 1 and box[2] > left:
+                    note = "; cut at the page's left edge"
+                    past = _past_left_edge(pdf_page, box)
+                    if past:
+                        text = _cell_text(past)
+                        bbox = (-math.inf, *bbox[1:])  # those words are the table's
+                    elif _is_value(text) or (not text and valued and not labelled):
+                        text = _CUT  # a value column's cell
+                texts.append((c, text, note))
+            kept.append((r, texts, bbox))
+    rows = drop_label_area_blanks([[(c, t) for c, t, _ in cells] for _, cells, _ in kept])
     items = []
-    for (r, _, bbox), cells in zip(kept, rows):
-        out = [Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}") for c, text in cells]
+    for (r, cells, bbox), survivors in zip(kept, rows):
+        notes = {c: note for c, _, note in cells}
+        if any("right edge" in note for note in notes.values()):
+            # the labels say so too: the finding naming the row's missing
+            # values quotes its label's locator
+            for c, text, note in cells:
+                if text and text != _CUT and not _is_value(text) and "right edge" not in note:
+                    notes[c] = f"{note}; row cut at the page's right edge"
+        out = [
+            Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}") for c, text in survivors
+        ]
         if out:
             items.append(_Item(bbox[1], Line(out, structured=True)))
     return items, [bbox for _, _, bbox in kept]
+
+
+def _past_left_edge(pdf_page, box: tuple) -> str | None:
+    """The text of a cell cut at the page's left edge, with the characters
+    the text layer holds left of the page (its cell's rules are clipped)."""
+    from pdfplumber.utils import extract_text
+
+    chars = [
+        ch
+        for ch in pdf_page.chars
+        if box[1] <= (ch["top"] + ch["bottom"]) / 2 <= box[3] and (ch["x0"] + ch["x1"]) / 2 <= box[2]
+    ]
+    return extract_text(chars) if chars else None
 
 
 def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple[int, str]]]:

@@ -1,0 +1,635 @@
+"""Building a corpus: many reports into four Parquet tables, incrementally.
+
+:func:`build` reads every report under the given files and folders into a
+folder of Parquet files (tables declared in :mod:`gicstats.corpus.schema`):
+
+- ``reports.parquet``: one row per source file: agency (as printed and as
+  grouped), region, year, template version, source, sha256, published
+  date, and the error if the file could not be read;
+- ``cells.parquet``: the tidy cells of every report, with provenance;
+- ``findings.parquet``: every finding, including year-against-year ones;
+- ``sections.parquet``: the narrative text of each section.
+
+An unchanged file (same sha256, same gicstats version, same corrections) is
+not read again: its rows are copied from the previous corpus. Files are read
+in parallel across cores.
+
+The build is linear in the number of reports and its memory is bounded:
+workers send each report's rows as Arrow tables, which are checked against
+the schema and appended to the four files as they arrive, a row group at a
+time; rows of unchanged reports are streamed from the previous files a batch
+at a time. What stays in memory is one row per report (the reports table),
+the few cells the year-against-year checks read (see
+:func:`gicstats.check.series.check_series_frames`), and a row group per
+table. Each file is written to a temporary file and renamed at the end, and
+all four carry the same ``build_id``, so a reader never sees a half-written
+or mixed corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from gicstats._version import __version__
+from gicstats.check import check_report, check_series_frames
+from gicstats.check.series import _series_cells
+from gicstats.corpus.agencies import Agencies
+from gicstats.corpus.schema import (
+    CELLS,
+    FINDINGS,
+    REPORT_COLUMNS,
+    REPORTS,
+    SCHEMAS,
+    SECTIONS,
+    TABLES,
+    KeyGuard,
+    check_key,
+    conform,
+    validate_table,
+)
+from gicstats.errors import GicstatsError
+from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
+from gicstats.paths import expand_sources, sweep_temp_files, temp_file_prefix, write_atomic
+from gicstats.read import read_report
+
+# Rows per Parquet row group: large enough for good compression and few
+# row groups, small enough that a buffered group stays a few tens of MB.
+ROW_GROUP_ROWS = 100_000
+
+# Reports a worker reads per task, at most, and tasks in flight per worker:
+# enough to keep the workers busy, few enough that results never pile up.
+TASK_REPORTS = 16
+TASKS_PER_WORKER = 4
+
+# Rows per batch when copying unchanged reports from the previous corpus.
+COPY_BATCH_ROWS = 65_536
+
+_SERIES_TABLES, _SERIES_ROWS = (pa.array(sorted(s), pa.string()) for s in _series_cells())
+_SERIES_COLUMNS = ["report_id", "table", "row", "column", "value"]
+
+
+# --------------------------------------------------------------------------
+# Reading one file (runs in worker processes)
+# --------------------------------------------------------------------------
+
+
+def _read_one(path: str, sha256: str, corrections: str | None, cache: str | None, build_id: str) -> dict:
+    """Read and check one file (or a URL already fetched into ``cache``); never raises.
+
+    Returns the report's row of the reports table and, for a readable
+    report, its rows of the other tables as Arrow tables (``cells``,
+    ``findings``, ``sections``) plus ``series``, its cells the
+    year-against-year checks read.
+    """
+    base = {"report_id": sha256[:16], "report": Path(path).name, "source": path, "sha256": sha256}
+    try:
+        report = read_report(path, corrections=corrections, cache=cache)
+        checks = check_report(report)
+        sections = report.sections
+    except GicstatsError as exc:
+        return {**base, "error": exc.problem}
+    except Exception as exc:
+        return {**base, "error": f"internal error ({type(exc).__name__}: {exc})"}
+    rid = base["report_id"]
+    # column by column: the frame's columns are Arrow-backed already, and
+    # Table.from_pandas spends more on inferring metadata than on the data
+    cells = pa.table({name: pa.array(report.cells[name], from_pandas=True) for name in CELLS.columns[2:]})
+    cells = _with_ids(cells, rid, build_id, CELLS.schema)
+    # the reading's findings, then the checks', numbered from 0 (the key)
+    columns = {}
+    for name in FINDING_COLUMNS[1:]:
+        read_part = pa.array(report.findings[name], pa.string(), from_pandas=True)
+        check_part = pa.array([getattr(f, name) for f in checks], pa.string())
+        columns[name] = pa.concat_arrays([read_part, check_part])
+    count = len(report.findings) + len(checks)
+    findings = pa.table({"n": pa.array(range(count), pa.int64()), **columns})
+    findings = _with_ids(findings, rid, build_id, FINDINGS.schema)
+    section_rows = pa.table({"section": pa.array(list(sections), pa.string()), "text": list(sections.values())})
+    mask = pc.and_(
+        pc.is_in(cells.column("table"), value_set=_SERIES_TABLES),
+        pc.is_in(cells.column("row"), value_set=_SERIES_ROWS),
+    )
+    return {
+        **base,
+        "format": report.format,
+        "agency": report.agency,
+        "year": report.year,
+        "template_version": report.template_version,
+        "published": report.published.isoformat() if report.published else None,
+        "title": report.title,
+        "error": None,
+        "n_cells": len(report.cells),
+        "cells": cells,
+        "findings": findings,
+        "sections": _with_ids(section_rows, rid, build_id, SECTIONS.schema),
+        "series": cells.filter(mask).select(_SERIES_COLUMNS),
+    }
+
+
+def _read_chunk(items: list[tuple[str, str]], corrections: str | None, cache: str | None, build_id: str) -> list[dict]:
+    return [_read_one(path, sha, corrections, cache, build_id) for path, sha in items]
+
+
+def _with_ids(table: pa.Table, report_id: str, build_id: str, schema: pa.Schema) -> pa.Table:
+    """``table`` with the ``build_id`` and ``report_id`` columns, in schema order and types."""
+    n = table.num_rows
+    ids = {"build_id": pa.repeat(pa.scalar(build_id), n), "report_id": pa.repeat(pa.scalar(report_id), n)}
+    arrays = [ids[f.name] if f.name in ids else table.column(f.name).cast(f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------
+
+
+class _TableWriter:
+    """One table of the corpus being written: rows come a report (or a run
+    of whole reports) at a time and go to a temporary file a row group at a
+    time, the group's keys checked as it is written (:class:`KeyGuard`);
+    :meth:`commit` renames the file into place."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        self.name = name
+        self.path = folder / SCHEMAS[name].file
+        # named as paths.write_atomic names its files, so a killed build's are swept
+        fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(self.path.name), suffix=".tmp", dir=folder)
+        os.close(fd)
+        self.tmp = Path(tmp)
+        self.writer = pq.ParquetWriter(self.tmp, SCHEMAS[name].schema, compression="zstd")
+        self.guard = KeyGuard(name, self.path)
+        self.pending: list[pa.Table] = []
+        self.pending_ids: list[str] = []  # the reports in ``pending``, in order
+        self.pending_rows = 0
+
+    def add(self, report_id: str, rows: pa.Table) -> None:
+        """The rows of one report, all of them."""
+        if rows.num_rows:
+            self._buffer([report_id], rows)
+
+    def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
+        """The rows of several reports, all of each, one report after another."""
+        self._buffer(report_ids, rows)
+
+    def add_checked(self, rows: pa.Table) -> None:
+        """Rows whose key the caller has checked against those already written."""
+        self.flush()
+        rows = conform(self.name, rows, self.path)
+        self.writer.write_table(rows, row_group_size=max(rows.num_rows, 1))
+
+    def _buffer(self, report_ids: list[str], rows: pa.Table) -> None:
+        if rows.num_rows:
+            self.pending_ids.extend(report_ids)
+            self.pending.append(rows)
+            self.pending_rows += rows.num_rows
+            if self.pending_rows >= ROW_GROUP_ROWS:
+                self.flush()
+
+    def flush(self) -> None:
+        """Check the buffered reports' keys (one check for the row group) and write them."""
+        if self.pending:
+            rows = pa.concat_tables(self.pending)
+            self.guard.add_many(self.pending_ids, rows)
+            self.writer.write_table(rows, row_group_size=max(self.pending_rows, 1))
+            self.pending, self.pending_ids, self.pending_rows = [], [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+        os.chmod(self.tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        except Exception:  # the build is failing already, and the file goes anyway
+            pass
+        self.tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    path: Path
+    read: int
+    reused: int
+    failed: list[tuple[str, str]]
+
+    @property
+    def total(self) -> int:
+        return self.read + self.reused
+
+
+def build(
+    sources: Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    jobs: int | None = None,
+    corrections: str | os.PathLike | None = None,
+    agencies: str | os.PathLike | None = None,
+    progress: bool = False,
+    urls: Iterable[str] = (),
+    cache: str | os.PathLike | None = None,
+) -> BuildResult:
+    """Read every report under ``sources`` into the corpus folder ``out``.
+
+    Args:
+        sources: Files and folders of reports.
+        out: The corpus folder (created if needed).
+        jobs: Worker processes (default: the number of cores).
+        corrections: A reviewed corrections file applied after reading.
+        agencies: A reviewed agency alias file, for grouping and regions.
+        progress: Show a progress bar on stderr.
+        urls: Report pages to fetch (``http(s)://``), one report each. Their
+            ``source`` is the URL.
+        cache: Folder of fetched pages (default ``<out>/cache``); a URL
+            already there is not fetched again, see :mod:`gicstats.fetch`.
+
+    Returns:
+        A :class:`BuildResult`; files that could not be read are listed in
+        ``failed`` and recorded in the reports table with their error.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    sweep_temp_files(out)  # what a killed build left
+    alias = Agencies.load(agencies)
+    corrections_digest = _hash_file(Path(corrections)) if corrections else ""
+    inputs_key = hashlib.sha256(f"{__version__}|{corrections_digest}".encode()).hexdigest()[:16]
+    files = [p for p in expand_sources(list(sources)) if out not in p.parents]
+    previous = _Previous.load(out, inputs_key)
+    cache_dir = str(cache) if cache is not None else str(out / "cache")
+
+    # Plan: every source becomes a row now (missing, reused) or a read. The
+    # same bytes under two names are one report: the first name keeps it.
+    rows: list[dict] = []
+    reused: list[dict] = []
+    todo: list[tuple[str, str]] = []
+    planned: set[str] = set()
+
+    def plan(source: str, name: str, sha: str) -> None:
+        if sha[:16] in planned:
+            return
+        planned.add(sha[:16])
+        if (cached := previous.rows.get(sha)) is not None:
+            reused.append({**cached, "source": source, "report": name})
+        else:
+            todo.append((source, sha))
+
+    def missing(source: str, name: str, error: str) -> None:
+        if f"missing:{source}" not in planned:
+            planned.add(f"missing:{source}")
+            rows.append({"report_id": f"missing:{source}", "report": name, "source": source, "error": error})
+
+    for url, sha_or_error in _fetch_all(list(urls), cache_dir, progress):
+        if sha_or_error.startswith("error:"):
+            missing(url, url, sha_or_error.removeprefix("error:"))
+        else:
+            plan(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
+    for p in files:
+        if not p.is_file():
+            missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
+        else:
+            plan(str(p), p.name, _hash_file(p))
+
+    build_id = uuid.uuid4().hex
+    writers = {name: _TableWriter(out, name) for name in TABLES}
+    try:
+        state = _Stream(writers, build_id)
+        if reused:
+            previous.copy_into(state, {r["report_id"] for r in reused})
+        rows.extend(reused)
+        for row in _read_many(todo, str(corrections) if corrections else None, jobs, progress, cache_dir, build_id):
+            state.add(row)
+            rows.append(row)
+        reports = _reports_table(rows, alias, inputs_key, build_id, writers["reports"].path)
+        state.series(reports)
+        writers["reports"].add_checked(reports)
+        for writer in writers.values():
+            writer.close()
+        for writer in writers.values():
+            writer.commit()
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    manifest = {
+        "build_id": build_id,
+        "gicstats_version": __version__,
+        "reports": reports.num_rows,
+        "aliases": {key: canonical for key, (canonical, _) in alias.by_key.items()},
+    }
+    write_atomic(out / "manifest.json", lambda tmp: tmp.write_text(json.dumps(manifest, ensure_ascii=False)))
+    failed = [(r["source"], r["error"]) for r in rows if r.get("error")]
+    return BuildResult(out, len(todo), len(reused), failed)
+
+
+class _Stream:
+    """The rows of the cells, findings and sections tables as they arrive,
+    and what the year-against-year checks need of them, at the end."""
+
+    def __init__(self, writers: dict[str, _TableWriter], build_id: str) -> None:
+        self.writers = writers
+        self.build_id = build_id
+        self.findings_count: dict[str, int] = {}  # the next finding number of each report
+        self.series_parts: list[pa.Table] = []
+        self.series_rows = 0
+
+    def add(self, row: dict) -> None:
+        """A report just read (its tables leave ``row``, its report row stays)."""
+        tables = {name: row.pop(name, None) for name in ("cells", "findings", "sections", "series")}
+        if row.get("error"):
+            return
+        rid = row["report_id"]
+        for name in ("cells", "findings", "sections"):
+            self.writers[name].add(rid, tables[name])
+        self.findings_count[rid] = tables["findings"].num_rows
+        self.add_series(tables["series"])
+
+    def add_copied(self, name: str, report_ids: list[str], rows: pa.Table) -> None:
+        """Reused reports' rows of one table, from the previous corpus: all
+        the rows of each of ``report_ids``, one report after another."""
+        self.writers[name].add_many(report_ids, rows)
+        if name == "cells":
+            mask = pc.and_(
+                pc.is_in(rows.column("table"), value_set=_SERIES_TABLES),
+                pc.is_in(rows.column("row"), value_set=_SERIES_ROWS),
+            )
+            self.add_series(rows.filter(mask).select(_SERIES_COLUMNS))
+        elif name == "findings" and rows.num_rows:
+            last = rows.group_by("report_id", use_threads=False).aggregate([("n", "max")])
+            for rid, n in zip(last.column("report_id").to_pylist(), last.column("n_max").to_pylist()):
+                self.findings_count[rid] = n + 1
+
+    def add_series(self, rows: pa.Table) -> None:
+        self.series_parts.append(rows)
+        self.series_rows += rows.num_rows
+        if len(self.series_parts) >= 4096:  # many small tables cost more than their rows
+            self.series_parts = [pa.concat_tables(self.series_parts).combine_chunks()]
+
+    def series(self, reports: pa.Table) -> None:
+        """Year against year over every readable report (grouped by
+        ``agency_key``); findings numbered after each report's own."""
+        readable = reports.filter(pc.is_null(reports.column("error")))
+        if not readable.num_rows or not self.series_rows:
+            return
+        reports = _plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"]))
+        cells = _plain_frame(pa.concat_tables(self.series_parts))
+        self.series_parts = []
+        findings = check_series_frames(reports, cells)
+        if not findings:
+            return
+        numbers = []
+        for f in findings:
+            numbers.append(self.findings_count.get(f.report_id, 0))
+            self.findings_count[f.report_id] = numbers[-1] + 1
+        n = len(findings)
+        table = pa.table(
+            {
+                "build_id": pa.repeat(pa.scalar(self.build_id), n),
+                "report_id": pa.array([f.report_id for f in findings], pa.string()),
+                "n": pa.array(numbers, pa.int64()),
+                **{c: pa.array([getattr(f, c) for f in findings], pa.string()) for c in FINDING_COLUMNS[1:]},
+            }
+        )
+        # numbered past each report's findings already written, so unique
+        # against them once unique among themselves
+        check_key("findings", table, self.writers["findings"].path)
+        self.writers["findings"].add_checked(table)
+
+
+def _plain_frame(table: pa.Table) -> pd.DataFrame:
+    """A frame of plain object and float columns: the series checks iterate
+    them value by value, which Arrow-backed columns make several times slower."""
+    return pd.DataFrame(
+        {
+            name: column.to_numpy() if pa.types.is_floating(column.type) else pd.array(column.to_pylist(), dtype=object)
+            for name, column in zip(table.column_names, table.columns)
+        }
+    )
+
+
+def _reports_table(rows: list[dict], alias: Agencies, inputs_key: str, build_id: str, where: Path) -> pa.Table:
+    out = []
+    for r in rows:
+        canonical, region = alias.resolve(r.get("agency"))
+        out.append(
+            {
+                **{c: r.get(c) for c in REPORT_COLUMNS},
+                "build_id": build_id,
+                "agency_key": canonical,
+                "region": region,
+                "gicstats_version": __version__,
+                "inputs_key": inputs_key,
+            }
+        )
+    table = pa.Table.from_pylist(out, schema=REPORTS.schema)
+    table = table.sort_by([("agency_key", "ascending"), ("year", "ascending"), ("report", "ascending")])
+    return validate_table("reports", table, where)
+
+
+# --------------------------------------------------------------------------
+# The previous corpus: what can be reused, and copying it
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Previous:
+    """The corpus already in the output folder, as far as it can be reused."""
+
+    folder: Path
+    build_id: str | None
+    rows: dict[str, dict]  # reusable reports' rows by sha256
+
+    @classmethod
+    def load(cls, out: Path, inputs_key: str) -> _Previous:
+        """Reports read with the same inputs, if the folder holds one whole
+        corpus: all four files, one build id, tables as declared. Only the
+        reports table and the other files' footers are read."""
+        nothing = cls(out, None, {})
+        try:
+            file = out / REPORTS.file
+            reports = validate_table("reports", pq.read_table(file), file)
+            build_ids = pc.unique(reports.column("build_id")).to_pylist()
+            if len(build_ids) != 1:
+                return nothing
+            for name in ("cells", "findings", "sections"):
+                file = out / SCHEMAS[name].file
+                meta = pq.ParquetFile(file)
+                conform(name, meta.schema_arrow.empty_table(), file)
+                if not _one_build(meta, build_ids[0]):
+                    return nothing
+        except (GicstatsError, OSError, pa.ArrowException):
+            return nothing
+        rows: dict[str, dict] = {}
+        for row in reports.to_pylist():
+            # retry files that failed: the reader may have improved
+            if row["inputs_key"] == inputs_key and row["error"] is None and row["sha256"] is not None:
+                rows[row["sha256"]] = row
+        return cls(out, build_ids[0], rows)
+
+    def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
+        """Stream the rows of these reports into the new tables, minus the
+        year-against-year findings (made again over the new corpus)."""
+        keep = pa.array(sorted(report_ids), pa.string())
+        for name in ("cells", "findings", "sections"):
+            file = self.folder / SCHEMAS[name].file
+            try:
+                for report_ids, rows in _reports_rows(file, name, keep):
+                    rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
+                    stream.add_copied(name, report_ids, rows)
+            except (OSError, pa.ArrowException) as exc:
+                problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
+                raise GicstatsError(file, problem) from None
+
+
+def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
+    """Whether every row group's ``build_id`` statistics say only ``build_id``."""
+    index = meta.schema_arrow.get_field_index("build_id")
+    for i in range(meta.metadata.num_row_groups):
+        group = meta.metadata.row_group(i)
+        if group.num_rows == 0:
+            continue
+        stats = group.column(index).statistics
+        if stats is None or not stats.has_min_max or stats.null_count:
+            return False
+        if stats.min != build_id or stats.max != build_id:
+            return False
+    return True
+
+
+def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[list[str], pa.Table]]:
+    """The rows of the kept reports in ``file``, read a batch at a time, as
+    ``(report ids, rows)``: whole reports, one after another. A report's rows
+    are together in the file and may span two batches: the last report of a
+    batch waits for the next."""
+    carry: pa.Table | None = None
+    for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
+        table = conform(name, batch, file)
+        mask = pc.is_in(table.column("report_id"), value_set=keep)
+        if name == "findings":
+            mask = pc.and_(mask, pc.invert(pc.starts_with(table.column("rule"), "series.")))
+        table = table.filter(mask)
+        if carry is not None:
+            table = pa.concat_tables([carry, table])
+        runs = _runs(table)
+        if len(runs) > 1:
+            _, last, _ = runs[-1]
+            yield [rid for rid, _, _ in runs[:-1]], table.slice(0, last)
+        carry = table.slice(runs[-1][1]) if runs else None
+    if carry is not None and carry.num_rows:
+        yield [carry.column("report_id")[0].as_py()], carry
+
+
+def _runs(table: pa.Table) -> list[tuple[str, int, int]]:
+    """``(report_id, start, length)`` of each run of equal report ids."""
+    if table.num_rows == 0:
+        return []
+    runs = pc.run_end_encode(table.column("report_id").combine_chunks())
+    ends = runs.run_ends.to_pylist()
+    starts = [0, *ends[:-1]]
+    return [(rid, s, e - s) for rid, s, e in zip(runs.values.to_pylist(), starts, ends)]
+
+
+# --------------------------------------------------------------------------
+# Fetching and reading many
+# --------------------------------------------------------------------------
+
+
+def _fetch_all(urls: list[str], cache_dir: str, progress: bool) -> list[tuple[str, str]]:
+    """Fetch each URL into the cache: ``(url, sha256)``, or ``(url, "error:…")``."""
+    if not urls:
+        return []
+    from gicstats.read.fetch import Fetcher
+
+    fetcher = Fetcher(cache_dir)
+    bar = _progress(len(urls), progress, "fetching")
+    out = []
+    for url in urls:
+        try:
+            out.append((url, fetcher.fetch(url).sha256))
+        except GicstatsError as exc:
+            out.append((url, f"error:{exc.problem}"))
+        bar.update(1)
+    bar.close()
+    return out
+
+
+def _read_many(
+    todo: list[tuple[str, str]],
+    corrections: str | None,
+    jobs: int | None,
+    progress: bool,
+    cache: str | None,
+    build_id: str,
+) -> Iterator[dict]:
+    """Each file read, as it comes (not in order). A few tasks per worker
+    are in flight at a time, so results never pile up in memory."""
+    jobs = jobs or os.cpu_count() or 1
+    bar = _progress(len(todo), progress, "reading")
+    try:
+        if jobs <= 1 or len(todo) <= 2:
+            for path, sha in todo:
+                yield _read_one(path, sha, corrections, cache, build_id)
+                bar.update(1)
+            return
+        size = max(1, min(TASK_REPORTS, len(todo) // (jobs * TASKS_PER_WORKER)))
+        chunks = iter([todo[i : i + size] for i in range(0, len(todo), size)])
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            pending: set[Future] = set()
+
+            def fill(submit: Callable = pool.submit) -> None:
+                while len(pending) < jobs * TASKS_PER_WORKER and (chunk := next(chunks, None)) is not None:
+                    pending.add(submit(_read_chunk, chunk, corrections, cache, build_id))
+
+            fill()
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                pending.difference_update(done)
+                fill()
+                for fut in done:
+                    results = fut.result()
+                    yield from results
+                    bar.update(len(results))
+    finally:
+        bar.close()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool, desc: str):
+    if not enabled or total == 0:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="report")

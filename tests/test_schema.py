@@ -1,0 +1,249 @@
+"""The corpus schema: declared once, checked when the build writes and when a
+corpus is read; the streaming build copies unchanged reports row for row."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from conftest import DATA
+
+import gicstats
+from gicstats.corpus import build, read_corpus
+from gicstats.corpus.schema import CELLS, FINDINGS, SCHEMAS, TABLES, KeyGuard, validate_table
+
+# the module: ``gicstats.corpus.build`` is the function
+build_module = importlib.import_module("gicstats.corpus.build")
+
+
+def _cells(rows: list[tuple]) -> pa.Table:
+    """Cells rows ``(report_id, table, row, column, value)``; the other columns filled in."""
+    n = len(rows)
+    return pa.table(
+        {
+            "build_id": ["b"] * n,
+            "report_id": [r[0] for r in rows],
+            "table": [r[1] for r in rows],
+            "row": [r[2] for r in rows],
+            "column": [r[3] for r in rows],
+            "value": pa.array([r[4] for r in rows], pa.float64()),
+            "raw": [str(r[4]) for r in rows],
+            "unit": [None] * n,
+            "source": ["x.html"] * n,
+            "locator": ["t1"] * n,
+        },
+        schema=CELLS.schema,
+    )
+
+
+def test_every_table_is_declared_with_build_and_report_ids_first():
+    assert TABLES == ("reports", "cells", "findings", "sections")
+    for spec in SCHEMAS.values():
+        assert spec.columns[:2] == ("build_id", "report_id")
+        assert spec.key[0] == "report_id" and set(spec.key) <= set(spec.columns)
+    assert FINDINGS.key == ("report_id", "n") and FINDINGS.schema.field("n").type == pa.int64()
+    assert CELLS.schema.field("value").type == pa.float64()
+
+
+# --------------------------------------------------------------------------
+# Written: every table passes through validate_table or a KeyGuard
+# --------------------------------------------------------------------------
+
+
+def test_a_duplicate_cell_key_is_refused_naming_table_and_key():
+    rows = [("r1", "applications", "granted", "total", 3.0), ("r1", "applications", "granted", "total", 4.0)]
+    with pytest.raises(gicstats.GicstatsError) as err:
+        validate_table("cells", _cells(rows), "corpus/cells.parquet")
+    message = str(err.value)
+    assert message == (
+        "corpus/cells.parquet: table cells: duplicate key (report_id, table, row, column) = "
+        "('r1', 'applications', 'granted', 'total')"
+    )
+    assert "\n" not in message
+
+
+def test_a_duplicate_key_past_the_small_table_path_is_refused():
+    # above 4096 rows the key is checked by a hash aggregation, not a set
+    rows = [("r1", "t", f"row{i}", "c", float(i)) for i in range(5000)] + [("r1", "t", "row4321", "c", 0.0)]
+    with pytest.raises(gicstats.GicstatsError, match=r"duplicate key .* = \('r1', 't', 'row4321', 'c'\)"):
+        validate_table("cells", _cells(rows), "cells.parquet")
+    validate_table("cells", _cells(rows[:-1]), "cells.parquet")  # the same without the duplicate passes
+
+
+def test_a_missing_column_or_null_key_is_refused():
+    table = _cells([("r1", "applications", "granted", "total", 3.0)]).drop_columns(["locator"])
+    with pytest.raises(gicstats.GicstatsError, match="table cells: missing column 'locator'"):
+        validate_table("cells", table, "cells.parquet")
+    table = _cells([("r1", "applications", None, "total", 3.0)])
+    with pytest.raises(gicstats.GicstatsError, match=r"table cells: null in key .* = \('r1', 'applications', None"):
+        validate_table("cells", table, "cells.parquet")
+    table = _cells([("r1", "applications", "granted", "total", 3.0)])
+    bad = table.set_column(5, "value", pa.array(["3"], pa.string()))
+    with pytest.raises(gicstats.GicstatsError, match="table cells: column 'value' is string, not double"):
+        validate_table("cells", bad, "cells.parquet")
+
+
+def test_key_guard_refuses_a_report_written_twice_or_a_duplicate_within_one():
+    guard = KeyGuard("cells", "cells.parquet")
+    guard.add("r1", _cells([("r1", "a", "x", "c", 1.0), ("r1", "a", "y", "c", 2.0)]))
+    guard.add("r2", _cells([("r2", "a", "x", "c", 1.0)]))  # same cell, another report: fine
+    with pytest.raises(gicstats.GicstatsError, match=r"duplicate key .*: rows of report_id 'r1' written twice"):
+        guard.add("r1", _cells([("r1", "a", "z", "c", 1.0)]))
+    with pytest.raises(gicstats.GicstatsError, match=r"table cells: duplicate key .* = \('r3', 'a', 'x', 'c'\)"):
+        guard.add("r3", _cells([("r3", "a", "x", "c", 1.0), ("r3", "a", "x", "c", 1.0)]))
+    with pytest.raises(gicstats.GicstatsError, match="rows of another report"):
+        guard.add("r4", _cells([("r5", "a", "x", "c", 1.0)]))
+
+
+def test_build_writes_tables_as_declared(bundled_corpus):
+    for name, spec in SCHEMAS.items():
+        table = pq.read_table(bundled_corpus / spec.file)
+        assert table.schema.equals(spec.schema), name
+        validate_table(name, table, name)
+    # findings are numbered 0, 1, … within each report, year-against-year ones last
+    findings = read_corpus(bundled_corpus).findings
+    assert len(findings) > 0
+    for _, group in findings.groupby("report_id"):
+        assert list(group["n"]) == list(range(len(group)))
+        series = list(group["rule"].str.startswith("series."))
+        assert series == sorted(series)  # the report's own findings, then the series ones
+    # the same rule on one report with different cells: two findings, two keys
+    repeated = findings.groupby(["report_id", "rule"]).size()
+    assert (repeated > 1).any()
+
+
+# --------------------------------------------------------------------------
+# Read: a hand-corrupted file is refused with one line naming table and key
+# --------------------------------------------------------------------------
+
+
+def _rewrite(path, change) -> None:
+    table = pq.read_table(path)
+    pq.write_table(change(table), path)
+
+
+def test_reading_a_corpus_with_a_duplicated_cell_is_refused(tmp_path, bundled_corpus):
+    out = tmp_path / "c"
+    shutil.copytree(bundled_corpus, out)
+    cells = pq.read_table(out / "cells.parquet")
+    row = cells.slice(10, 1)
+    _rewrite(out / "cells.parquet", lambda t: pa.concat_tables([t, row]))
+    key = tuple(row.column(c)[0].as_py() for c in CELLS.key)
+    with pytest.raises(gicstats.GicstatsError) as err:
+        read_corpus(out)
+    assert str(err.value) == (
+        f"{out / 'cells.parquet'}: table cells: duplicate key (report_id, table, row, column) = "
+        f"('{key[0]}', '{key[1]}', '{key[2]}', '{key[3]}')"
+    )
+
+
+def test_reading_a_corpus_without_a_declared_column_is_refused(tmp_path, bundled_corpus):
+    out = tmp_path / "c"
+    shutil.copytree(bundled_corpus, out)
+    _rewrite(out / "findings.parquet", lambda t: t.drop_columns(["n"]))
+    with pytest.raises(gicstats.GicstatsError, match=r"findings.parquet: table findings: missing column 'n'$"):
+        read_corpus(out)
+    # the build does not trust such a corpus either: it reads every report again
+    result = build([DATA], out, agencies=DATA / "agencies.toml", corrections=DATA / "corrections.toml", jobs=1)
+    assert (result.read, result.reused) == (7, 0)
+    assert len(read_corpus(out)) == 7
+
+
+def test_reading_a_corpus_with_a_duplicated_report_is_refused(tmp_path, bundled_corpus):
+    out = tmp_path / "c"
+    shutil.copytree(bundled_corpus, out)
+    _rewrite(out / "reports.parquet", lambda t: pa.concat_tables([t, t.slice(0, 1)]))
+    with pytest.raises(
+        gicstats.GicstatsError, match=r"table reports: duplicate key \(report_id\) = \('[0-9a-f]{16}'\)$"
+    ):
+        read_corpus(out)
+
+
+# --------------------------------------------------------------------------
+# The streaming build: copies, row groups, the index
+# --------------------------------------------------------------------------
+
+
+def _tables(folder) -> dict[str, pa.Table]:
+    return {name: pq.read_table(folder / f"{name}.parquet").drop_columns(["build_id"]) for name in TABLES}
+
+
+def test_a_rebuild_copies_every_row_of_unchanged_reports(tmp_path, monkeypatch):
+    """Small row groups and copy batches, so that reports span batches."""
+    monkeypatch.setattr(build_module, "ROW_GROUP_ROWS", 50)
+    monkeypatch.setattr(build_module, "COPY_BATCH_ROWS", 7)
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in DATA.iterdir():
+        if p.suffix in (".txt", ".html"):
+            shutil.copy(p, src / p.name)
+    out = tmp_path / "corpus"
+    first = build([src], out, agencies=DATA / "agencies.toml", jobs=2)
+    assert (first.read, first.reused) == (6, 0)
+    assert pq.ParquetFile(out / "cells.parquet").metadata.num_row_groups > 5
+    before = _tables(out)
+    second = build([src], out, agencies=DATA / "agencies.toml", jobs=2)
+    assert (second.read, second.reused) == (0, 6)
+    after = _tables(out)
+    for name in ("cells", "findings", "sections"):
+        key = list(SCHEMAS[name].key)
+        assert (
+            after[name]
+            .sort_by([(k, "ascending") for k in key])
+            .equals(before[name].sort_by([(k, "ascending") for k in key]))
+        ), name
+    assert after["reports"].equals(before["reports"])
+    # one build id in every file, a new one
+    ids = {pc.unique(pq.read_table(out / f"{n}.parquet").column("build_id")).to_pylist()[0] for n in TABLES}
+    assert len(ids) == 1
+    # series findings are made again, not copied twice: the Pingtan gaps once each
+    gaps = read_corpus(out).findings.query("rule == 'series.gap'")
+    assert len(gaps) == 3
+
+
+def test_adding_a_report_rereads_only_it_and_redoes_the_series(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pingtan_2019.txt", "pingtan_2021.txt"):
+        shutil.copy(DATA / name, src / name)
+    out = tmp_path / "corpus"
+    build([src], out, jobs=1)
+    assert read_corpus(out).findings.query("rule == 'series.gap'")["report_id"].size == 1
+    shutil.copy(DATA / "pingtan_2023.txt", src / "pingtan_2023.txt")
+    result = build([src], out, jobs=1)
+    assert (result.read, result.reused) == (1, 2)
+    corpus = read_corpus(out)
+    names = dict(zip(corpus.reports["report_id"], corpus.reports["report"]))
+    gaps = corpus.findings.query("rule == 'series.gap'")
+    assert sorted(gaps["report_id"].map(names)) == ["pingtan_2021.txt", "pingtan_2023.txt"]
+
+
+def test_the_same_bytes_under_two_names_are_one_report(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(DATA / "pingtan_2021.txt", src / "a.txt")
+    shutil.copy(DATA / "pingtan_2021.txt", src / "b.txt")
+    result = build([src, src / "a.txt", tmp_path / "gone.txt", tmp_path / "gone.txt"], tmp_path / "c", jobs=1)
+    corpus = read_corpus(tmp_path / "c")
+    assert sorted(corpus.reports["report"]) == ["a.txt", "gone.txt"]
+    assert result.read == 1 and result.failed == [(str(tmp_path / "gone.txt"), "no such file")]
+
+
+def test_corpus_report_takes_exactly_its_rows(bundled_corpus):
+    corpus = read_corpus(bundled_corpus)
+    for row in corpus.reports.to_dict(orient="records"):
+        if pd.isna(row["year"]) or pd.isna(row["agency_key"]):
+            continue
+        report = corpus.report(row["agency_key"], int(row["year"]))
+        mask = corpus.cells["report_id"] == report.id
+        assert len(report.cells) == int(mask.sum()) == row["n_cells"]
+        stored = corpus.findings[corpus.findings["report_id"] == report.id]
+        assert list(report.findings["message"]) == list(stored["message"])
+    pingtan = corpus.select(agency="平潭综合实验区")
+    assert set(pingtan.cells["report_id"]) == set(pingtan.reports["report_id"])
+    assert len(pingtan.cells) == int(corpus.cells["report_id"].isin(set(pingtan.reports["report_id"])).sum())
