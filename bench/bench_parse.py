@@ -159,7 +159,8 @@ def real_pages() -> list[Path]:
 
 def fresh_copy(page: bytes, html: bool, rng: random.Random, tag: str) -> bytes:
     """``page`` with new digits in every number printed alone in a table
-    cell (same count of digits) and a new last line of narrative ``tag``."""
+    cell (same count of digits) and a new last line of narrative ``tag``.
+    """
     if not html:
         return page.rstrip() + f"\n{tag}\n".encode()
 
@@ -175,9 +176,11 @@ def fresh_copy(page: bytes, html: bool, rng: random.Random, tag: str) -> bytes:
 
 
 def content_caches() -> list:
-    """The bounded caches of the read and form stages: keyed by text (cell
-    texts, labels, a page's narrative), unlike the unbounded ones that hold
-    the compiled template."""
+    """The bounded caches of the read and form stages.
+
+    Keyed by text (cell texts, labels, a page's narrative), unlike the
+    unbounded ones that hold the compiled template.
+    """
     import functools
 
     found = []

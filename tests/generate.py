@@ -703,11 +703,11 @@ def render_markdown(
     wrap_title: bool = False,
     footer: bool = False,
 ) -> str:
-    """Markdown tables as HTML-to-Markdown converters write them (markdownify,
-    which markitdown uses): each table row ``| a | b |``, a ``| --- |`` separator
-    row after the first, a cell spanning n columns written as the cell and
-    n - 1 empty cells after it, cells covered by a rowspan left out (the row
-    is shorter), a blank cell empty.
+    """Markdown tables as HTML-to-Markdown converters write them (markdownify, which markitdown uses).
+
+    Each table row ``| a | b |``, a ``| --- |`` separator row after the first, a
+    cell spanning n columns written as the cell and n - 1 empty cells after it,
+    cells covered by a rowspan left out (the row is shorter), a blank cell empty.
 
     Args:
         wrap_title: Print the title over two lines with a space after the
@@ -735,9 +735,11 @@ def render_markdown(
 
 
 def collapse_runs(text: str) -> str:
-    """What an archiver that drops consecutive identical text nodes makes of
-    pipe rows: in each ``|`` row, a cell equal to the one before it is left
-    out (``46 | 0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``)."""
+    """What an archiver that drops consecutive identical text nodes makes of pipe rows.
+
+    In each ``|`` row, a cell equal to the one before it is left out (``46 |
+    0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``).
+    """
     out = []
     for line in text.split("\n"):
         if line.lstrip().startswith("|") and "---" not in line:

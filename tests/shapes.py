@@ -66,8 +66,11 @@ class Source:
 
 
 def sources() -> list[Source]:
-    """The real reports with truth: ``data/``, then any copy in
-    ``shared/corpus/raw`` whose bytes differ (identical copies are one report)."""
+    """The real reports with truth.
+
+    ``data/``, then any copy in ``shared/corpus/raw`` whose bytes differ
+    (identical copies are one report).
+    """
     found: list[Source] = []
     seen: set[str] = set()
     places = [(TRUTH, DATA)]
@@ -252,7 +255,8 @@ def wrapped_title(text: str) -> str:
 
 def collapsed_runs(text: str) -> str:
     """Consecutive identical cells of a ``|``-separated row collapsed into one
-    (an archiver dropping repeated text nodes)."""
+    (an archiver dropping repeated text nodes).
+    """
     out, changed = [], False
     for line in text.splitlines():
         if "|" in line:
@@ -491,7 +495,8 @@ class Score:
 
 def score(path: Path, truth: dict) -> Score:
     """Read ``path`` and score it against ``truth`` (compared as in
-    ``tests/test_corpus.py``: a blank printed for a truth 0 may stay null)."""
+    ``tests/test_corpus.py``: a blank printed for a truth 0 may stay null).
+    """
     result = Score()
     try:
         report = gicstats.read_report(path)
@@ -552,10 +557,13 @@ def matrix(srcs: list[Source], outputs: Outputs) -> dict[tuple[str, str], Score 
 
 
 def render(srcs: list[Source], scores: dict[tuple[str, str], Score | str]) -> str:
-    """The matrix as text: a row per report, a column per producer. A cell is
-    ``exact/total`` with ``W<n>`` wrong cells, ``S<n>`` nulls without a
-    finding, ``m:`` the meta that is wrong (agency, year, template), ``ERR``
-    a refused output; ``·`` where the producer does not apply."""
+    """The matrix as text: a row per report, a column per producer.
+
+    A cell is ``exact/total`` with ``W<n>`` wrong cells, ``S<n>`` nulls
+    without a finding, ``m:`` the meta that is wrong (agency, year,
+    template), ``ERR`` a refused output; ``·`` where the producer does not
+    apply.
+    """
     producers = [p for p in PRODUCERS if any(isinstance(scores.get((s.name, p)), Score) for s in srcs)]
     width = max(len(s.name) for s in srcs)
     table = {

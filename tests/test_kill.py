@@ -194,8 +194,11 @@ def _kill_build_repeatedly(sources: Path, tmp: Path, kills: int, rng: random.Ran
 
 
 def test_rebuild_over_a_clean_report(tmp_path) -> None:
-    """Found by the kill tests: a second build over a report without any
-    finding crashed with KeyError 'rule' (corpus._load_previous)."""
+    """Found by the kill tests.
+
+    A second build over a report without any finding crashed with
+    KeyError 'rule' (corpus._load_previous).
+    """
     from gicstats.corpus import build
 
     values = G.balanced_values("2021", random.Random(1))

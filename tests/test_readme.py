@@ -1,7 +1,9 @@
-"""The README's snippets under "What it does" and "Explore interactively",
-run as they are written: Python blocks as doctests, the papermill command in
-a shell. ``gicstats lab`` itself is started for real in ``test_lab.py``; here
-its corpus preparation and command line are checked."""
+"""The README's snippets under "What it does" and "Explore interactively", run as they are written.
+
+Python blocks as doctests, the papermill command in a shell. ``gicstats lab``
+itself is started for real in ``test_lab.py``; here its corpus preparation
+and command line are checked.
+"""
 
 from __future__ import annotations
 

@@ -40,9 +40,12 @@ def reports_dir() -> Path:
 
 
 def corpus_dir() -> Path:
-    """The corpus notebooks read when given none: ``$GICSTATS_CORPUS`` (set
-    by ``gicstats lab``), else ``./reports/corpus``, else the checkout's
-    ``reports/corpus`` (a notebook's kernel runs in ``notebooks/``)."""
+    """The corpus notebooks read when given none.
+
+    ``$GICSTATS_CORPUS`` (set by ``gicstats lab``), else
+    ``./reports/corpus``, else the checkout's ``reports/corpus`` (a
+    notebook's kernel runs in ``notebooks/``).
+    """
     if os.environ.get("GICSTATS_CORPUS"):
         return Path(os.environ["GICSTATS_CORPUS"])
     here, checkout = reports_dir() / "corpus", _CHECKOUT / "reports" / "corpus"

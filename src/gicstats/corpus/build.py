@@ -166,10 +166,13 @@ def _hash_file(path: Path) -> str:
 
 
 class _TableWriter:
-    """One table of the corpus being written: rows come a report (or a run
-    of whole reports) at a time and go to a temporary file a row group at a
-    time, the group's keys checked as it is written (:class:`KeyGuard`);
-    :meth:`commit` renames the file into place."""
+    """One table of the corpus being written.
+
+    Rows come a report (or a run of whole reports) at a time and go to a
+    temporary file a row group at a time, the group's keys checked as it is
+    written (:class:`KeyGuard`); :meth:`commit` renames the file into
+    place.
+    """
 
     def __init__(self, folder: Path, name: str) -> None:
         self.name = name
@@ -350,7 +353,8 @@ def build(
 
 class _Stream:
     """The rows of the cells, findings and sections tables as they arrive,
-    and what the year-against-year checks need of them, at the end."""
+    and what the year-against-year checks need of them, at the end.
+    """
 
     def __init__(self, writers: dict[str, _TableWriter], build_id: str) -> None:
         self.writers = writers
@@ -371,8 +375,10 @@ class _Stream:
         self.add_series(tables["series"])
 
     def add_copied(self, name: str, report_ids: list[str], rows: pa.Table) -> None:
-        """Reused reports' rows of one table, from the previous corpus: all
-        the rows of each of ``report_ids``, one report after another."""
+        """Reused reports' rows of one table, from the previous corpus.
+
+        All the rows of each of ``report_ids``, one report after another.
+        """
         self.writers[name].add_many(report_ids, rows)
         if name == "cells":
             mask = pc.and_(
@@ -392,8 +398,10 @@ class _Stream:
             self.series_parts = [pa.concat_tables(self.series_parts).combine_chunks()]
 
     def series(self, reports: pa.Table) -> None:
-        """Year against year over every readable report (grouped by
-        ``agency_key``); findings numbered after each report's own."""
+        """Year against year over every readable report (grouped by ``agency_key``).
+
+        Findings numbered after each report's own.
+        """
         readable = reports.filter(pc.is_null(reports.column("error")))
         if not readable.num_rows or not self.series_rows:
             return
@@ -423,8 +431,11 @@ class _Stream:
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
-    """A frame of plain object and float columns: the series checks iterate
-    them value by value, which Arrow-backed columns make several times slower."""
+    """A frame of plain object and float columns.
+
+    The series checks iterate them value by value, which Arrow-backed columns
+    make several times slower.
+    """
     return pd.DataFrame(
         {
             name: column.to_numpy() if pa.types.is_floating(column.type) else pd.array(column.to_pylist(), dtype=object)
@@ -467,9 +478,11 @@ class _Previous:
 
     @classmethod
     def load(cls, out: Path, inputs_key: str) -> _Previous:
-        """Reports read with the same inputs, if the folder holds one whole
-        corpus: all four files, one build id, tables as declared. Only the
-        reports table and the other files' footers are read."""
+        """Reports read with the same inputs, if the folder holds one whole corpus.
+
+        All four files, one build id, tables as declared. Only the reports
+        table and the other files' footers are read.
+        """
         nothing = cls(out, None, {})
         try:
             file = out / REPORTS.file
@@ -494,7 +507,8 @@ class _Previous:
 
     def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
         """Stream the rows of these reports into the new tables, minus the
-        year-against-year findings (made again over the new corpus)."""
+        year-against-year findings (made again over the new corpus).
+        """
         keep = pa.array(sorted(report_ids), pa.string())
         for name in ("cells", "findings", "sections"):
             file = self.folder / SCHEMAS[name].file
@@ -523,10 +537,12 @@ def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
 
 
 def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[list[str], pa.Table]]:
-    """The rows of the kept reports in ``file``, read a batch at a time, as
-    ``(report ids, rows)``: whole reports, one after another. A report's rows
-    are together in the file and may span two batches: the last report of a
-    batch waits for the next."""
+    """The rows of the kept reports in ``file``, read a batch at a time, as ``(report ids, rows)``.
+
+    Whole reports, one after another. A report's rows are together in the
+    file and may span two batches: the last report of a batch waits for the
+    next.
+    """
     carry: pa.Table | None = None
     for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
         table = conform(name, batch, file)
@@ -587,8 +603,11 @@ def _read_many(
     cache: str | None,
     build_id: str,
 ) -> Iterator[dict]:
-    """Each file read, as it comes (not in order). A few tasks per worker
-    are in flight at a time, so results never pile up in memory."""
+    """Each file read, as it comes (not in order).
+
+    A few tasks per worker are in flight at a time, so results never pile
+    up in memory.
+    """
     jobs = jobs or os.cpu_count() or 1
     bar = _progress(len(todo), progress, "reading")
     try:

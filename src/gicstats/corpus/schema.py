@@ -152,8 +152,11 @@ def conform(name: str, table: pa.Table | pa.RecordBatch, where: object) -> pa.Ta
 
 
 def _castable(have: pa.DataType, want: pa.DataType) -> bool:
-    """Lossless spellings of the same type: string and large_string, any
-    integer width for an integer, an integer for a float."""
+    """Lossless spellings of the same type.
+
+    String and large_string, any integer width for an integer, an
+    integer for a float.
+    """
     if pa.types.is_string(want):
         return pa.types.is_string(have) or pa.types.is_large_string(have)
     if pa.types.is_integer(want):
@@ -235,8 +238,10 @@ class KeyGuard:
         )
 
     def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
-        """Check the rows of several reports, each report's rows together and
-        in the order of ``report_ids``; one key check over them all."""
+        """Check the rows of several reports, each report's rows together and in the order of ``report_ids``.
+
+        One key check over them all.
+        """
         for rid in report_ids:
             if rid in self.seen:
                 raise self._twice(rid)

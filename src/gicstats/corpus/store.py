@@ -56,8 +56,10 @@ class Corpus:
     _index: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _rows(self, name: str, report_ids: Iterable[str]) -> pd.DataFrame:
-        """The rows of these reports in table ``name``, in table order within
-        each report: one grouping of the table, then only their rows."""
+        """The rows of these reports in table ``name``, in table order within each report.
+
+        One grouping of the table, then only their rows.
+        """
         frame: pd.DataFrame = getattr(self, name)
         if name not in self._index:
             self._index[name] = frame.groupby("report_id", sort=False).indices if len(frame) else {}
@@ -94,8 +96,9 @@ class Corpus:
         return pd.DataFrame(rows, columns=["agency", "matched", "region", "years"])
 
     def _agency_keys(self, names: set[str]) -> tuple[set[str], dict[str, list[str]]]:
-        """Normalised keys to select for ``names`` and what each matched: an
-        exact name or alias first, else part of a name or alias.
+        """Normalised keys to select for ``names`` and what each matched.
+
+        An exact name or alias first, else part of a name or alias.
 
         Raises:
             GicstatsError: a name that matches nothing, with the closest names.
@@ -132,8 +135,10 @@ class Corpus:
         region: str | None = None,
         ok_only: bool = False,
     ) -> Corpus:
-        """Reports of the given agencies, years and region (prefix match,
-        e.g. ``"福建省"``).
+        """Reports of the given agencies, years and region.
+
+        Agencies by grouped name or as printed; the region by prefix
+        match (e.g. ``"福建省"``).
 
         An agency is matched by its grouped name, a printed name or an alias
         of the reviewed alias file; failing that, by part of one

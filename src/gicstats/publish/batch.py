@@ -67,7 +67,8 @@ class Run:
     @property
     def target(self) -> str:
         """What :func:`~gicstats.publish.execute.execute` runs: a bundled
-        notebook's name or the path of one's own."""
+        notebook's name or the path of one's own.
+        """
         return self.path or self.notebook
 
     @property
@@ -145,8 +146,10 @@ def plan(
     options: Options | None = None,
     parameters: dict | None = None,
 ) -> list[Run]:
-    """Every run for the corpus: a report per agency-year, a trend per agency
-    with two or more years, and one comparison over the years selected.
+    """Every run for the corpus.
+
+    A report per agency-year, a trend per agency with two or more years, and
+    one comparison over the years selected.
 
     ``notebooks`` may also name ``explore`` or the paths of notebooks of your
     own (see :mod:`gicstats.publish.user`), planned from the parameters they
@@ -381,9 +384,11 @@ def _replaced(log: list[str], why: _DiedAtStart) -> None:
 
 
 def _ready_fresh(fresh: tuple, kernel_name: str, log: list[str], timer: _Watchdog | None) -> tuple:
-    """The started kernel ``fresh`` (manager, folder) once it answers; if it
-    died at start, a new one in its place (once). Whatever fails, the kernels
-    this started are stopped and their folders removed."""
+    """The started kernel ``fresh`` (manager, folder) once it answers.
+
+    If it died at start, a new one in its place (once). Whatever fails, the
+    kernels this started are stopped and their folders removed.
+    """
     for attempt in (1, 2):
         km, folder = fresh
         kc = _client(km)
@@ -482,7 +487,8 @@ def _stop(km) -> None:
 
 def _warm_kernel(kernel_name: str, log: list[str]):
     """The calling thread's warm kernel and its client, started if needed; a
-    kernel that dies at start is replaced once."""
+    kernel that dies at start is replaced once.
+    """
     if _warm.km is None:
         for attempt in (1, 2):
             # held by _warm from the start, so that _drop_warm stops it

@@ -56,9 +56,12 @@ img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto
 
 
 def notebook_path(name: str | os.PathLike) -> Path:
-    """The text file of a notebook: a bundled one by name (``report``,
-    ``trend``, ``compare``, ``explore``), or a notebook of your own by its path
-    (jupytext text such as ``mynotebooks/fees.py``, or an ``.ipynb``)."""
+    """The text file of a notebook.
+
+    A bundled one by name (``report``, ``trend``, ``compare``, ``explore``), or
+    a notebook of your own by its path (jupytext text such as
+    ``mynotebooks/fees.py``, or an ``.ipynb``).
+    """
     text = os.fspath(name)
     if text in BUNDLED:
         path = notebooks_dir() / f"{text}.py"
@@ -80,8 +83,10 @@ def notebook_label(name: str | os.PathLike) -> str:
 
 
 def load(name: str | os.PathLike):
-    """The notebook as an nbformat node, read from its jupytext text (a copy:
-    the parsed text is cached while the file is unchanged)."""
+    """The notebook as an nbformat node, read from its jupytext text.
+
+    A copy: the parsed text is cached while the file is unchanged.
+    """
     import copy
 
     path = notebook_path(name)
@@ -106,10 +111,12 @@ def _parsed(path: Path, mtime_ns: int):
 
 
 def _unpaired(nb):
-    """``nb`` without jupytext's metadata (``formats: py:percent``, the text
-    representation). Kept, it pairs the executed ``.ipynb`` with a ``.py`` that
-    is not beside it, and JupyterLab refuses to open it ("Unable to read paired
-    notebook"); an export is a notebook of its own."""
+    """``nb`` without jupytext's metadata (``formats: py:percent``, the text representation).
+
+    Kept, it pairs the executed ``.ipynb`` with a ``.py`` that is not beside
+    it, and JupyterLab refuses to open it ("Unable to read paired notebook");
+    an export is a notebook of its own.
+    """
     nb.metadata.pop("jupytext", None)
     return nb
 
@@ -126,8 +133,10 @@ def _stable_ids(nb):
 
 
 def declared_parameters(name: str | os.PathLike) -> dict[str, dict]:
-    """The notebook's parameters as papermill infers them from its
-    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    """The notebook's parameters as papermill infers them from its ``parameters`` cell.
+
+    Name → ``{name, inferred_type_name, default, help}``.
+    """
     path = notebook_path(name)
     return _parsed(path, path.stat().st_mtime_ns)[1]
 
@@ -229,7 +238,8 @@ def execute(
 def _readable_parameters() -> None:
     """Have papermill write injected Python strings as ``repr`` does
     (``agency = '平潭综合实验区'``) instead of as ``\\u`` escapes: the same
-    value, readable in the notebook. Registered once, for the Python language."""
+    value, readable in the notebook. Registered once, for the Python language.
+    """
     from papermill.translators import PythonTranslator, papermill_translators
 
     if getattr(papermill_translators._translators.get("python"), "gicstats", False):

@@ -39,9 +39,11 @@ def _display(obj) -> None:
 
 
 def show_figure(fig):
-    """Display a figure as an inline PNG, whatever the backend. Outside a
-    notebook nothing is displayed and the figure is returned (``plt.show()``
-    or ``fig.savefig`` it)."""
+    """Display a figure as an inline PNG, whatever the backend.
+
+    Outside a notebook nothing is displayed and the figure is returned
+    (``plt.show()`` or ``fig.savefig`` it).
+    """
     import io
 
     if not _in_kernel():
@@ -57,7 +59,8 @@ def show_figure(fig):
 
 def _in_kernel() -> bool:
     """Whether we run in a Jupyter kernel (which keeps every output's
-    mimebundle) rather than a plain Python or IPython terminal."""
+    mimebundle) rather than a plain Python or IPython terminal.
+    """
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover
@@ -70,7 +73,8 @@ def record(name: str, value) -> None:
     """Leave ``value`` (JSON-serialisable) in the notebook's outputs under ``name``.
 
     Only in a notebook's kernel: a terminal would print the raw mimebundle,
-    so there it does nothing."""
+    so there it does nothing.
+    """
     if not _in_kernel():
         return
     from IPython.display import display
@@ -87,9 +91,12 @@ def _json_default(obj):
 
 
 def open_corpus(path: str | Path = "") -> Corpus:
-    """The corpus at ``path``; empty: the default corpus
-    (:func:`gicstats.paths.corpus_dir`: ``$GICSTATS_CORPUS``, which ``gicstats
-    lab`` sets, else ``reports/corpus``). Stops the notebook clearly if absent."""
+    """The corpus at ``path``.
+
+    Empty: the default corpus (:func:`gicstats.paths.corpus_dir`:
+    ``$GICSTATS_CORPUS``, which ``gicstats lab`` sets, else
+    ``reports/corpus``). Stops the notebook clearly if absent.
+    """
     from gicstats.paths import corpus_dir
 
     path = path or corpus_dir()
@@ -218,8 +225,10 @@ def charts(report: Report):
 
 
 def agency_series(corpus: Corpus, agency: str) -> Corpus:
-    """All readable reports of one agency (by name, alias, or part of one:
-    see :meth:`Corpus.select`); stops the notebook clearly if none."""
+    """All readable reports of one agency (by name, alias, or part of one: see :meth:`Corpus.select`).
+
+    Stops the notebook clearly if none.
+    """
     try:
         hit = corpus.select(agency=agency, ok_only=True)
     except GicstatsError as exc:

@@ -42,7 +42,8 @@ class Token:
 
 def prepare(text: str) -> str:
     """NFKC-fold, fold CJK radicals and convert traditional characters,
-    keeping whitespace."""
+    keeping whitespace.
+    """
     return simplify(fold_radicals(nfkc(text.replace("\xa0", " "))))
 
 

@@ -130,7 +130,8 @@ def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
     heading (``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``): the
     line opens with a row label, then its values, then the heading. The
     label and values are table content; the heading and what follows are
-    left to the narrative."""
+    left to the narrative.
+    """
     if len(tokens) < 2 or tokens[0].kind != "label" or tokens[1].kind != "text":
         return []
     if "row" not in _label_kinds(tokens[0].key):
@@ -372,9 +373,11 @@ class Mapper:
             self.pending = None
 
     def _label_continues(self, pending: _PendingRow, text: str) -> bool:
-        """Whether ``text`` completes the label of a row that has no values
-        yet: the label and the text read together are the row's label (or
-        one of its aliases), or its start."""
+        """Whether ``text`` completes the label of a row that has no values yet.
+
+        The label and the text read together are the row's label (or one of
+        its aliases), or its start.
+        """
         if len(pending.row_ids) != 1:
             return False
         joined = T.normalize(pending.label + text)

@@ -100,7 +100,8 @@ def _title_in(cand: str, wrapped: bool = False) -> tuple[str, str | None, int] |
 
     For lines joined from a wrapped title the agency must end as agency
     names do (人民政府, 办公厅, 局, 委…), so that page chrome on the line
-    above (``首页>政务公开``) is not taken for one."""
+    above (``首页>政务公开``) is not taken for one.
+    """
     m = _search_title(cand)
     if not m:
         return None
@@ -116,7 +117,8 @@ def _search_title(cand: str) -> re.Match | None:
     """The first title in ``cand`` (NFKC-folded), in bounded time.
 
     Matches on simplified characters; the title is kept as printed (the
-    conversion maps character to character, so spans line up)."""
+    conversion maps character to character, so spans line up).
+    """
     simple = simplify(fold_radicals(cand))
     if len(simple) <= _TITLE_MAX_CHARS:
         return _TITLE.search(simple)

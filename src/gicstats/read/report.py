@@ -163,7 +163,8 @@ class Report:
     def cells_arrow(self) -> pa.Table:
         """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`,
         strings and float64), without building the DataFrame when it has
-        not been built yet: what a build that streams Arrow batches needs."""
+        not been built yet: what a build that streams Arrow batches needs.
+        """
         value = self.__dict__["_cells_frame"]
         if isinstance(value, PendingCells):
             return value.arrow()
@@ -171,7 +172,8 @@ class Report:
 
     def findings_arrow(self) -> pa.Table:
         """The findings as an Arrow table of strings (columns of
-        :data:`gicstats.form.findings.COLUMNS`), like :meth:`cells_arrow`."""
+        :data:`gicstats.form.findings.COLUMNS`), like :meth:`cells_arrow`.
+        """
         value = self.__dict__["_findings_frame"]
         if isinstance(value, PendingFindings):
             return value.arrow()
@@ -187,7 +189,8 @@ class Report:
 
     def _repr_html_(self) -> str:
         """Its headline (agency, year, template, file, key figures), its tables
-        with their cells, and its findings by severity (checked on first show)."""
+        with their cells, and its findings by severity (checked on first show).
+        """
         import html
 
         esc = html.escape
@@ -239,9 +242,10 @@ class UnknownTable(KeyError):
 
 
 class PendingCells:
-    """The cells of a report just read, kept as the mapper's rows until a
-    DataFrame or an Arrow table is asked for: building two DataFrames took
-    about a quarter of reading a page, and a build needs neither.
+    """The cells of a report just read, kept as the mapper's rows until a DataFrame or an Arrow table is asked for.
+
+    Building two DataFrames took about a quarter of reading a page, and a
+    build needs neither.
 
     Attributes:
         cells: The mapper's cells (dicts of ``table, row, column, value,
@@ -267,7 +271,8 @@ class PendingCells:
 
 class PendingFindings:
     """The findings of a report just read, kept as :class:`Finding` objects
-    until a DataFrame or an Arrow table is asked for."""
+    until a DataFrame or an Arrow table is asked for.
+    """
 
     __slots__ = ("findings",)
 
@@ -286,9 +291,12 @@ class PendingFindings:
 
 
 def _frame_property(name: str) -> property:
-    """``Report.cells`` / ``Report.findings``: a DataFrame, built from a
-    pending value (:class:`PendingCells`, :class:`PendingFindings`) on first
-    access and kept; any other value is stored and returned as given."""
+    """``Report.cells`` / ``Report.findings``.
+
+    A DataFrame, built from a pending value (:class:`PendingCells`,
+    :class:`PendingFindings`) on first access and kept; any other value is
+    stored and returned as given.
+    """
     attr = f"_{name}_frame"
 
     def get(self: Report) -> pd.DataFrame:
@@ -377,7 +385,8 @@ _ARROW_TO_PANDAS = _arrow_types()
 def _arrow_strings() -> bool:
     """Whether pandas' default string dtype is the Arrow-backed one (pandas
     3, or ``string_storage`` set to ``pyarrow``), which :func:`cells_frame`
-    then builds directly."""
+    then builds directly.
+    """
     try:
         return _strings([]).dtype == pd.StringDtype()
     except (AttributeError, TypeError, ValueError, ImportError):  # pragma: no cover - other pandas

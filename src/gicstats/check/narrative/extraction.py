@@ -1,5 +1,8 @@
-"""Figures out of the narrative: sentences, the numbers in them, and what
-each number states (a :class:`~gicstats.check.narrative.vocabulary.Statement`)."""
+"""Figures out of the narrative.
+
+Sentences, the numbers in them, and what each number states (a
+:class:`~gicstats.check.narrative.vocabulary.Statement`).
+"""
 
 from __future__ import annotations
 
@@ -183,17 +186,22 @@ _SCOPE = re.compile(r"政府信息|信息公开")
 
 
 def _scoped(ctx: _Context, sentence: str) -> bool:
-    """Whether review and litigation counts in ``sentence`` are the ones of
-    table 四 (caused by information disclosure), not the agency's other
-    cases (a 司法局 reports its 行政复议 work in the same sections)."""
+    """Whether review and litigation counts in ``sentence`` are the ones of table 四.
+
+    Table 四 counts the cases caused by information disclosure, not the
+    agency's other cases (a 司法局 reports its 行政复议 work in the same
+    sections).
+    """
     return bool(_SCOPE.search(sentence)) or ctx.section == "review_litigation"
 
 
 def _procs_before(text: str, *, stop_at_outcome: bool) -> tuple[str, ...]:
-    """Proceedings named just before a phrase: the clauses back to the start
-    of its ``;`` segment, stopping (if asked) at a clause that gives outcomes,
-    which belongs to an earlier proceeding (``行政复议3件,其中维持2件,尚未审结
-    1件,行政诉讼2件,均获维持``: only the 行政诉讼 are "均获维持")."""
+    """Proceedings named just before a phrase.
+
+    The clauses back to the start of its ``;`` segment, stopping (if asked) at
+    a clause that gives outcomes, which belongs to an earlier proceeding
+    (``行政复议3件,其中维持2件,尚未审结 1件,行政诉讼2件,均获维持``: only the 行政诉讼 are "均获维持").
+    """
     segment = text.split(";")[-1]
     clauses = segment.split(",")
     named: set[str] = set()
@@ -538,8 +546,10 @@ def _percent_statement(ctx: _Context, hit: _Hit, count: Statement) -> Statement 
 
 
 def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
-    """Statements without digits: 均获维持, 零败诉, 无一件申请, 没有…行政复议,
-    无结转."""
+    """Statements without digits.
+
+    均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
+    """
     out: list[Statement] = []
 
     def add(what, claim, readings, excerpt) -> None:

@@ -438,8 +438,10 @@ def _closing_edges(page) -> list[dict]:
 
 
 def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item], list[tuple]]:
-    """Rows of one drawn table. A row with a single cell (a sub-header or a
-    paragraph inside a page-sized frame) is left to the text layer.
+    """Rows of one drawn table.
+
+    A row with a single cell (a sub-header or a paragraph inside a
+    page-sized frame) is left to the text layer.
 
     A table wider than the page (LibreOffice exporting a wide web page or
     its DOCX) is cut at the page's edges: its rules are clipped there, so a
@@ -504,7 +506,8 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
 
 def _past_left_edge(pdf_page, box: tuple) -> str | None:
     """The text of a cell cut at the page's left edge, with the characters
-    the text layer holds left of the page (its cell's rules are clipped)."""
+    the text layer holds left of the page (its cell's rules are clipped).
+    """
     from pdfplumber.utils import extract_text
 
     chars = [
