@@ -236,8 +236,9 @@ def gb(n: float) -> str:
 
 
 def profile(n: int) -> None:
-    """Where a worker's time goes, per report, on ``n`` generated pages
-    (CPU time of this process, so that other load on the machine counts less).
+    """Where a worker's time goes, per report, on ``n`` generated pages.
+
+    CPU time of this process, so that other load on the machine counts less.
     """
     import importlib
 

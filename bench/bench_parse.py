@@ -158,8 +158,10 @@ def real_pages() -> list[Path]:
 
 
 def fresh_copy(page: bytes, html: bool, rng: random.Random, tag: str) -> bytes:
-    """``page`` with new digits in every number printed alone in a table
-    cell (same count of digits) and a new last line of narrative ``tag``.
+    """``page`` with new digits in every number printed alone in a table cell.
+
+    The count of digits stays the same; a new last line of narrative
+    ``tag`` is added.
     """
     if not html:
         return page.rstrip() + f"\n{tag}\n".encode()

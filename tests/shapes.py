@@ -254,8 +254,9 @@ def wrapped_title(text: str) -> str:
 
 
 def collapsed_runs(text: str) -> str:
-    """Consecutive identical cells of a ``|``-separated row collapsed into one
-    (an archiver dropping repeated text nodes).
+    """Consecutive identical cells of a ``|``-separated row collapsed into one.
+
+    As an archiver dropping repeated text nodes does.
     """
     out, changed = [], False
     for line in text.splitlines():
@@ -494,8 +495,10 @@ class Score:
 
 
 def score(path: Path, truth: dict) -> Score:
-    """Read ``path`` and score it against ``truth`` (compared as in
-    ``tests/test_corpus.py``: a blank printed for a truth 0 may stay null).
+    """Read ``path`` and score it against ``truth``.
+
+    Compared as in ``tests/test_corpus.py``: a blank printed for a truth 0
+    may stay null.
     """
     result = Score()
     try:

@@ -89,9 +89,11 @@ def _pingtan(corpus, years=(2019, 2021)):
 @needs_proc
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_slow_starting_warm_kernel_is_not_declared_dead(bundled_corpus, tmp_path, jobs):
-    """A warm kernel that takes 3 s to boot was reported as "Kernel died
-    before replying to kernel_info" (the heartbeat gave it one second), its
-    run failed and the kernel was left running. Now it is waited for.
+    """A warm kernel that takes 3 s to boot is waited for.
+
+    It was reported as "Kernel died before replying to kernel_info" (the
+    heartbeat gave it one second), its run failed and the kernel was left
+    running.
     """
     name, script = _kernel_spec(tmp_path, "slow")
     runs = _pingtan(bundled_corpus)

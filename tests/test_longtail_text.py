@@ -43,8 +43,10 @@ TRUTHS = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TRUT
 
 
 def _sources() -> list[tuple[str, Path]]:
-    """(truth name, path) of every real report: data/, and shared/corpus/raw
-    where its bytes differ from data/'s.
+    """(truth name, path) of every real report.
+
+    From data/, and from shared/corpus/raw where its bytes differ from
+    data/'s.
     """
     out = []
     for name, truth in TRUTHS.items():
@@ -155,8 +157,9 @@ def wrapped_title(text: str) -> str:
 
 
 def footers(text: str) -> str:
-    """A page footer inside table 三, before its （七）总计 row, as the
-    producer would write a row of its own.
+    """A page footer inside table 三, before its （七）总计 row.
+
+    As the producer would write a row of its own.
     """
     m = _TOTAL_ROW.search(text)
     if m is None or len(m.group(0)) > 400:
@@ -181,8 +184,9 @@ MUTILATIONS = {"none": None, "radicals": radicals, "wrapped-title": wrapped_titl
 
 
 def _score(report: gicstats.Report, truth: dict) -> tuple[list, list]:
-    """(wrong cells, unread cells) against the truth (blank = 0, as in
-    tests/test_corpus.py).
+    """(wrong cells, unread cells) against the truth.
+
+    A blank counts as 0, as in tests/test_corpus.py.
     """
     cells = report.cells.set_index(["table", "row", "column"])
     wrong, unread = [], []
@@ -312,9 +316,10 @@ def test_markdown_header_split_label_on_its_own_line_group_label_cells():
 
 
 def test_markdown_span_padding_that_cannot_be_told_is_null_with_a_finding():
-    """A Markdown row with more cells than columns whose empty cells could
-    be padding in more than one place is not read: null, and the finding
-    says why, never a shifted row.
+    """A Markdown row with more cells than columns, padded ambiguously, is not read.
+
+    Where its empty cells could be padding in more than one place it is
+    null, and the finding says why, never a shifted row.
     """
     head = "| 三、收到和处理政府信息公开申请情况 | | | | | | | |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
     rows = [
@@ -397,10 +402,12 @@ def _collapse_pipe_rows(text: str) -> str:
 
 
 def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
-    """Tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
-    table 四's line of fifteen zeros as one ``0``: each expands only one way,
-    with a finding naming the expansion. Table 二 has no identity to expand
-    under: its collapsed rows (``规章 | 0 | 18``) are null, with a finding.
+    """Collapsed zero rows expand only one way, with a finding naming the expansion.
+
+    Tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
+    table 四's line of fifteen zeros as one ``0``. Table 二 has no identity to
+    expand under: its collapsed rows (``规章 | 0 | 18``) are null, with a
+    finding.
     """
     source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
     collapsed = _collapse_pipe_rows(source)

@@ -47,8 +47,9 @@ def image_pdf(images: list, dpi: int = 150) -> bytes:
 
 
 def degrade(image, angle: float = 1.0, seed: int = 13, specks: int = 50000):
-    """A phone scan: turned by ``angle`` degrees, speckled (a speck per
-    ``specks`` pixels), blurred.
+    """A phone scan: turned by ``angle`` degrees, speckled and blurred.
+
+    A speck per ``specks`` pixels.
     """
     import numpy as np
     from PIL import Image, ImageFilter
@@ -66,8 +67,9 @@ def degrade(image, angle: float = 1.0, seed: int = 13, specks: int = 50000):
 
 @pytest.fixture(scope="session")
 def text_layer() -> dict[str, float | None]:
-    """Every cell of the real PDF read from its text layer (which
-    test_corpus checks against truth), by ``table.row.column``.
+    """Every cell of the real PDF read from its text layer, by ``table.row.column``.
+
+    test_corpus checks the text layer against truth.
     """
     report = gicstats.read_report(HONGZE)
     return {
@@ -232,9 +234,7 @@ def test_pictures_outside_the_page_folder_are_not_read(tmp_path, hongze_pages):
 
 
 def test_skewed_speckled_blurred_scan_reads_exactly(hongze_pages, ocr_cache, text_layer):
-    """Pages 3 and 4 (every truth cell, tables 三 and 四), turned by 1°,
-    speckled and blurred.
-    """
+    """Pages 3 and 4 (every truth cell, tables 三 and 四), turned by 1°, speckled and blurred."""
     data = image_pdf([degrade(p) for p in hongze_pages[2:4]])
     report = gicstats.read_report(data, name="phone_scan.pdf", cache=ocr_cache)
     read = values(report)

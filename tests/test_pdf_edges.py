@@ -63,9 +63,7 @@ def test_without_the_supplied_rule_the_last_column_is_lost(monkeypatch):
 
 
 def test_a_ruled_table_gets_no_supplied_rule():
-    """A table drawn with all its rules, and a page of text, are left as
-    pdfplumber finds them.
-    """
+    """A table drawn with all its rules, and a page of text, are left as pdfplumber finds them."""
     import io
 
     import pdfplumber

@@ -352,8 +352,9 @@ def build(
 
 
 class _Stream:
-    """The rows of the cells, findings and sections tables as they arrive,
-    and what the year-against-year checks need of them, at the end.
+    """The rows of the cells, findings and sections tables as they arrive.
+
+    Also what the year-against-year checks need of them, at the end.
     """
 
     def __init__(self, writers: dict[str, _TableWriter], build_id: str) -> None:
@@ -506,8 +507,10 @@ class _Previous:
         return cls(out, build_ids[0], rows)
 
     def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
-        """Stream the rows of these reports into the new tables, minus the
-        year-against-year findings (made again over the new corpus).
+        """Stream the rows of these reports into the new tables.
+
+        The year-against-year findings are left out: they are made again
+        over the new corpus.
         """
         keep = pa.array(sorted(report_ids), pa.string())
         for name in ("cells", "findings", "sections"):

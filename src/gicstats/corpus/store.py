@@ -73,9 +73,11 @@ class Corpus:
         return self.aliases.get(T.normalize(agency), agency)
 
     def find_agency(self, query: str) -> pd.DataFrame:
-        """Agencies whose grouped name, an alias (reviewed alias file) or a
-        name printed in a report title contains ``query``, compared after the
-        form's normalisation (full-width → half-width, spaces out).
+        """Agencies whose grouped name, alias or printed title name contains ``query``.
+
+        Aliases come from the reviewed alias file, printed names from report
+        titles; names are compared after the form's normalisation (full-width
+        → half-width, spaces out).
 
         Returns:
             One row per agency: ``agency``, ``matched`` (what matched, e.g.

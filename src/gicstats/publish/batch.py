@@ -66,8 +66,9 @@ class Run:
 
     @property
     def target(self) -> str:
-        """What :func:`~gicstats.publish.execute.execute` runs: a bundled
-        notebook's name or the path of one's own.
+        """What :func:`~gicstats.publish.execute.execute` runs.
+
+        A bundled notebook's name or the path of one's own.
         """
         return self.path or self.notebook
 
@@ -486,8 +487,9 @@ def _stop(km) -> None:
 
 
 def _warm_kernel(kernel_name: str, log: list[str]):
-    """The calling thread's warm kernel and its client, started if needed; a
-    kernel that dies at start is replaced once.
+    """The calling thread's warm kernel and its client, started if needed.
+
+    A kernel that dies at start is replaced once.
     """
     if _warm.km is None:
         for attempt in (1, 2):

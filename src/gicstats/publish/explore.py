@@ -70,8 +70,9 @@ def coverage(corpus: Corpus) -> pd.DataFrame:
 
 
 def coverage_heatmap(corpus: Corpus):
-    """The coverage table as a heatmap: a dark cell is a report, a white one
-    a year without one.
+    """The coverage table as a heatmap.
+
+    A dark cell is a report, a white one a year without one.
     """
     table = coverage(corpus)
     table = table[[c for c in table.columns if isinstance(c, int)]]
@@ -101,10 +102,11 @@ def coverage_heatmap(corpus: Corpus):
 
 
 def find_agency(corpus: Corpus, query: str) -> pd.DataFrame:
-    """Agencies whose grouped name, an alias from the reviewed alias file, or
-    a name printed in a report title contains ``query`` (full- and half-width
-    alike). One row per agency: what matched, its region and years.
-    Recorded as ``find`` (agency → what matched).
+    """Agencies whose grouped name, alias or printed title name contains ``query``.
+
+    Aliases come from the reviewed alias file; full- and half-width match
+    alike. One row per agency: what matched, its region and years. Recorded
+    as ``find`` (agency → what matched).
 
     Raises:
         NotebookStop: nothing matches; the message lists the closest names.
@@ -206,9 +208,10 @@ def findings_summary(corpus: Corpus) -> pd.DataFrame:
 
 
 def browse_findings(corpus: Corpus, *, rule: str = "", severity: str = "") -> pd.DataFrame:
-    """The findings of one rule (or rule prefix, e.g. ``narrative.``) and/or
-    severity, with the agency, year and file of each. Recorded as
-    ``browse`` (how many).
+    """The findings of one rule (or rule prefix) and/or severity, with each one's agency, year and file.
+
+    A rule prefix is such as ``narrative.``. Recorded as ``browse`` (how
+    many).
     """
     f = corpus.findings
     if rule:
@@ -256,8 +259,9 @@ def indicator_table(corpus: Corpus, indicator_ids=MAIN_INDICATORS) -> pd.DataFra
 
 
 def quick_charts(corpus: Corpus, indicator: str = "disclosure_rate"):
-    """A ranking of agency-years on one rate (small samples hatched) and the
-    spread of the main rates.
+    """A ranking of agency-years on one rate, and the spread of the main rates.
+
+    Small samples are hatched.
     """
     from gicstats.analysis.indicators import INDICATORS
 

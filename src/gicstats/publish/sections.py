@@ -58,8 +58,9 @@ def show_figure(fig):
 
 
 def _in_kernel() -> bool:
-    """Whether we run in a Jupyter kernel (which keeps every output's
-    mimebundle) rather than a plain Python or IPython terminal.
+    """Whether we run in a Jupyter kernel rather than a plain Python or IPython terminal.
+
+    A kernel keeps every output's mimebundle.
     """
     try:
         from IPython import get_ipython

@@ -46,8 +46,10 @@ def is_own(name: str) -> bool:
 
 
 def expand_notebooks(names: Iterable[str]) -> list[str]:
-    """Names as given, ``all`` as the three bundled notebooks, and a folder
-    as the notebooks in it (``*.py`` and ``*.ipynb``, hidden files skipped).
+    """Names as given, ``all`` as the three bundled notebooks, a folder as the notebooks in it.
+
+    A folder's notebooks are its ``*.py`` and ``*.ipynb`` files, hidden
+    files skipped.
     """
     out: list[str] = []
     for name in names:
@@ -68,10 +70,11 @@ def expand_notebooks(names: Iterable[str]) -> list[str]:
 
 
 def coerce(value, default: dict):
-    """A ``-p`` value (text from the command line) as the type of the
-    declared default (``year = 2021`` → int; ``agency = "…"`` → text; papermill
-    infers types only from annotations): ``int``, ``float`` or ``bool``;
-    text stays text, and anything else is read as a Python literal if it is one.
+    """A ``-p`` value (text from the command line) as the type of the declared default.
+
+    ``year = 2021`` → int; ``agency = "…"`` → text; papermill infers types only
+    from annotations. The types are ``int``, ``float`` or ``bool``; text stays
+    text, and anything else is read as a Python literal if it is one.
     """
     if not isinstance(value, str):
         return value

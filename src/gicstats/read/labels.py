@@ -41,9 +41,7 @@ class Token:
 
 
 def prepare(text: str) -> str:
-    """NFKC-fold, fold CJK radicals and convert traditional characters,
-    keeping whitespace.
-    """
+    """NFKC-fold, fold CJK radicals and convert traditional characters, keeping whitespace."""
     return simplify(fold_radicals(nfkc(text.replace("\xa0", " "))))
 
 

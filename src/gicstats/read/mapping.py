@@ -126,11 +126,11 @@ _RUN_THEN_HEADING = re.compile(r"^(\s*[0-9][0-9\s]*?)\s*(?=[一二三四五六�
 
 
 def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
-    """A flattened page where a table's last row runs into the next section's
-    heading (``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``): the
-    line opens with a row label, then its values, then the heading. The
-    label and values are table content; the heading and what follows are
-    left to the narrative.
+    """A flattened page where a table's last row runs into the next section's heading.
+
+    For example ``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``: the line opens with a
+    row label, then its values, then the heading. The label and values are
+    table content; the heading and what follows are left to the narrative.
     """
     if len(tokens) < 2 or tokens[0].kind != "label" or tokens[1].kind != "text":
         return []
@@ -644,8 +644,9 @@ class Mapper:
         return True
 
     def _drop_span_padding(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
-        """The cells of a table row with more cells than the template has
-        columns, the empty cells that only pad a spanned cell left out.
+        """The cells of a table row with more cells than the template has columns.
+
+        The empty cells that only pad a spanned cell are left out.
 
         Where exactly as many cells are empty as there are cells too many,
         they are all padding. A Markdown converter writes a cell spanning n

@@ -161,9 +161,10 @@ class Report:
         return every.copy()
 
     def cells_arrow(self) -> pa.Table:
-        """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`,
-        strings and float64), without building the DataFrame when it has
-        not been built yet: what a build that streams Arrow batches needs.
+        """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`, strings and float64).
+
+        The DataFrame is not built when it has not been built yet: what a
+        build that streams Arrow batches needs.
         """
         value = self.__dict__["_cells_frame"]
         if isinstance(value, PendingCells):
@@ -171,8 +172,9 @@ class Report:
         return pa.Table.from_pandas(value, preserve_index=False).select(list(CELL_COLUMNS)).cast(_cells_schema())
 
     def findings_arrow(self) -> pa.Table:
-        """The findings as an Arrow table of strings (columns of
-        :data:`gicstats.form.findings.COLUMNS`), like :meth:`cells_arrow`.
+        """The findings as an Arrow table of strings, like :meth:`cells_arrow`.
+
+        Its columns are those of :data:`gicstats.form.findings.COLUMNS`.
         """
         value = self.__dict__["_findings_frame"]
         if isinstance(value, PendingFindings):
@@ -188,8 +190,10 @@ class Report:
         )
 
     def _repr_html_(self) -> str:
-        """Its headline (agency, year, template, file, key figures), its tables
-        with their cells, and its findings by severity (checked on first show).
+        """Its headline, its tables with their cells, and its findings by severity.
+
+        The headline is agency, year, template, file and key figures; the
+        findings are checked on first show.
         """
         import html
 
@@ -270,8 +274,9 @@ class PendingCells:
 
 
 class PendingFindings:
-    """The findings of a report just read, kept as :class:`Finding` objects
-    until a DataFrame or an Arrow table is asked for.
+    """The findings of a report just read, kept as :class:`Finding` objects.
+
+    They stay objects until a DataFrame or an Arrow table is asked for.
     """
 
     __slots__ = ("findings",)
@@ -383,9 +388,10 @@ _ARROW_TO_PANDAS = _arrow_types()
 
 
 def _arrow_strings() -> bool:
-    """Whether pandas' default string dtype is the Arrow-backed one (pandas
-    3, or ``string_storage`` set to ``pyarrow``), which :func:`cells_frame`
-    then builds directly.
+    """Whether pandas' default string dtype is the Arrow-backed one.
+
+    It is in pandas 3, or with ``string_storage`` set to ``pyarrow``;
+    :func:`cells_frame` then builds it directly.
     """
     try:
         return _strings([]).dtype == pd.StringDtype()

@@ -369,8 +369,9 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
 
 
 def _in_parent_scope(statement: Statement, agreed: int | None) -> Statement:
-    """A part of an earlier figure (``涉及自然人72件`` after ``收到申请75件``),
-    judged in the scope its parent agrees under. Where the parent agrees under
+    """A part of an earlier figure, judged in the scope its parent agrees under.
+
+    For example ``涉及自然人72件`` after ``收到申请75件``. Where the parent agrees under
     no reading, every reading of the part stays open and none is preferred.
     """
     parent = statement.parent

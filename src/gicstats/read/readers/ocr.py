@@ -184,9 +184,10 @@ class Analysis:
 
 
 def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysis:
-    """Deskew one grey page image, find its ruling lines and OCR it, through
-    the cache folder when one is given (keyed by the image's hash, its
-    resolution and the engine settings).
+    """Deskew one grey page image, find its ruling lines and OCR it.
+
+    Through the cache folder when one is given, keyed by the image's hash,
+    its resolution and the engine settings.
     """
     key = hashlib.sha256(
         json.dumps([ENGINE_SETTINGS, dpi], sort_keys=True).encode() + str(gray.shape).encode() + gray.tobytes()
@@ -257,8 +258,9 @@ def _read_by_cell(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -
 
 
 def _recognise_ink(clean, region: tuple[int, int, int, int], min_height: int) -> OcrBox | None:
-    """Recognise the ink inside ``region`` (x0, top, x1, bottom in pixels) as
-    one line of text, or None where there is no ink.
+    """Recognise the ink inside ``region`` as one line of text, or None where there is no ink.
+
+    ``region`` is x0, top, x1, bottom in pixels.
     """
     import cv2
 
@@ -359,9 +361,10 @@ def image_pages(data: bytes, name: str, limits: Limits | None = None) -> list[Pa
 
 
 def pdf_pages(data: bytes, name: str, numbers: list[int], limits: Limits | None = None) -> list[PageImage]:
-    """Render the given pages (1-based) of a PDF with pypdfium2, each at the
-    resolution of the largest image it holds (within ``MIN_DPI`` …
-    ``MAX_DPI``), its pixels checked before rendering.
+    """Render the given pages (1-based) of a PDF with pypdfium2.
+
+    Each page at the resolution of the largest image it holds (within
+    ``MIN_DPI`` … ``MAX_DPI``), its pixels checked before rendering.
     """
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
@@ -437,8 +440,9 @@ def skew_angle(gray) -> float:
 
 
 def deskew(gray) -> tuple[object, float]:
-    """The page turned straight, and the angle it was turned by (0 when the
-    skew is under 0.1°: turning blurs a little).
+    """The page turned straight, and the angle it was turned by.
+
+    The angle is 0 when the skew is under 0.1°: turning blurs a little.
     """
     import cv2
 
@@ -527,8 +531,9 @@ def _scaled(edges: list[dict], scale: float) -> list[dict]:
 
 
 def find_tables(edges: list[dict]) -> list[list[tuple]]:
-    """Cells of the tables the ruling lines draw, by pdfplumber's algorithm
-    with its default tolerances (3 points).
+    """Cells of the tables the ruling lines draw, by pdfplumber's algorithm.
+
+    With its default tolerances (3 points).
     """
     from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
@@ -613,9 +618,10 @@ def _join(words: list[_OcrWord]) -> str:
 
 
 class _GridTable:
-    """A table found in the ruling lines, shaped as pdfplumber's ``Table``
-    (``rows`` with ``bbox`` and ``cells``, ``extract()``), its cells' text
-    from the OCR words whose middles fall inside them.
+    """A table found in the ruling lines, shaped as pdfplumber's ``Table``.
+
+    It has ``rows`` with ``bbox`` and ``cells``, and ``extract()``; its
+    cells' text comes from the OCR words whose middles fall inside them.
     """
 
     def __init__(self, cells: list[tuple], words: list[_OcrWord]) -> None:
@@ -638,8 +644,9 @@ class _GridTable:
 
 
 def _page_items(page: PageImage, found: Analysis):
-    """The PDF reader's page (``_Page``) from OCR boxes, and the OCR note of
-    each cell locator of its tables.
+    """The PDF reader's page (``_Page``) from OCR boxes.
+
+    Also the OCR note of each cell locator of its tables.
     """
     from gicstats.read.readers.pdf import _line_groups, _Page, _table_items, _vertical_cells, _Word
 
@@ -735,8 +742,9 @@ def read_pages(pages: list[PageImage], name: str, *, cache: str | os.PathLike | 
 
 
 def read_page_items(pages: list[PageImage], name: str, *, cache: str | os.PathLike | None = None) -> list[tuple]:
-    """For each page, the PDF reader's items (``_Item``, in page order) and
-    title hints, from OCR.
+    """For each page, the PDF reader's items (``_Item``, in page order) and title hints.
+
+    All from OCR.
     """
     from gicstats.read.readers.pdf import _column_starts, _text_items
 
@@ -764,10 +772,11 @@ def read_page_items(pages: list[PageImage], name: str, *, cache: str | os.PathLi
 
 
 def _title_hints(pg, starts) -> list[str]:
-    """The title, as :func:`gicstats.read.readers.pdf._title_hints` finds it (the
-    leading lines in the largest type), but with OCR's box heights, which
-    vary by a fifth with the characters of a line (a line without
-    descenders or full-height glyphs comes out lower).
+    """The title, as :func:`gicstats.read.readers.pdf._title_hints` finds it, with OCR's box heights.
+
+    That is the leading lines in the largest type; OCR's box heights vary by a
+    fifth with the characters of a line (a line without descenders or full-height
+    glyphs comes out lower).
     """
     import statistics
 
@@ -944,8 +953,9 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
 
 
 def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os.PathLike | None = None) -> Document:
-    """A web page's document with the tables it shows as pictures read by
-    OCR, when its own text holds none of the form's tables.
+    """A web page's document with the tables it shows as pictures read by OCR.
+
+    Only when its own text holds none of the form's tables.
 
     Each ``<img>`` (a ``data:`` URI or a file beside the page) is read as a
     page; its cells' locators name the image (``image 3 (t3.png), table 1,

@@ -505,8 +505,10 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
 
 
 def _past_left_edge(pdf_page, box: tuple) -> str | None:
-    """The text of a cell cut at the page's left edge, with the characters
-    the text layer holds left of the page (its cell's rules are clipped).
+    """The text of a cell cut at the page's left edge.
+
+    With the characters the text layer holds left of the page (its cell's
+    rules are clipped).
     """
     from pdfplumber.utils import extract_text
 
