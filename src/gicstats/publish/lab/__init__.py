@@ -70,7 +70,7 @@ def ensure_corpus(corpus: str | os.PathLike | None) -> Path:
         return path
     except GicstatsError:
         pass
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.paths import data_dir
 
     data = data_dir()

@@ -437,7 +437,7 @@ def _closing_edges(page) -> list[dict]:
     return closing
 
 
-def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item], list[tuple]]:
+def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_Item], list[tuple]]:
     """Rows of one drawn table.
 
     A row with a single cell (a sub-header or a paragraph inside a
@@ -452,7 +452,8 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
     cell) reads ``…`` in its column, never blank: the mapper keeps it null
     with a finding, and its locator says it was cut.
     """
-    left, right = float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
+    # no pdfplumber page (OCR's tables, found in a page image): no clipped edges
+    left, right = (float(pdf_page.bbox[0]), float(pdf_page.bbox[2])) if pdf_page is not None else (-math.inf, math.inf)
     kept: list[tuple[int, list[tuple[int, str, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
