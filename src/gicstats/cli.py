@@ -162,6 +162,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """``gicstats build``: read report files, folders and URLs into a Parquet corpus.
+
+    Returns:
+        The exit status: 2 if the build could not start, 1 if a file could not
+        be read, else 0.
+    """
     from gicstats.corpus import build
     from gicstats.read.fetch import read_url_list
 
@@ -388,6 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``gicstats`` command line on ``argv`` (``sys.argv[1:]`` by default).
+
+    Options after ``gicstats lab`` that it does not know are passed on to
+    JupyterLab; any other unknown option is an error.
+
+    Returns:
+        The exit status; 130 when interrupted, 0 when the output pipe closed.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest:

@@ -221,10 +221,10 @@ class _TableWriter:
     def close(self) -> None:
         self.flush()
         self.writer.close()
-        os.chmod(self.tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+        self.tmp.chmod(0o644)  # mkstemp makes 0600; outputs are meant to be shared
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.path)
+        self.tmp.replace(self.path)
 
     def abort(self) -> None:
         try:
@@ -245,6 +245,7 @@ class BuildResult:
 
     @property
     def total(self) -> int:
+        """Reports in the corpus: those read now plus those reused unchanged."""
         return self.read + self.reused
 
 

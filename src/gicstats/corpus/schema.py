@@ -48,10 +48,12 @@ class TableSchema:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The column names, in order."""
         return tuple(self.schema.names)
 
     @property
     def file(self) -> str:
+        """The table's file name in the corpus folder."""
         return f"{self.name}.parquet"
 
 
@@ -217,6 +219,7 @@ class KeyGuard:
     """
 
     def __init__(self, name: str, where: object) -> None:
+        """Guard table ``name``; errors name ``where`` (the file being written)."""
         self.name = name
         self.where = where
         self.seen: set[str] = set()

@@ -178,6 +178,7 @@ class Corpus:
         )
 
     def __repr__(self) -> str:
+        """Reports (unreadable among them), agencies, years, path and what agency names matched."""
         ok = self.reports["error"].isna().sum()
         years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
         where = f", path={str(self.path)!r}" if self.path else ""

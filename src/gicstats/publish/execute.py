@@ -236,9 +236,9 @@ def execute(
 
 
 def _readable_parameters() -> None:
-    """Have papermill write injected Python strings as ``repr`` does.
+    r"""Have papermill write injected Python strings as ``repr`` does.
 
-    That is ``agency = '平潭综合实验区'`` instead of ``\\u`` escapes: the same value,
+    That is ``agency = '平潭综合实验区'`` instead of ``\u`` escapes: the same value,
     readable in the notebook. Registered once, for the Python language.
     """
     from papermill.translators import PythonTranslator, papermill_translators

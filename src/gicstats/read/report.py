@@ -237,11 +237,13 @@ class UnknownTable(KeyError):
     """``Report.table`` was asked for a table the template does not have."""
 
     def __init__(self, name: str, template: T.Template) -> None:
+        """Name the missing table and list the template's tables in the message."""
         self.name = name
         listing = ", ".join(f"{t.id} ({t.title})" for t in template.tables)
         super().__init__(f"no table {name!r} in the {template.version} template; its tables: {listing}")
 
-    def __str__(self) -> str:  # KeyError would quote the whole message
+    def __str__(self) -> str:
+        """The message as written: ``KeyError`` would quote the whole message."""
         return str(self.args[0])
 
 
@@ -260,16 +262,20 @@ class PendingCells:
     __slots__ = ("cells", "source")
 
     def __init__(self, cells: list[dict], source: str) -> None:
+        """Keep the mapper's ``cells`` rows of the report read from ``source``."""
         self.cells = cells
         self.source = source
 
     def __len__(self) -> int:
+        """The number of cells."""
         return len(self.cells)
 
     def frame(self) -> pd.DataFrame:
+        """The cells as the tidy DataFrame (:func:`cells_frame`)."""
         return cells_frame(self.cells, self.source)
 
     def arrow(self) -> pa.Table:
+        """The cells as an Arrow table, without building the DataFrame."""
         return _cells_arrow(self.cells, self.source)
 
 
@@ -282,15 +288,19 @@ class PendingFindings:
     __slots__ = ("findings",)
 
     def __init__(self, findings: list[Finding]) -> None:
+        """Keep the ``findings`` of the report just read."""
         self.findings = findings
 
     def __len__(self) -> int:
+        """The number of findings."""
         return len(self.findings)
 
     def frame(self) -> pd.DataFrame:
+        """The findings as a DataFrame (:func:`~gicstats.form.findings.findings_frame`)."""
         return findings_frame(self.findings)
 
     def arrow(self) -> pa.Table:
+        """The findings as an Arrow table of strings, in the columns of the findings table."""
         rows = [astuple(f) for f in self.findings]
         return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(FINDING_COLUMNS)})
 

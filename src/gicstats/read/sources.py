@@ -103,9 +103,9 @@ def sniff_format(src: Source) -> str:
 
 
 def image_kind(data: bytes) -> str | None:
-    """The image format from the file's first bytes, or None.
+    r"""The image format from the file's first bytes, or None.
 
-    >>> image_kind(b"\\x89PNG\\r\\n\\x1a\\n...")
+    >>> image_kind(b"\x89PNG\r\n\x1a\n...")
     'PNG'
     >>> image_kind(b"%PDF-1.4") is None
     True

@@ -83,6 +83,7 @@ class Statement:
 
     @property
     def target(self) -> Reading:
+        """The reading the statement is checked against: the first of ``readings``."""
         return self.readings[0]
 
 

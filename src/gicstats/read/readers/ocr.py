@@ -210,7 +210,7 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             data = {**result.__dict__, "boxes": [b.__dict__ for b in boxes]}
             tmp.write_text(json.dumps(data, ensure_ascii=False, default=float), encoding="utf-8")
-            os.replace(tmp, path)
+            tmp.replace(path)
         except OSError:
             pass  # a cache that cannot be written only costs time
     return result

@@ -178,6 +178,8 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True, scans: 
         tables: Read drawn tables by their geometry (default). ``False``
             reads every page from the text layer alone, as for a PDF whose
             tables have no ruling lines.
+        scans: Reads the pages that are images only (OCR), as described
+            below; without it such a PDF is refused.
 
     Raises:
         GicstatsError: if the PDF cannot be parsed (truncated, damaged,
