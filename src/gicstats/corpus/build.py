@@ -517,9 +517,9 @@ class _Previous:
         for name in ("cells", "findings", "sections"):
             file = self.folder / SCHEMAS[name].file
             try:
-                for report_ids, rows in _reports_rows(file, name, keep):
+                for ids, rows in _reports_rows(file, name, keep):
                     rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
-                    stream.add_copied(name, report_ids, rows)
+                    stream.add_copied(name, ids, rows)
             except (OSError, pa.ArrowException) as exc:
                 problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
                 raise GicstatsError(file, problem) from None

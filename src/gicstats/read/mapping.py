@@ -432,9 +432,10 @@ class Mapper:
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
         if all(r.positional for r in runs) and len(runs) > k:
-            runs = self._drop_span_padding(pending, runs, k)
-            if runs is None:
+            padded = self._drop_span_padding(pending, runs, k)
+            if padded is None:
                 return
+            runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
             values = runs[:k]
             extra = [r.text for r in runs[k:] if r.text.strip()]
@@ -447,9 +448,10 @@ class Mapper:
                     actual="、".join(extra),
                 )
             if len(values) < k:
-                values = self._short_row(pending, values)
-                if values is None:
+                completed = self._short_row(pending, values)
+                if completed is None:
                     return
+                values = completed
             for (rid, col), run in zip(slot_cells, values):
                 parsed = parse_value(run.text)
                 self._emit(
@@ -589,9 +591,9 @@ class Mapper:
         if any(a == b for a, b in itertools.pairwise(raws)):
             return False
         parsed = [parse_value(r) for r in raws]
-        if any(p.value is None or not p.readable for p in parsed):
+        values = [p.value for p in parsed if p.value is not None and p.readable]
+        if len(values) < len(parsed):
             return False
-        values = [p.value for p in parsed]
         found: list[tuple[int, ...]] = []
 
         def rec(i: int, counts: list[int], row: list[float]) -> None:

@@ -66,7 +66,7 @@ def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | 
     (:mod:`gicstats.radicals`); the title is kept as printed.
     """
     candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
-    first: tuple[str, None, int] | None = None
+    first: tuple[str, str | None, int] | None = None
     for cand in candidates:
         found = _title_in(_nfkc(cand.strip()))
         if found and found[1]:

@@ -359,6 +359,7 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
     if statement.what == "review_outcome" and statement.value == 0:
         nonzero = [(c, v) for c, v in table.total(first_reading.cells).parts if v]
         listed = "、".join(f"{cell_name(table.version, c)}{_fmt(v)}件" for c, v in nonzero)
+        assert first.table_value is not None  # a mismatch always has the table's value
         msg = f"{said}，但表中{first_reading.label}共{_fmt(first.table_value)}件：{listed}"
         return _finding(report, statement, severity, first, msg)
     msg = (
@@ -375,6 +376,7 @@ def _in_parent_scope(statement: Statement, agreed: int | None) -> Statement:
     no reading, every reading of the part stays open and none is preferred.
     """
     parent = statement.parent
+    assert parent is not None  # only a part of an earlier figure is judged in its scope
     if len(statement.readings) != len(parent.readings) or len(parent.readings) < 2:
         return statement
     if agreed is None:

@@ -595,6 +595,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
     """
     out: list[Statement] = []
+    m: re.Match[str] | None
 
     def add(what, claim, readings, excerpt) -> None:
         out.append(
@@ -640,7 +641,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
         m = re.search(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,20}?(?:行政复议|复议|行政诉讼|诉讼)", clause)
         if m and scoped and not re.search(r"\d", clause[m.start() :]):
             rest = clause[m.start() :]
-            named = []
+            named: list[tuple[str, ...]] = []
             if "复议" in rest:
                 named.append(("review",))
             if "诉讼" in rest or "起诉" in rest:

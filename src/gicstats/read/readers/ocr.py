@@ -46,6 +46,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document
@@ -439,7 +440,7 @@ def skew_angle(gray) -> float:
     return round(float(best), 2)
 
 
-def deskew(gray) -> tuple[object, float]:
+def deskew(gray) -> tuple[Any, float]:
     """The page turned straight, and the angle it was turned by.
 
     The angle is 0 when the skew is under 0.1°: turning blurs a little.
@@ -607,12 +608,12 @@ def _join(words: list[_OcrWord]) -> str:
     from gicstats.read.readers.pdf import _is_value
 
     joined = out[0] if out else ""
-    for above, below, prev, text in zip(lines, lines[1:], out, out[1:]):
+    for above, below, prev_text, text in zip(lines, lines[1:], out, out[1:]):
         gap = min(w.top for w in below) - max(w.bottom for w in above)
         # numbers far apart in one cell are no wrapped number: a rule the
         # scan lost has merged two cells. Joined they would make another
         # number (95 over 0 is not 950); apart they are unreadable, a finding.
-        far = gap > 0.8 * above[0].height and _is_value(prev) and _is_value(text)
+        far = gap > 0.8 * above[0].height and _is_value(prev_text) and _is_value(text)
         joined += " … " + text if far else text
     return joined
 
@@ -627,7 +628,7 @@ class _GridTable:
     def __init__(self, cells: list[tuple], words: list[_OcrWord]) -> None:
         from pdfplumber.table import Table
 
-        self._table = Table(None, cells)
+        self._table = Table(None, cells)  # type: ignore[arg-type]  # no page: only the cells' geometry is used
         self.rows = self._table.rows
         self.words: dict[tuple[int, int], list[_OcrWord]] = {}
         for w in words:
@@ -887,8 +888,8 @@ def misread_note(locators: dict[str, str]) -> str:
     >>> misread_note({"a.b.c": "table 1, row 2"})
     ''
     """
-    read = {key: confidence(loc) for key, loc in locators.items()}
-    read = {key: conf for key, conf in read.items() if conf is not None}
+    confidences = {key: confidence(loc) for key, loc in locators.items()}
+    read = {key: conf for key, conf in confidences.items() if conf is not None}
     if not read:
         return ""
     low = [f"{key}({conf:g})" for key, conf in read.items() if conf < LOW_CONFIDENCE]
@@ -975,7 +976,8 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
     require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
     limits = current()
     _check_ocr_pages(name, len(sources), limits)
-    pages, labels = [], {}
+    pages: list[PageImage] = []
+    labels: dict[int, str] = {}
     for label, data in sources:
         for frame in image_pages(data, f"{name}: {label}", limits):
             frame.number = len(pages) + 1

@@ -143,8 +143,8 @@ def read_text(text: str, name: str | None = None) -> Document:
             continue  # a page number between table rows, not a value
         where = f"line {number}"
         if "|" in raw and tabular:
-            cells = _pipe_cells(raw, leading_pipe, closing)
-            cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)]
+            texts = _pipe_cells(raw, leading_pipe, closing)
+            cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(texts)]
             lines.append(Line(cells, structured=True, markdown=markdown, dump=True))
             continue
         if "|" in raw:
