@@ -249,6 +249,42 @@ class BuildResult:
         return self.read + self.reused
 
 
+class _Plan:
+    """Every source becomes a row now (missing, reused) or a read.
+
+    The same bytes under two names are one report: the first name keeps it.
+
+    Attributes:
+        rows: Rows of the reports table for sources that are missing.
+        reused: Rows of reports whose bytes the previous build read already.
+        todo: ``(source, sha256)`` of the sources to read.
+    """
+
+    def __init__(self, previous: _Previous) -> None:
+        """Plan against the ``previous`` build's reports."""
+        self.previous = previous
+        self.rows: list[dict] = []
+        self.reused: list[dict] = []
+        self.todo: list[tuple[str, str]] = []
+        self.planned: set[str] = set()
+
+    def add(self, source: str, name: str, sha: str) -> None:
+        """A source whose bytes hash to ``sha``: reused if the previous build read them, else read."""
+        if sha[:16] in self.planned:
+            return
+        self.planned.add(sha[:16])
+        if (cached := self.previous.rows.get(sha)) is not None:
+            self.reused.append({**cached, "source": source, "report": name})
+        else:
+            self.todo.append((source, sha))
+
+    def missing(self, source: str, name: str, error: str) -> None:
+        """A source that cannot be read at all (no such file, a failed fetch), with its ``error``."""
+        if f"missing:{source}" not in self.planned:
+            self.planned.add(f"missing:{source}")
+            self.rows.append({"report_id": f"missing:{source}", "report": name, "source": source, "error": error})
+
+
 def build(
     sources: Iterable[str | os.PathLike],
     out: str | os.PathLike,
@@ -288,37 +324,18 @@ def build(
     previous = _Previous.load(out, inputs_key)
     cache_dir = str(cache) if cache is not None else str(out / "cache")
 
-    # Plan: every source becomes a row now (missing, reused) or a read. The
-    # same bytes under two names are one report: the first name keeps it.
-    rows: list[dict] = []
-    reused: list[dict] = []
-    todo: list[tuple[str, str]] = []
-    planned: set[str] = set()
-
-    def plan(source: str, name: str, sha: str) -> None:
-        if sha[:16] in planned:
-            return
-        planned.add(sha[:16])
-        if (cached := previous.rows.get(sha)) is not None:
-            reused.append({**cached, "source": source, "report": name})
-        else:
-            todo.append((source, sha))
-
-    def missing(source: str, name: str, error: str) -> None:
-        if f"missing:{source}" not in planned:
-            planned.add(f"missing:{source}")
-            rows.append({"report_id": f"missing:{source}", "report": name, "source": source, "error": error})
-
+    plan = _Plan(previous)
     for url, sha_or_error in _fetch_all(list(urls), cache_dir, progress):
         if sha_or_error.startswith("error:"):
-            missing(url, url, sha_or_error.removeprefix("error:"))
+            plan.missing(url, url, sha_or_error.removeprefix("error:"))
         else:
-            plan(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
+            plan.add(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
     for p in files:
         if not p.is_file():
-            missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
+            plan.missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
         else:
-            plan(str(p), p.name, _hash_file(p))
+            plan.add(str(p), p.name, _hash_file(p))
+    rows, reused, todo = plan.rows, plan.reused, plan.todo
 
     build_id = uuid.uuid4().hex
     writers = {name: _TableWriter(out, name) for name in TABLES}

@@ -423,6 +423,40 @@ class Mapper:
             self.table = None  # the table is complete: what follows is narrative
         self._assign(pending)
 
+    def _assign_cells(self, pending: _PendingRow, runs: list[_Event], slot_cells: list, k: int) -> None:
+        """Assign a row whose values came one a cell: in order, the extra ones and the missing ones reported."""
+        table = pending.table
+        values = runs[:k]
+        extra = [r.text for r in runs[k:] if r.text.strip()]
+        if extra:
+            self.finding(
+                "parse.extra_values",
+                "warning",
+                f"{self._where(pending)}的数值多于模板的{k}列，多出的“{'、'.join(extra)}”未读取",
+                cells=self._cell_ids(pending),
+                actual="、".join(extra),
+            )
+        if len(values) < k:
+            completed = self._short_row(pending, values)
+            if completed is None:
+                return
+            values = completed
+        for (rid, col), run in zip(slot_cells, values):
+            parsed = parse_value(run.text)
+            self._emit(
+                table,
+                rid,
+                col,
+                run.text.strip(),
+                parsed.value,
+                parsed.unit,
+                run.locator,
+                parsed.readable,
+                implausible=parsed.implausible,
+            )
+        if len(values) < k:
+            self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
+
     def _assign(self, pending: _PendingRow) -> None:
         table = pending.table
         k = len(pending.row_ids) * len(table.columns)
@@ -437,36 +471,7 @@ class Mapper:
                 return
             runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
-            values = runs[:k]
-            extra = [r.text for r in runs[k:] if r.text.strip()]
-            if extra:
-                self.finding(
-                    "parse.extra_values",
-                    "warning",
-                    f"{self._where(pending)}的数值多于模板的{k}列，多出的“{'、'.join(extra)}”未读取",
-                    cells=self._cell_ids(pending),
-                    actual="、".join(extra),
-                )
-            if len(values) < k:
-                completed = self._short_row(pending, values)
-                if completed is None:
-                    return
-                values = completed
-            for (rid, col), run in zip(slot_cells, values):
-                parsed = parse_value(run.text)
-                self._emit(
-                    table,
-                    rid,
-                    col,
-                    run.text.strip(),
-                    parsed.value,
-                    parsed.unit,
-                    run.locator,
-                    parsed.readable,
-                    implausible=parsed.implausible,
-                )
-            if len(values) < k:
-                self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
+            self._assign_cells(pending, runs, slot_cells, k)
             return
         # free text: the values may have run together
         text = " ".join(r.text.strip() for r in runs if r.text.strip())

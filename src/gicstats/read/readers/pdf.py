@@ -278,6 +278,11 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
         what = f"{count} of images only, a scan?" if images else f"{count} without text"
         found = "; OCR found no text on them" if ocr_read else ""
         raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
+    return _document(items_by_page, title_hints, repairs)
+
+
+def _document(items_by_page: list[list[_Item]], title_hints: list[str], repairs: _Repairs) -> Document:
+    """The document of the items of every page, in order: their lines, and the narrative they hold."""
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
@@ -454,8 +459,7 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
     cell) reads ``…`` in its column, never blank: the mapper keeps it null
     with a finding, and its locator says it was cut.
     """
-    # no pdfplumber page (OCR's tables, found in a page image): no clipped edges
-    left, right = (float(pdf_page.bbox[0]), float(pdf_page.bbox[2])) if pdf_page is not None else (-math.inf, math.inf)
+    left, right = _page_edges(pdf_page)
     kept: list[tuple[int, list[tuple[int, str, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
@@ -472,21 +476,9 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
             for c, (t, box) in enumerate(zip(cells, row.cells)):
                 if t is None:
                     continue
-                text, note = _cell_text(t), ""
-                # cut: its rule is the page's edge (the clip), not a rule
-                # drawn past it round a cell the text layer still holds
-                if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
-                    note = "; cut at the page's right edge"
-                    if _is_value(text) or (not text and valued):
-                        text = _CUT
-                elif box is not None and abs(box[0] - left) <= 1 and box[2] > left:
-                    note = "; cut at the page's left edge"
-                    past = _past_left_edge(pdf_page, box)
-                    if past:
-                        text = _cell_text(past)
-                        bbox = (-math.inf, *bbox[1:])  # those words are the table's
-                    elif _is_value(text) or (not text and valued and not labelled):
-                        text = _CUT  # a value column's cell
+                text, note, past = _cut_cell(_cell_text(t), box, (left, right), pdf_page, valued, labelled)
+                if past:
+                    bbox = (-math.inf, *bbox[1:])  # those words are the table's
                 texts.append((c, text, note))
             kept.append((r, texts, bbox))
     rows = drop_label_area_blanks([[(c, t) for c, t, _ in cells] for _, cells, _ in kept])
@@ -505,6 +497,40 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
         if out:
             items.append(_Item(bbox[1], Line(out, structured=True)))
     return items, [bbox for _, _, bbox in kept]
+
+
+def _cut_cell(
+    text: str, box: tuple | None, edges: tuple[float, float], pdf_page, valued: bool, labelled: bool
+) -> tuple[str, str, bool]:
+    """A cell's text and locator note when the page's edge cuts it, and whether words past the left edge were taken.
+
+    A cell is cut when its rule is the page's edge (the clip), not a rule
+    drawn past it round a cell the text layer still holds.
+    """
+    left, right = edges
+    if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
+        if _is_value(text) or (not text and valued):
+            text = _CUT
+        return text, "; cut at the page's right edge", False
+    if box is not None and abs(box[0] - left) <= 1 and box[2] > left:
+        past = _past_left_edge(pdf_page, box)
+        if past:
+            return _cell_text(past), "; cut at the page's left edge", True
+        if _is_value(text) or (not text and valued and not labelled):
+            text = _CUT  # a value column's cell
+        return text, "; cut at the page's left edge", False
+    return text, "", False
+
+
+def _page_edges(pdf_page) -> tuple[float, float]:
+    """The left and right edges of the page, where a table's rules are clipped.
+
+    With no pdfplumber page (OCR's tables, found in a page image) nothing is
+    clipped: the edges are infinitely far.
+    """
+    if pdf_page is None:
+        return -math.inf, math.inf
+    return float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
 
 
 def _past_left_edge(pdf_page, box: tuple) -> str | None:
