@@ -92,8 +92,11 @@ def agency(k: int) -> bytes:
 
 
 def write_sources(folder: Path, n: int, pages: int) -> list[Path]:
-    """``n`` report files in folders of 1,000: file ``i`` is agency ``i // 6``'s
-    report for year ``YEARS[i % 6]``, from one of ``pages`` distinct pages."""
+    """``n`` report files in folders of 1,000.
+
+    File ``i`` is agency ``i // 6``'s report for year ``YEARS[i % 6]``, from one
+    of ``pages`` distinct pages.
+    """
     t0 = time.perf_counter()
     pool = [base_page(i) for i in range(pages)]
     by_year = {y: [p for i, p in enumerate(pool) if YEARS[i % len(YEARS)] == y] for y in YEARS}
@@ -220,9 +223,11 @@ def run_build(folders: list[Path], out: Path, jobs: int, replay: int = 0) -> dic
 
 
 def cpu_rate(figures: dict, size: int, jobs: int) -> float:
-    """The rate the CPU time allows on ``jobs`` otherwise idle cores: what a
-    shared machine's wall clock hides. The main process runs beside the
-    workers, so it counts as one more load on the same cores."""
+    """The rate the CPU time allows on ``jobs`` otherwise idle cores: what a shared machine's wall clock hides.
+
+    The main process runs beside the workers, so it counts as one more load
+    on the same cores.
+    """
     return size / ((figures["main_cpu"] + figures["workers_cpu"]) / jobs)
 
 
@@ -231,8 +236,10 @@ def gb(n: float) -> str:
 
 
 def profile(n: int) -> None:
-    """Where a worker's time goes, per report, on ``n`` generated pages
-    (CPU time of this process, so that other load on the machine counts less)."""
+    """Where a worker's time goes, per report, on ``n`` generated pages.
+
+    CPU time of this process, so that other load on the machine counts less.
+    """
     import importlib
 
     import pyarrow as pa

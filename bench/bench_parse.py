@@ -74,8 +74,11 @@ AGENCIES = ("天门市公安局", "平潭综合实验区", "上海市人民政�
 
 
 def report_values(version: str, rng: random.Random) -> dict:
-    """Values of one report: identities hold (the run-together shape needs
-    them), plus a few blank cells in HTML the way Shanghai 2019 leaves them."""
+    """Values of one report.
+
+    Identities hold (the run-together shape needs them), plus a few blank
+    cells in HTML the way Shanghai 2019 leaves them.
+    """
     return G.balanced_values(version, rng, high=rng.choice((3, 10, 30)))
 
 
@@ -155,8 +158,11 @@ def real_pages() -> list[Path]:
 
 
 def fresh_copy(page: bytes, html: bool, rng: random.Random, tag: str) -> bytes:
-    """``page`` with new digits in every number printed alone in a table
-    cell (same count of digits) and a new last line of narrative ``tag``."""
+    """``page`` with new digits in every number printed alone in a table cell.
+
+    The count of digits stays the same; a new last line of narrative
+    ``tag`` is added.
+    """
     if not html:
         return page.rstrip() + f"\n{tag}\n".encode()
 
@@ -172,9 +178,11 @@ def fresh_copy(page: bytes, html: bool, rng: random.Random, tag: str) -> bytes:
 
 
 def content_caches() -> list:
-    """The bounded caches of the read and form stages: keyed by text (cell
-    texts, labels, a page's narrative), unlike the unbounded ones that hold
-    the compiled template."""
+    """The bounded caches of the read and form stages.
+
+    Keyed by text (cell texts, labels, a page's narrative), unlike the
+    unbounded ones that hold the compiled template.
+    """
     import functools
 
     found = []
@@ -286,9 +294,11 @@ def pin_to_one_core() -> str:
 
 
 def stage_times(pages: list[bytes], repeats: int) -> None:
-    """Median ms per page of each step of ``read_report``, timed without a
-    profiler (cProfile inflates Python-level work against C-level work).
-    Uses gicstats internals; skipped if they moved."""
+    """Median ms per page of each step of ``read_report``, timed without a profiler.
+
+    cProfile inflates Python-level work against C-level work. Uses
+    gicstats internals; skipped if they moved.
+    """
     try:
         import lxml.etree
 
@@ -334,8 +344,11 @@ def stage_times(pages: list[bytes], repeats: int) -> None:
 
 
 def profile(pages: list[bytes], top: int) -> None:
-    """cProfile of gicstats on ``pages``: the functions with the most own
-    time, and time per module, as shares of the total."""
+    """Profile gicstats on ``pages`` with cProfile.
+
+    Prints the functions with the most own time, and time per module, as
+    shares of the total.
+    """
     prof = cProfile.Profile()
     prof.enable()
     for page in pages:
@@ -364,8 +377,10 @@ def profile(pages: list[bytes], top: int) -> None:
 
 
 def _callees(stats: pstats.Stats, parent: str, total: float, top: int = 8) -> None:
-    """Print the direct callees of the gicstats function ``parent``, by
-    cumulative time as a share of ``total``."""
+    """Print the direct callees of the gicstats function ``parent``, by cumulative time.
+
+    Times are shares of ``total``.
+    """
     keys = [k for k in stats.stats if k[2] == parent and "gicstats" in k[0]]
     if not keys:
         return
@@ -399,9 +414,11 @@ def _module(file: str, name: str) -> str:
 
 
 def attachment(kind: str, i: int, batch: int) -> bytes:
-    """One generated attachment: ``pdf`` (drawn tables), ``pdf-split`` (table
-    三 continuing on a new page), ``pdf-text`` (no ruling lines), ``docx``,
-    ``xlsx``."""
+    """One generated attachment.
+
+    ``pdf`` (drawn tables), ``pdf-split`` (table 三 continuing on a new page),
+    ``pdf-text`` (no ruling lines), ``docx``, ``xlsx``.
+    """
     rng = random.Random(batch * 100_003 + i)
     version = ("2019", "2021")[i % 2]
     values = report_values(version, rng)

@@ -13,8 +13,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_jupyter_state(tmp_path_factory):
-    """Keep HOME-level Jupyter, IPython and matplotlib state out of the way:
-    kernels started by the tests write to a temporary folder."""
+    """Keep HOME-level Jupyter, IPython and matplotlib state out of the way.
+
+    Kernels started by the tests write to a temporary folder.
+    """
     import os
 
     base = tmp_path_factory.mktemp("home-state")

@@ -192,8 +192,10 @@ class Cell:
 
 @dataclass(frozen=True)
 class Grid:
-    """One printed table: rows of cells in document order. A cell spanning
-    rows appears once, on its first row, as in the HTML."""
+    """One printed table: rows of cells in document order.
+
+    A cell spanning rows appears once, on its first row, as in the HTML.
+    """
 
     width: int
     rows: tuple[tuple[Cell, ...], ...]
@@ -225,9 +227,11 @@ def _printed_rows(table: Table, values: Values):
 
 
 def active_grid(version: str, values: Values, variant: Variant) -> Grid:
-    """Table 二: one 4-column grid with a full-width sub-header per item
-    (spec §2). Fewer than three value columns: the last one is merged over
-    the remaining grid columns (2019 （八）/（九）, 2021 （五）（六）（八））."""
+    """Table 二: one 4-column grid with a full-width sub-header per item (spec §2).
+
+    Fewer than three value columns: the last one is merged over the
+    remaining grid columns (2019 （八）/（九）, 2021 （五）（六）（八））.
+    """
     rows: list[tuple[Cell, ...]] = []
     for table in TEMPLATES[version].tables:
         if not table.id.startswith("active_"):
@@ -252,8 +256,11 @@ def active_grid(version: str, values: Values, variant: Variant) -> Grid:
 
 
 def applications_grid(version: str, values: Values, variant: Variant) -> Grid:
-    """Table 三 (spec §3): a 3-column label area and 7 value columns under a
-    3-row head whose top-left block is the 勾稽 note."""
+    """Table 三 (spec §3).
+
+    A 3-column label area and 7 value columns under a 3-row head whose
+    top-left block is the 勾稽 note.
+    """
     table = TEMPLATES[version].table("applications")
     assert table.groups[0] == RESULTS_GROUP, table.groups
     breaks = HEADER_BREAKS_2021 if version == "2021" else {}
@@ -556,9 +563,12 @@ def render_pipe(
     published: str | None = None,
     leading_pipe: bool = False,
 ) -> str:
-    """Pipe rows (spec §7.5.1): one table row a line, `` | `` between cells,
-    rowspan cells only on their first row, the gaps that merged cells leave
-    padded at the end of the row (``行政事业性收费 | 0 | 0 | |``)."""
+    """Pipe rows (spec §7.5.1).
+
+    One table row a line, `` | `` between cells, rowspan cells only on their
+    first row, the gaps that merged cells leave padded at the end of the row
+    (``行政事业性收费 | 0 | 0 | |``).
+    """
     blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
     if published:
         blocks.insert(1, Block("para", f"发布日期：{published}"))
@@ -599,9 +609,11 @@ def render_lines(
     padding: int = 0,
     seed: int = 0,
 ) -> str:
-    """One cell per line with blank lines between (spec §7.5.2). Header
-    levels come out flattened in document order; with ``variant.spaced`` a
-    broken header cell goes on two lines (``商业`` / ``企业``).
+    """One cell per line with blank lines between (spec §7.5.2).
+
+    Header levels come out flattened in document order; with
+    ``variant.spaced`` a broken header cell goes on two lines (``商业`` /
+    ``企业``).
 
     Args:
         blank: How to print a blank cell (``"-"``); by default a blank cell
@@ -623,8 +635,11 @@ def render_cell_pipe(
     padding: int = 0,
     seed: int = 0,
 ) -> str:
-    """``cell |`` on each line (spec §7.5.3), or with ``bar_lines`` each cell
-    on its own line and ``|`` alone on the line between cells."""
+    """``cell |`` on each line (spec §7.5.3), or each cell on its own line.
+
+    With ``bar_lines``, each cell is on its own line and ``|`` alone on the
+    line between cells.
+    """
     blocks = document(values, version, agency, year, variant=variant, padding=padding, seed=seed)
 
     def lines(grid: Grid) -> Iterator[str]:
@@ -650,8 +665,10 @@ def render_run(
     padding: int = 0,
     seed: int = 0,
 ) -> str:
-    """Cells run together with no separator (spec §7.5.4): a title line,
-    then the whole body on one line, as in the Pingtan ``page.txt`` dumps.
+    """Cells run together with no separator (spec §7.5.4).
+
+    A title line, then the whole body on one line, as in the Pingtan
+    ``page.txt`` dumps.
 
     Args:
         rng: When given, a space is left at each boundary between two cells
@@ -686,11 +703,11 @@ def render_markdown(
     wrap_title: bool = False,
     footer: bool = False,
 ) -> str:
-    """Markdown tables as HTML-to-Markdown converters write them (markdownify,
-    which markitdown uses): each table row ``| a | b |``, a ``| --- |`` separator
-    row after the first, a cell spanning n columns written as the cell and
-    n - 1 empty cells after it, cells covered by a rowspan left out (the row
-    is shorter), a blank cell empty.
+    """Markdown tables as HTML-to-Markdown converters write them (markdownify, which markitdown uses).
+
+    Each table row ``| a | b |``, a ``| --- |`` separator row after the first, a
+    cell spanning n columns written as the cell and n - 1 empty cells after it,
+    cells covered by a rowspan left out (the row is shorter), a blank cell empty.
 
     Args:
         wrap_title: Print the title over two lines with a space after the
@@ -718,9 +735,11 @@ def render_markdown(
 
 
 def collapse_runs(text: str) -> str:
-    """What an archiver that drops consecutive identical text nodes makes of
-    pipe rows: in each ``|`` row, a cell equal to the one before it is left
-    out (``46 | 0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``)."""
+    """What an archiver that drops consecutive identical text nodes makes of pipe rows.
+
+    In each ``|`` row, a cell equal to the one before it is left out (``46 |
+    0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``).
+    """
     out = []
     for line in text.split("\n"):
         if line.lstrip().startswith("|") and "---" not in line:
@@ -751,8 +770,10 @@ BLANK_SHAPES = ("html", "pipe")
 
 
 def template_cells(version: str, *, local: bool = False) -> list[Key]:
-    """Every cell of the printed form, in printed order (local rows only
-    with ``local=True``)."""
+    """Every cell of the printed form, in printed order.
+
+    Local rows only with ``local=True``.
+    """
     return [
         (t.id, r.id, c.id) for t in TEMPLATES[version].tables for r in t.rows if local or not r.local for c in t.columns
     ]
@@ -814,8 +835,11 @@ def balanced_values(version: str, rng: random.Random, *, high: int = 30) -> dict
 
 
 def placed(grid: Grid) -> list[tuple[int, int, Cell]]:
-    """Each cell of ``grid`` with its top-left grid position ``(row, column)``,
-    found by skipping positions taken by cells spanning down from above."""
+    """Each cell of ``grid`` with its top-left grid position ``(row, column)``.
+
+    Positions are found by skipping those taken by cells spanning down from
+    above.
+    """
     taken: set[tuple[int, int]] = set()
     out = []
     for r, row in enumerate(grid.rows):
@@ -846,8 +870,7 @@ def render_docx(
     padding: int = 0,
     seed: int = 0,
 ) -> bytes:
-    """The report as a Word document, as agencies attach it: paragraphs and
-    one bordered table per grid.
+    """The report as a Word document, as agencies attach it: paragraphs and one bordered table per grid.
 
     Args:
         merged: Merge spanning cells as the template does (``gridSpan`` and
@@ -892,8 +915,10 @@ def render_xlsx(
     padding: int = 0,
     seed: int = 0,
 ) -> bytes:
-    """The report as one worksheet: the title and paragraphs in column A,
-    each grid below its section with merged ranges where the template spans.
+    """The report as one worksheet.
+
+    The title and paragraphs in column A, each grid below its section with
+    merged ranges where the template spans.
 
     Args:
         merged: Merge spanning cells (``False``: text in the first cell only).
@@ -971,8 +996,10 @@ def render_pdf(
     compress: bool = True,
     open_right: bool = False,
 ) -> bytes:
-    """The report as a PDF with a text layer, drawn with reportlab (a test
-    dependency) in the Adobe CJK font STSong-Light.
+    """The report as a PDF with a text layer, drawn with reportlab.
+
+    reportlab is a test dependency; the font is the Adobe CJK font
+    STSong-Light.
 
     Labels wrap inside their cells (the long （二） label over three lines,
     ``三、本年度办理结果`` one character a line in its narrow column, table
@@ -1004,46 +1031,16 @@ def render_pdf(
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, TableStyle
-    from reportlab.platypus import Table as PdfTable
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
     if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(_PDF_FONT))
     body = ParagraphStyle("body", fontName=_PDF_FONT, fontSize=10.5, leading=16, wordWrap="CJK", firstLineIndent=21)
     heading = ParagraphStyle("heading", parent=body, firstLineIndent=0)
     title_style = ParagraphStyle("title", fontName=_PDF_FONT, fontSize=16, leading=24, alignment=1, wordWrap="CJK")
-    cell_style = ParagraphStyle("cell", fontName=_PDF_FONT, fontSize=9, leading=11, wordWrap="CJK")
-    centred = ParagraphStyle("centred", parent=cell_style, alignment=1)
 
-    def table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int) -> PdfTable:
-        data: list[list] = [["" for _ in range(grid.width)] for _ in range(height)]
-        style = [
-            ("FONT", (0, 0), (-1, -1), _PDF_FONT, 9),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ]
-        if ruled and open_right:
-            style.append(("INNERGRID", (0, 0), (-1, -1), 0.5, "black"))
-            style.append(("LINEABOVE", (0, 0), (-1, 0), 0.5, "black"))
-            style.append(("LINEBELOW", (0, -1), (-1, -1), 0.5, "black"))
-            style.append(("LINEBEFORE", (0, 0), (0, -1), 0.5, "black"))
-        elif ruled:
-            style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
-        for r, c, cell in rows:
-            if cell.kind == "value":
-                data[r][c] = cell.text
-            elif cell.text:
-                text = "<br/>".join(xml_escape(p) for p in cell.parts)
-                data[r][c] = Paragraph(text, cell_style if cell.kind == "label" else centred)
-            if cell.kind in ("label", "group"):
-                style.append(("VALIGN", (c, r), (c, r), label_valign))
-            if cell.rowspan > 1 or cell.colspan > 1:
-                style.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
-        out = PdfTable(data, colWidths=_PDF_WIDTHS[grid.width])
-        out.setStyle(TableStyle(style))
-        return out
+    def table(grid: Grid, rows: list[tuple[int, int, Cell]], height: int):
+        return _pdf_table(grid, rows, height, ruled=ruled, label_valign=label_valign, open_right=open_right)
 
     flow: list = []
     for block in document(values, version, agency, year, variant=variant, padding=padding, seed=seed):
@@ -1061,15 +1058,7 @@ def render_pdf(
             if split_row is None or grid.width != 10 or not 3 < split_row < len(grid.rows):
                 flow.append(table(grid, cells, len(grid.rows)))
             else:
-                first, rest = [], []
-                for r, c, cell in cells:
-                    if r < split_row:
-                        end = r + cell.rowspan
-                        first.append((r, c, Cell(cell.parts, cell.kind, min(end, split_row) - r, cell.colspan)))
-                        if end > split_row:  # goes on, empty, on the next page
-                            rest.append((0, c, Cell(("",), "group", end - split_row, cell.colspan)))
-                    else:
-                        rest.append((r - split_row, c, cell))
+                first, rest = _split_at(cells, split_row)
                 flow.append(table(grid, first, split_row))
                 flow.append(PageBreak())
                 flow.append(table(grid, rest, len(grid.rows) - split_row))
@@ -1086,6 +1075,66 @@ def render_pdf(
         pdf.encrypt = StandardEncryption(encrypt, ownerPassword="owner", canCopy=0)
     pdf.build(flow, onFirstPage=_page_number, onLaterPages=_page_number)
     return out.getvalue()
+
+
+def _pdf_table(
+    grid: Grid, rows: list[tuple[int, int, Cell]], height: int, *, ruled: bool, label_valign: str, open_right: bool
+):
+    """One grid (or the part of one on a page) as a reportlab table of ``height`` rows."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    cell_style = ParagraphStyle("cell", fontName=_PDF_FONT, fontSize=9, leading=11, wordWrap="CJK")
+    centred = ParagraphStyle("centred", parent=cell_style, alignment=1)
+    data: list[list] = [["" for _ in range(grid.width)] for _ in range(height)]
+    style = [
+        ("FONT", (0, 0), (-1, -1), _PDF_FONT, 9),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if ruled and open_right:
+        style.append(("INNERGRID", (0, 0), (-1, -1), 0.5, "black"))
+        style.append(("LINEABOVE", (0, 0), (-1, 0), 0.5, "black"))
+        style.append(("LINEBELOW", (0, -1), (-1, -1), 0.5, "black"))
+        style.append(("LINEBEFORE", (0, 0), (0, -1), 0.5, "black"))
+    elif ruled:
+        style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
+    for r, c, cell in rows:
+        if cell.kind == "value":
+            data[r][c] = cell.text
+        elif cell.text:
+            text = "<br/>".join(xml_escape(p) for p in cell.parts)
+            data[r][c] = Paragraph(text, cell_style if cell.kind == "label" else centred)
+        if cell.kind in ("label", "group"):
+            style.append(("VALIGN", (c, r), (c, r), label_valign))
+        if cell.rowspan > 1 or cell.colspan > 1:
+            style.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
+    out = PdfTable(data, colWidths=_PDF_WIDTHS[grid.width])
+    out.setStyle(TableStyle(style))
+    return out
+
+
+def _split_at(cells: list[tuple[int, int, Cell]], split_row: int):
+    """The placed cells of a grid cut after ``split_row`` rows: those before the cut, and those after.
+
+    A cell spanning the cut ends at it, and goes on as an empty cell at the
+    top of the rest, as a table continuing across pages prints it.
+    """
+    first, rest = [], []
+    for r, c, cell in cells:
+        if r < split_row:
+            end = r + cell.rowspan
+            first.append((r, c, Cell(cell.parts, cell.kind, min(end, split_row) - r, cell.colspan)))
+            if end > split_row:  # goes on, empty, on the next page
+                rest.append((0, c, Cell(("",), "group", end - split_row, cell.colspan)))
+        else:
+            rest.append((r - split_row, c, cell))
+    return first, rest
 
 
 def _page_number(canvas, doc) -> None:

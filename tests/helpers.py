@@ -1,6 +1,9 @@
-"""What the tests share: where the data and the truth are, and how a report
-is compared with its hand-checked truth. Import it as ``from helpers import …``
-(``tests/`` is on the path through its conftest)."""
+"""What the tests share: where the data and the truth are, and truth checks.
+
+How a report is compared with its hand-checked truth lives here too. Import
+it as ``from helpers import …`` (``tests/`` is on the path through its
+conftest).
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,10 @@ def load_truth(name: str) -> dict:
 
 
 def assert_truth(report: gicstats.Report, truth: dict) -> None:
-    """Agency, year, template and every truth cell exact; a blank the truth
-    records as 0 must stay null."""
+    """Assert agency, year, template and every truth cell exact.
+
+    A blank the truth records as 0 must stay null.
+    """
     assert report.agency == truth["agency"]
     assert report.year == truth["year"]
     assert report.template_version == truth["template"]

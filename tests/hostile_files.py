@@ -1,5 +1,6 @@
-"""Hostile PDF, DOCX and XLSX files, made in a few lines from real or
-generated reports, for ``test_bombs.py`` and the bad-input corpus.
+"""Hostile PDF, DOCX and XLSX files, made in a few lines from real or generated reports.
+
+For ``test_bombs.py`` and the bad-input corpus.
 
 Each maker returns bytes; none is committed. The bombs are real: each
 unpacks or decodes to what it claims, with valid checksums, so a reader
@@ -44,13 +45,16 @@ print(json.dumps(out, ensure_ascii=False))
 
 
 def measure(path: Path, **env: str) -> dict:
-    """Read ``path`` in a fresh interpreter: its outcome (``cells`` and
-    ``agency``, or ``error``), seconds and peak memory in MB.
+    """Read ``path`` in a fresh interpreter.
+
+    Its outcome (``cells`` and ``agency``, or ``error``), seconds and
+    peak memory in MB.
 
     The peak is the interpreter's own (``VmHWM``): ``ru_maxrss`` of a child
     counts the peak of the process that started it, so a test process that
     had just built a gigabyte bomb made every bound look broken, and a small
-    one hid nothing only by luck."""
+    one hid nothing only by luck.
+    """
     proc = subprocess.run(
         [sys.executable, "-c", _MEASURE, str(path)],
         capture_output=True,
@@ -83,9 +87,11 @@ def report_pdf(version: str = "2021", **kwargs) -> bytes:
 
 
 def rezip(data: bytes, part: str, edit) -> bytes:
-    """``data`` (a ZIP) with ``part`` replaced by ``edit(old) -> (head,
-    size, fill, tail)``: ``head``, then ``size`` bytes of ``fill``, then
-    ``tail``, deflated a MiB at a time (so a gigabyte never sits in memory)."""
+    """``data`` (a ZIP) with ``part`` replaced by ``edit(old) -> (head, size, fill, tail)``.
+
+    ``head``, then ``size`` bytes of ``fill``, then ``tail``, deflated a MiB
+    at a time (so a gigabyte never sits in memory).
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
@@ -116,8 +122,10 @@ def _padded_before(marker: bytes, size: int, fill: bytes = b" "):
 
 @cache
 def zip_bomb_docx(size: int = 1024 * MiB) -> bytes:
-    """A real report whose ``document.xml`` gains ``size`` bytes of
-    whitespace before ``</w:body>``: about 1 MB that unpacks to 1 GB."""
+    """A real report whose ``document.xml`` gains ``size`` bytes of whitespace before ``</w:body>``.
+
+    About 1 MB that unpacks to 1 GB.
+    """
     return rezip(report_docx(), "word/document.xml", _padded_before(b"</w:body>", size))
 
 
@@ -128,8 +136,10 @@ def zip_bomb_xlsx(size: int = 1024 * MiB) -> bytes:
 
 
 def cell_flood_xlsx(cells: int) -> bytes:
-    """A real report whose sheet gains ``cells`` empty cells (``<c r=".."/>``
-    in rows after the report): a small file of very many cells."""
+    """A real report whose sheet gains ``cells`` empty cells (``<c r=".."/>`` in rows after the report).
+
+    A small file of very many cells.
+    """
 
     def edit(body: bytes):
         i = body.index(b"</sheetData>")
@@ -151,8 +161,11 @@ def _col(n: int) -> bytes:
 
 
 def merged_range_xlsx(ref: str = "A1:XFD1048576") -> bytes:
-    """A real report with one merged range ``ref``: openpyxl makes a cell
-    object for every position it covers (17 billion for the whole sheet)."""
+    """A real report with one merged range ``ref``.
+
+    openpyxl makes a cell object for every position it covers (17 billion
+    for the whole sheet).
+    """
 
     def edit(body: bytes):
         merge = b'<mergeCells count="1"><mergeCell ref="%s"/></mergeCells>' % ref.encode()
@@ -166,8 +179,11 @@ def merged_range_xlsx(ref: str = "A1:XFD1048576") -> bytes:
 
 
 def far_cell_xlsx(ref: str = "XFD1048576") -> bytes:
-    """A real report with one more cell at ``ref``: reading rows over the
-    used range would walk 17 billion empty positions."""
+    """A real report with one more cell at ``ref``.
+
+    Reading rows over the used range would walk 17 billion empty
+    positions.
+    """
 
     def edit(body: bytes):
         row = int("".join(ch for ch in ref if ch.isdigit()))
@@ -179,8 +195,10 @@ def far_cell_xlsx(ref: str = "XFD1048576") -> bytes:
 
 
 def grid_span_docx(span: int = 1_000_000_000) -> bytes:
-    """A real report whose first table cell spans ``span`` columns:
-    python-docx makes one entry a column."""
+    """A real report whose first table cell spans ``span`` columns.
+
+    python-docx makes one entry a column.
+    """
 
     def edit(body: bytes):
         i = body.index(b"<w:tcPr>") + len(b"<w:tcPr>")
@@ -190,9 +208,10 @@ def grid_span_docx(span: int = 1_000_000_000) -> bytes:
 
 
 def lying_zip_docx() -> bytes:
-    """A real report whose ``document.xml`` entry declares 1,000 bytes in
-    both ZIP headers but holds the whole document: ``zipfile`` stops at the
-    declared size, and the CRC then fails."""
+    """A real report whose ``document.xml`` entry declares 1,000 bytes in both ZIP headers but holds the whole document.
+
+    ``zipfile`` stops at the declared size, and the CRC then fails.
+    """
     data = bytearray(report_docx())
     name = b"word/document.xml"
     # local header: signature, then sizes at offsets 18 (compressed) and 22
@@ -255,9 +274,11 @@ def _one_page(content: bytes) -> bytes:
 
 
 def _deflate_repeated(block: bytes, times: int) -> bytes:
-    """``block * times`` in zlib format, in the time it takes to deflate
-    ``block`` twice: after a full flush the compressor starts afresh, so
-    every later copy deflates to the same bytes."""
+    """``block * times`` in zlib format, in the time it takes to deflate ``block`` twice.
+
+    After a full flush the compressor starts afresh, so every later copy
+    deflates to the same bytes.
+    """
     c = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: header and checksum below
     first = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
     again = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
@@ -268,8 +289,10 @@ def _deflate_repeated(block: bytes, times: int) -> bytes:
 
 
 def flate_bomb_pdf(size: int = 1024 * MiB) -> bytes:
-    """One page whose first content stream inflates to ``size`` bytes of
-    spaces, and whose second draws one word: about 1 MB for 1 GB."""
+    """One page whose first content stream inflates to ``size`` bytes of spaces, and whose second draws one word.
+
+    About 1 MB for 1 GB.
+    """
     body = _deflate_repeated(b" " * MiB, size // MiB)
     return _pdf(
         [
@@ -285,8 +308,10 @@ def flate_bomb_pdf(size: int = 1024 * MiB) -> bytes:
 
 
 def double_flate_pdf(size: int = 4096 * MiB) -> bytes:
-    """A content stream deflated twice (``/Filter [/FlateDecode
-    /FlateDecode]``): a few kilobytes that decode to ``size`` bytes."""
+    """A content stream deflated twice (``/Filter [/FlateDecode /FlateDecode]``).
+
+    A few kilobytes that decode to ``size`` bytes.
+    """
     once = _deflate_repeated(b" " * MiB, size // MiB)
     return _one_page(_stream(zlib.compress(once, 9), b"[/FlateDecode /FlateDecode]"))
 
@@ -306,8 +331,10 @@ _LAUGHS = (
 
 
 def billion_laughs(kind: str) -> bytes:
-    """A real DOCX or XLSX whose main part declares entities that expand to
-    3 GB (``&lol9;``, ten to the ninth ``lol``) and uses one in a cell."""
+    """A real DOCX or XLSX whose main part declares entities that expand to 3 GB.
+
+    The entity is ``&lol9;``, ten to the ninth ``lol``, and a cell uses it.
+    """
     if kind == "docx":
         data, part, root, text = report_docx(), "word/document.xml", b"<w:document", b"<w:t>"
     else:
@@ -321,11 +348,13 @@ def billion_laughs(kind: str) -> bytes:
 
 
 def lzw_zeros(cycles: int) -> bytes:
-    """LZWDecode data of zero bytes at LZW's best ratio (about 1,400 to 1):
-    after each clear code, codes 0, 258, 259, … 4094, each naming the
-    previous string plus one more zero, so code n stands for n - 256
-    zeros. Code widths follow PDF's early change, as pdfminer reads them:
-    a code is written in the width the table's size calls for."""
+    """LZWDecode data of zero bytes at LZW's best ratio (about 1,400 to 1).
+
+    After each clear code, codes 0, 258, 259, … 4094, each naming the
+    previous string plus one more zero, so code n stands for n - 256 zeros.
+    Code widths follow PDF's early change, as pdfminer reads them: a code
+    is written in the width the table's size calls for.
+    """
     out = bytearray()
     acc = nacc = 0
 
@@ -353,6 +382,8 @@ def lzw_zeros(cycles: int) -> bytes:
 
 
 def lzw_bomb_pdf(cycles: int = 100) -> bytes:
-    """One page whose content stream is :func:`lzw_zeros`: 100 cycles are
-    about 500 KB and decode to 740 MB."""
+    """One page whose content stream is :func:`lzw_zeros`.
+
+    100 cycles are about 500 KB and decode to 740 MB.
+    """
     return _one_page(_stream(lzw_zeros(cycles), b"/LZWDecode"))

@@ -66,8 +66,11 @@ class Source:
 
 
 def sources() -> list[Source]:
-    """The real reports with truth: ``data/``, then any copy in
-    ``shared/corpus/raw`` whose bytes differ (identical copies are one report)."""
+    """The real reports with truth.
+
+    ``data/``, then any copy in ``shared/corpus/raw`` whose bytes differ
+    (identical copies are one report).
+    """
     found: list[Source] = []
     seen: set[str] = set()
     places = [(TRUTH, DATA)]
@@ -251,8 +254,10 @@ def wrapped_title(text: str) -> str:
 
 
 def collapsed_runs(text: str) -> str:
-    """Consecutive identical cells of a ``|``-separated row collapsed into one
-    (an archiver dropping repeated text nodes)."""
+    """Consecutive identical cells of a ``|``-separated row collapsed into one.
+
+    As an archiver dropping repeated text nodes does.
+    """
     out, changed = [], False
     for line in text.splitlines():
         if "|" in line:
@@ -334,15 +339,50 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
     htmls = [s.name for s in srcs if kind[s.name] in (".html", ".htm")]
     texts = [s.name for s in srcs if kind[s.name] == ".txt"]
     pdfs = [s.name for s in srcs if kind[s.name] == ".pdf"]
+    r = _Producing(shop, out, root, staged, have, htmls, texts, pdfs)
+    _libreoffice(r)
+    _chromium(r)
+    _pdftotext(r)
+    _dumps(r)
+    _mutilations(r)
+    return out
 
-    def missing(tool: str) -> str:
-        return f"{tool} is not installed"
 
-    def not_for(names: list[str], producer: str, why: str) -> None:
+@dataclass
+class _Producing:
+    """What every producer step needs: the tools, the outputs so far, and the staged reports by kind."""
+
+    shop: Workshop
+    out: Outputs
+    root: Path
+    staged: dict[str, Path]
+    have: dict[str, bool]
+    htmls: list[str]
+    texts: list[str]
+    pdfs: list[str]
+
+    def not_for(self, names: list[str], producer: str, why: str) -> None:
+        """Record that ``producer`` makes nothing for these reports, and why."""
         for n in names:
-            out.add(n, producer, None, why)
+            self.out.add(n, producer, None, why)
 
-    # LibreOffice: one call per (input kind, target)
+
+def _missing(tool: str) -> str:
+    return f"{tool} is not installed"
+
+
+def _libreoffice(r: _Producing) -> None:
+    """LibreOffice: one call per (input kind, target)."""
+    shop, out, root, staged, have, htmls, texts, pdfs = (
+        r.shop,
+        r.out,
+        r.root,
+        r.staged,
+        r.have,
+        r.htmls,
+        r.texts,
+        r.pdfs,
+    )
     lo = root / "lo"
     if have["soffice"]:
         shop.soffice([staged[n] for n in htmls], "pdf", lo / "pdf")
@@ -364,17 +404,29 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
         for n in htmls:
             out.add(n, "lo.xlsx", lo / "xlsx" / f"{staged[n].stem}.xlsx")
             out.add(n, "lo.writer.pdf", lo / "writer.pdf" / f"{staged[n].stem}.pdf")
-        not_for(texts, "lo.xlsx", "a text report has no table cells for Calc")
-        not_for(texts, "lo.writer.pdf", "a text report opens in Writer alike (lo.pdf)")
+        r.not_for(texts, "lo.xlsx", "a text report has no table cells for Calc")
+        r.not_for(texts, "lo.writer.pdf", "a text report opens in Writer alike (lo.pdf)")
     else:
         for p in ("lo.pdf", "lo.writer.pdf", "lo.docx", "lo.docx.pdf", "lo.xlsx"):
-            not_for(htmls + texts, p, missing("soffice"))
-    not_for(pdfs, "lo.pdf", "a PDF is not converted again")
-    not_for(pdfs, "lo.writer.pdf", "a PDF is not converted again")
+            r.not_for(htmls + texts, p, _missing("soffice"))
+    r.not_for(pdfs, "lo.pdf", "a PDF is not converted again")
+    r.not_for(pdfs, "lo.writer.pdf", "a PDF is not converted again")
     for p in ("lo.docx", "lo.docx.pdf", "lo.xlsx"):
-        not_for(pdfs, p, "LibreOffice opens a PDF as a drawing")
+        r.not_for(pdfs, p, "LibreOffice opens a PDF as a drawing")
 
-    # Chromium
+
+def _chromium(r: _Producing) -> None:
+    """Chromium's PDF of each web page."""
+    shop, out, root, staged, have, htmls, texts, pdfs = (
+        r.shop,
+        r.out,
+        r.root,
+        r.staged,
+        r.have,
+        r.htmls,
+        r.texts,
+        r.pdfs,
+    )
     for n in htmls:
         if have["chromium"]:
             target = root / "chromium" / f"{staged[n].stem}.pdf"
@@ -382,10 +434,22 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
             shop.chromium_pdf(staged[n], target)
             out.add(n, "chromium.pdf", target)
         else:
-            out.add(n, "chromium.pdf", None, missing("chromium"))
-    not_for(texts + pdfs, "chromium.pdf", "only web pages are printed")
+            out.add(n, "chromium.pdf", None, _missing("chromium"))
+    r.not_for(texts + pdfs, "chromium.pdf", "only web pages are printed")
 
-    # pdftotext of every PDF
+
+def _pdftotext(r: _Producing) -> None:
+    """Pdftotext of every PDF: the sources, and the PDFs LibreOffice and Chromium made."""
+    shop, out, root, staged, have, htmls, texts, pdfs = (
+        r.shop,
+        r.out,
+        r.root,
+        r.staged,
+        r.have,
+        r.htmls,
+        r.texts,
+        r.pdfs,
+    )
     for producer, names, pdf_of in (
         ("pdftotext", pdfs, lambda n: staged[n]),
         ("lo.pdf|pdftotext", htmls + texts, lambda n: out.items[(n, "lo.pdf")].path),
@@ -394,17 +458,29 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
         for n in names:
             pdf = pdf_of(n)
             if not have["pdftotext"] or pdf is None:
-                out.add(n, producer, None, missing("pdftotext") if pdf is not None else "no PDF to read")
+                out.add(n, producer, None, _missing("pdftotext") if pdf is not None else "no PDF to read")
                 continue
             target = root / producer.replace("|", "_") / f"{staged[n].stem}.txt"
             target.parent.mkdir(parents=True, exist_ok=True)
             shop.pdftotext(pdf, target)
             out.add(n, producer, target)
-    not_for(htmls + texts, "pdftotext", "not a PDF (see lo.pdf|pdftotext)")
-    not_for(texts + pdfs, "chromium.pdf|pdftotext", "only web pages are printed")
-    not_for(pdfs, "lo.pdf|pdftotext", "a PDF is not converted again")
+    r.not_for(htmls + texts, "pdftotext", "not a PDF (see lo.pdf|pdftotext)")
+    r.not_for(texts + pdfs, "chromium.pdf|pdftotext", "only web pages are printed")
+    r.not_for(pdfs, "lo.pdf|pdftotext", "a PDF is not converted again")
 
-    # text dumps of web pages
+
+def _dumps(r: _Producing) -> None:
+    """Text dumps of web pages: w3m, lynx and html2text."""
+    shop, out, root, staged, have, htmls, texts, pdfs = (
+        r.shop,
+        r.out,
+        r.root,
+        r.staged,
+        r.have,
+        r.htmls,
+        r.texts,
+        r.pdfs,
+    )
     for tool in ("w3m", "lynx"):
         for n in htmls:
             if have[tool]:
@@ -413,8 +489,8 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
                 shop.dump(tool, staged[n], target)
                 out.add(n, tool, target)
             else:
-                out.add(n, tool, None, missing(tool))
-        not_for(texts + pdfs, tool, "only web pages are dumped")
+                out.add(n, tool, None, _missing(tool))
+        r.not_for(texts + pdfs, tool, "only web pages are dumped")
     for n in htmls:
         if _html2text_available():
             import html2text
@@ -426,10 +502,13 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
             target.write_text(converter.handle(staged[n].read_text(encoding="utf-8")), encoding="utf-8")
             out.add(n, "html2text", target)
         else:
-            out.add(n, "html2text", None, missing("html2text (PyPI)"))
-    not_for(texts + pdfs, "html2text", "only web pages are converted")
+            out.add(n, "html2text", None, _missing("html2text (PyPI)"))
+    r.not_for(texts + pdfs, "html2text", "only web pages are converted")
 
-    # mutilations of each report's text form
+
+def _mutilations(r: _Producing) -> None:
+    """Mutilations of each report's text form."""
+    out, root, staged, htmls, texts, pdfs = r.out, r.root, r.staged, r.htmls, r.texts, r.pdfs
     for n in htmls + texts + pdfs:
         base = {**{m: staged[m] for m in texts}, **{m: out.items[(m, "w3m")].path for m in htmls}}
         base.update({m: out.items[(m, "pdftotext")].path for m in pdfs})
@@ -451,7 +530,6 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
             else:
                 target.write_text(result, encoding="utf-8")
             out.add(n, producer, target)
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -490,8 +568,11 @@ class Score:
 
 
 def score(path: Path, truth: dict) -> Score:
-    """Read ``path`` and score it against ``truth`` (compared as in
-    ``tests/unit/test_corpus.py``: a blank printed for a truth 0 may stay null)."""
+    """Read ``path`` and score it against ``truth``.
+
+    Compared as in ``tests/unit/test_corpus.py``: a blank printed for a truth 0
+    may stay null.
+    """
     result = Score()
     try:
         report = gicstats.read_report(path)
@@ -552,10 +633,13 @@ def matrix(srcs: list[Source], outputs: Outputs) -> dict[tuple[str, str], Score 
 
 
 def render(srcs: list[Source], scores: dict[tuple[str, str], Score | str]) -> str:
-    """The matrix as text: a row per report, a column per producer. A cell is
-    ``exact/total`` with ``W<n>`` wrong cells, ``S<n>`` nulls without a
-    finding, ``m:`` the meta that is wrong (agency, year, template), ``ERR``
-    a refused output; ``·`` where the producer does not apply."""
+    """The matrix as text: a row per report, a column per producer.
+
+    A cell is ``exact/total`` with ``W<n>`` wrong cells, ``S<n>`` nulls
+    without a finding, ``m:`` the meta that is wrong (agency, year,
+    template), ``ERR`` a refused output; ``·`` where the producer does not
+    apply.
+    """
     producers = [p for p in PRODUCERS if any(isinstance(scores.get((s.name, p)), Score) for s in srcs)]
     width = max(len(s.name) for s in srcs)
     table = {

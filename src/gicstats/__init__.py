@@ -1,5 +1,7 @@
-"""gicstats: the statistics of Chinese government information disclosure
-annual reports (政府信息公开工作年度报告), read exactly and checked.
+"""gicstats: government information disclosure annual reports, read exactly and checked.
+
+The statistics of Chinese government information disclosure annual reports
+(政府信息公开工作年度报告).
 
 The package is layered by stage, each importing only the stages before it::
 
@@ -42,8 +44,11 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """Import the heavier stages (``gicstats.analysis``, ``gicstats.publish``,
-    ``gicstats.indicators`` …) on first use, so ``import gicstats`` stays light."""
+    """Import the heavier stages on first use, so ``import gicstats`` stays light.
+
+    These are ``gicstats.analysis``, ``gicstats.publish``,
+    ``gicstats.indicators`` and the like.
+    """
     if name in _SUBMODULES:
         module = importlib.import_module(_ALIASES.get(name, f"gicstats.{name}"))
         globals()[name] = module

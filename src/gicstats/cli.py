@@ -73,8 +73,11 @@ def _finite(obj):
 
 
 def _dump_json(obj) -> None:
-    """Print ``obj`` as strict JSON: NaN and infinity (which ``json`` would
-    print as the invalid ``NaN`` and ``Infinity``) become null."""
+    """Print ``obj`` as strict JSON.
+
+    NaN and infinity (which ``json`` would print as the invalid ``NaN`` and
+    ``Infinity``) become null.
+    """
     json.dump(_finite(obj), sys.stdout, ensure_ascii=False, indent=1, allow_nan=False)
     print()
 
@@ -104,6 +107,11 @@ def _print_table(r: Report) -> None:
 
 
 def cmd_parse(args: argparse.Namespace) -> int:
+    """``gicstats parse``: print the tidy cells of each report, as a table, CSV or JSON.
+
+    Returns:
+        The exit status: 1 if a file could not be read, else 0.
+    """
     reports, failures = _read_all(args.files)
     if args.format == "json":
         _dump_json([_report_json(r) for r in reports])
@@ -116,6 +124,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``gicstats check``: print the findings of each report, and of each agency's series.
+
+    Returns:
+        The exit status: 2 if a file or the corrections could not be read, 1 if
+        an error was found, else 0.
+    """
     corrections = None
     if args.corrections:
         try:
@@ -148,6 +162,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """``gicstats build``: read report files, folders and URLs into a Parquet corpus.
+
+    Returns:
+        The exit status: 2 if the build could not start, 1 if a file could not
+        be read, else 0.
+    """
     from gicstats.corpus import build
     from gicstats.read.fetch import read_url_list
 
@@ -178,6 +198,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``gicstats run``: execute the notebooks over a corpus and write the index page.
+
+    Returns:
+        The exit status: 2 if the batch could not start, 1 if a run failed,
+        else 0.
+    """
     from gicstats.publish.batch import Options, plan, run_batch, summary
     from gicstats.publish.user import expand_notebooks
 
@@ -275,6 +301,7 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``gicstats`` command and its subcommands."""
     parser = argparse.ArgumentParser(prog="gicstats", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"gicstats {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -367,6 +394,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``gicstats`` command line on ``argv`` (``sys.argv[1:]`` by default).
+
+    Options after ``gicstats lab`` that it does not know are passed on to
+    JupyterLab; any other unknown option is an error.
+
+    Returns:
+        The exit status; 130 when interrupted, 0 when the output pipe closed.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest:

@@ -12,6 +12,7 @@ class GicstatsError(Exception):
     """
 
     def __init__(self, source: object, problem: str) -> None:
+        """Keep ``source`` and ``problem`` (folded to one line) and join them as the message."""
         self.source = str(source)
         self.problem = " ".join(str(problem).split())
         super().__init__(f"{self.source}: {self.problem}")

@@ -40,9 +40,12 @@ def reports_dir() -> Path:
 
 
 def corpus_dir() -> Path:
-    """The corpus notebooks read when given none: ``$GICSTATS_CORPUS`` (set
-    by ``gicstats lab``), else ``./reports/corpus``, else the checkout's
-    ``reports/corpus`` (a notebook's kernel runs in ``notebooks/``)."""
+    """The corpus notebooks read when given none.
+
+    ``$GICSTATS_CORPUS`` (set by ``gicstats lab``), else
+    ``./reports/corpus``, else the checkout's ``reports/corpus`` (a
+    notebook's kernel runs in ``notebooks/``).
+    """
     if os.environ.get("GICSTATS_CORPUS"):
         return Path(os.environ["GICSTATS_CORPUS"])
     here, checkout = reports_dir() / "corpus", _CHECKOUT / "reports" / "corpus"
@@ -50,8 +53,10 @@ def corpus_dir() -> Path:
 
 
 def expand_sources(paths: list[str | os.PathLike]) -> list[Path]:
-    """Files named, plus the report files under folders named, sorted;
-    hidden files and files with other endings are skipped inside folders."""
+    """Files named, plus the report files under folders named, sorted.
+
+    Hidden files and files with other endings are skipped inside folders.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
@@ -138,8 +143,10 @@ def _owner() -> str:
 
 
 def temp_file_prefix(name: str) -> str:
-    """Prefix of the hidden temporary file an atomic write of ``name`` goes
-    through (``mkstemp`` adds 8 characters and ``.tmp``)."""
+    """Prefix of the hidden temporary file an atomic write of ``name`` goes through.
+
+    ``mkstemp`` adds 8 characters and ``.tmp``.
+    """
     return f".{name}.gicstats-{_owner()}"
 
 
@@ -171,8 +178,9 @@ def _stale(match: re.Match, path: Path, now: float) -> bool:
 
 
 def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]:
-    """Remove stale temporary files of atomic writes in ``folder`` (and its
-    subfolders, ``depth`` levels down); see :data:`STALE_AFTER`.
+    """Remove stale temporary files of atomic writes in ``folder`` (and its subfolders, ``depth`` levels down).
+
+    See :data:`STALE_AFTER`.
 
     Only hidden ``.<name>.….tmp`` files named as gicstats names them are
     touched. Returns the files removed; a file that cannot be removed is
@@ -209,9 +217,11 @@ def sweep_temp_files(folder: str | os.PathLike, *, depth: int = 0) -> list[Path]
 
 
 def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
-    """Remove stale kernel folders (``gicstats-k-*``) from the temporary
-    folder (``$TMPDIR``, or ``folder``); only this user's, only stale ones
-    (see :data:`STALE_AFTER`). Returns the folders removed."""
+    """Remove stale kernel folders (``gicstats-k-*``) from the temporary folder (``$TMPDIR``, or ``folder``).
+
+    Only this user's, only stale ones (see :data:`STALE_AFTER`). Returns
+    the folders removed.
+    """
     base = Path(folder) if folder is not None else Path(tempfile.gettempdir())
     removed: list[Path] = []
     now = time.time()
@@ -238,7 +248,7 @@ def sweep_kernel_dirs(folder: str | os.PathLike | None = None) -> list[Path]:
     return removed
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Write through ``write(tmp)`` to a temporary file beside ``path``, then rename.
 
     The temporary file is hidden and names this process
@@ -248,10 +258,11 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=temp_file_prefix(path.name), suffix=".tmp", dir=path.parent)
     os.close(fd)
+    temp = Path(tmp)
     try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
-        os.replace(tmp, path)
+        write(temp)
+        temp.chmod(0o644)  # mkstemp makes 0600; outputs are meant to be shared
+        temp.replace(path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise

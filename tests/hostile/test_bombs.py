@@ -1,5 +1,7 @@
-"""Bombs and floods in PDF, DOCX and XLSX: refused in bounded time and
-memory, with one line naming the file and the limit (issue 7).
+"""Bombs and floods in PDF, DOCX and XLSX.
+
+Refused in bounded time and memory, with one line naming the file and
+the limit (issue 7).
 
 The files come from ``hostile.py``: real reports (rendered by
 ``generate.py``) with one part made hostile. Time and peak memory are
@@ -65,8 +67,10 @@ def test_the_unspoilt_reports_read() -> None:
 
 @pytest.mark.parametrize(("name", "make"), [("bomb.docx", H.zip_bomb_docx), ("bomb.xlsx", H.zip_bomb_xlsx)])
 def test_zip_bomb(tmp_path: Path, name: str, make) -> None:
-    """About 1 MB that unpacks to 1 GiB (python-docx took 2.2 GB of memory
-    before lxml gave up on it): refused from the ZIP directory alone."""
+    """About 1 MB that unpacks to 1 GiB (python-docx took 2.2 GB of memory before lxml gave up on it).
+
+    Refused from the ZIP directory alone.
+    """
     data = make()
     assert len(data) < 1_200_000
     size = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
@@ -76,8 +80,10 @@ def test_zip_bomb(tmp_path: Path, name: str, make) -> None:
 
 
 def test_zip_bomb_within_a_raised_limit_is_read_in_bounded_memory(tmp_path: Path) -> None:
-    """With the limit raised past it, the DOCX bomb is unpacked after all:
-    lxml then refuses a 1 GiB text node, in one line, in seconds."""
+    """With the limit raised past it, the DOCX bomb is unpacked after all.
+
+    lxml then refuses a 1 GiB text node, in one line, in seconds.
+    """
     path = tmp_path / "bomb.docx"
     path.write_bytes(H.zip_bomb_docx())
     out = H.measure(path, GICSTATS_MAX_UNPACKED=str(2048 * H.MiB))
@@ -86,8 +92,11 @@ def test_zip_bomb_within_a_raised_limit_is_read_in_bounded_memory(tmp_path: Path
 
 
 def test_xlsx_cell_flood(tmp_path: Path) -> None:
-    """250,000 empty cells in a 450 KB file: counted in the sheet's XML
-    before openpyxl makes an object of each."""
+    """250,000 empty cells in a 450 KB file.
+
+    They are counted in the sheet's XML before openpyxl makes an object
+    of each.
+    """
     refused(
         tmp_path,
         "cells.xlsx",
@@ -110,8 +119,10 @@ def test_xlsx_cells_within_a_raised_limit_are_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("ref", ["A1:XFD1048576", "B2:C100001", "XFD1:A1048576"])
 def test_xlsx_merged_range(tmp_path: Path, ref: str) -> None:
-    """One merged range over the whole sheet makes openpyxl create 17
-    billion cell objects while loading: counted before it loads."""
+    """One merged range over the whole sheet makes openpyxl create 17 billion cell objects while loading.
+
+    Counted before it loads.
+    """
     refused(
         tmp_path,
         "merged.xlsx",
@@ -122,8 +133,11 @@ def test_xlsx_merged_range(tmp_path: Path, ref: str) -> None:
 
 
 def test_xlsx_far_cell(tmp_path: Path) -> None:
-    """A second cell at XFD1048576: the sheet's used range (rows times
-    columns) is what reading it by rows would walk."""
+    """A second cell at XFD1048576.
+
+    The sheet's used range (rows times columns) is what reading it by
+    rows would walk.
+    """
     refused(
         tmp_path,
         "far.xlsx",
@@ -135,8 +149,10 @@ def test_xlsx_far_cell(tmp_path: Path) -> None:
 
 
 def test_docx_grid_span(tmp_path: Path) -> None:
-    """A cell spanning a billion columns: python-docx would make a billion
-    entries for its row."""
+    """A cell spanning a billion columns.
+
+    python-docx would make a billion entries for its row.
+    """
     refused(
         tmp_path,
         "span.docx",
@@ -147,8 +163,11 @@ def test_docx_grid_span(tmp_path: Path) -> None:
 
 
 def test_zip_entry_lying_about_its_size() -> None:
-    """An entry declaring 1,000 bytes: ``zipfile`` returns no more than
-    that, and its checksum check then refuses the file."""
+    """An entry declaring 1,000 bytes.
+
+    ``zipfile`` returns no more than that, and its checksum check then
+    refuses the file.
+    """
     out = read(H.lying_zip_docx(), "lying.docx")
     assert str(out) == (
         "lying.docx: not a readable DOCX file, perhaps truncated or damaged "
@@ -162,8 +181,10 @@ def test_zip_entry_lying_about_its_size() -> None:
 
 
 def test_ten_thousand_pages(tmp_path: Path) -> None:
-    """Refused after counting past the limit, not after reading 10,000
-    pages; the message gives the count the page tree declares."""
+    """Refused after counting past the limit, not after reading 10,000 pages.
+
+    The message gives the count the page tree declares.
+    """
     data = H.pages_pdf(10_000)
     refused(
         tmp_path,
@@ -176,8 +197,10 @@ def test_ten_thousand_pages(tmp_path: Path) -> None:
 
 
 def test_ten_thousand_pages_within_a_raised_limit(tmp_path: Path) -> None:
-    """Read to the end with the limit raised: bounded all the same (each
-    page is let go once its words are taken)."""
+    """Read to the end with the limit raised: bounded all the same.
+
+    Each page is let go once its words are taken.
+    """
     path = tmp_path / "pages.pdf"
     path.write_bytes(H.pages_pdf(10_000))
     out = H.measure(path, GICSTATS_MAX_PAGES="10000")
@@ -202,9 +225,11 @@ def test_page_count_that_lies() -> None:
     ],
 )
 def test_stream_bomb(tmp_path: Path, name: str, make, largest: int) -> None:
-    """pdfminer decodes a stream in one piece (a 1 GiB Flate stream took
-    2.2 GB of memory and 7 s); measured first, a block at a time, and
-    refused."""
+    """A stream that pdfminer would decode in one piece is measured first, a block at a time, and refused.
+
+    pdfminer decodes a stream in one piece: a 1 GiB Flate stream took 2.2 GB
+    of memory and 7 s.
+    """
     data = make()
     assert len(data) < largest
     refused(
@@ -251,8 +276,10 @@ def test_flate_bomb_within_a_raised_limit_is_read(tmp_path: Path) -> None:
 
 
 def test_encrypted_pdf_streams_are_measured_after_deciphering(monkeypatch) -> None:
-    """The raw scan cannot inflate an encrypted stream; the streams are
-    measured again once pdfminer has deciphered them."""
+    """The raw scan cannot inflate an encrypted stream.
+
+    The streams are measured again once pdfminer has deciphered them.
+    """
     data = H.report_pdf(encrypt="")
     check_pdf_streams(data, "e.pdf", Limits(max_unpacked=2000))  # the raw scan sees nothing to inflate
     monkeypatch.setenv("GICSTATS_MAX_UNPACKED", "2000")
@@ -262,8 +289,11 @@ def test_encrypted_pdf_streams_are_measured_after_deciphering(monkeypatch) -> No
 
 
 def test_dense_page(tmp_path: Path) -> None:
-    """600,000 characters on one page in a 16 KB file: pdfminer makes an
-    object of each (about 2 KB); counted as they are made, and refused."""
+    """600,000 characters on one page in a 16 KB file.
+
+    pdfminer makes an object of each (about 2 KB); counted as they are
+    made, and refused.
+    """
     refused(
         tmp_path,
         "dense.pdf",
@@ -286,8 +316,10 @@ def test_objects_limit_is_configurable(monkeypatch) -> None:
 
 
 def test_pdfminer_repairs_do_not_reach_the_command_line(tmp_path: Path, caplog) -> None:
-    """pdfminer logs what it repairs; `gicstats parse` still prints one
-    line per file, and nothing else, on stderr."""
+    """When pdfminer logs what it repairs, ``gicstats parse`` still prints one line per file.
+
+    Nothing else is printed on stderr.
+    """
     content = bytearray(zlib.compress(b"BT /F1 12 Tf 72 760 Td (x) Tj ET " * 50))
     content[3] ^= 0xFF  # damaged: pdfminer inflates what it can
     path = tmp_path / "damaged.pdf"
@@ -309,8 +341,11 @@ def test_pdfminer_repairs_do_not_reach_the_command_line(tmp_path: Path, caplog) 
     ],
 )
 def test_billion_laughs(tmp_path: Path, kind: str, detail: str) -> None:
-    """Entities expanding to 3 GB: lxml (python-docx) and defusedxml
-    (openpyxl, through nbconvert's dependency) refuse to expand them."""
+    """Entities expanding to 3 GB.
+
+    lxml (python-docx) and defusedxml (openpyxl, through nbconvert's
+    dependency) refuse to expand them.
+    """
     path = tmp_path / f"laughs.{kind}"
     path.write_bytes(H.billion_laughs(kind))
     out = H.measure(path)
@@ -319,8 +354,10 @@ def test_billion_laughs(tmp_path: Path, kind: str, detail: str) -> None:
 
 
 def test_flate_bomb_with_padded_dictionary_and_indirect_length() -> None:
-    """The stream's dictionary is found from its object's start however long
-    it is, and an indirect /Length is looked up: no hiding the filter."""
+    """The stream's dictionary is found from its object's start however long it is.
+
+    An indirect /Length is looked up too: no hiding the filter.
+    """
     body = H._deflate_repeated(b" " * H.MiB, 512)
     padding = b" /Junk [" + b"0 " * 5000 + b"]"
     stream = b"<< /Length 6 0 R /Filter /FlateDecode" + padding + b" >>\nstream\n" + body + b"\nendstream"
@@ -340,9 +377,11 @@ def test_flate_bomb_with_padded_dictionary_and_indirect_length() -> None:
 
 
 def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
-    """20,000 small streams whose lengths are objects of their own: the
-    lengths are indexed once, not searched for once a stream (which took
-    minutes on such a file)."""
+    """20,000 small streams whose lengths are objects of their own.
+
+    The lengths are indexed once, not searched for once a stream (which
+    took minutes on such a file).
+    """
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>", H._FONT, H._PAGE % 5]
     content = zlib.compress(b"BT /F1 12 Tf 72 760 Td (x) Tj ET")  # 32 bytes
     for _ in range(20_000):
@@ -360,10 +399,12 @@ def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
 
 
 def test_zip_whose_entry_offsets_point_before_the_file() -> None:
-    """Found by the long fuzz: an XLSX cut in half with a piece of its end
-    spliced back. The directory's offsets point before the file's start, and
-    zipfile raised ValueError (a negative seek) from the guard, which only
-    expected zipfile's own errors."""
+    """Found by the long fuzz: an XLSX cut in half with a piece of its end spliced back.
+
+    The directory's offsets point before the file's start, and zipfile
+    raised ValueError (a negative seek) from the guard, which only expected
+    zipfile's own errors.
+    """
     version = VERSIONS[0]
     data = G.render_xlsx(G.balanced_values(version, random.Random(1)), version, "某市某局", 2021)
     half = data[: len(data) // 2]
@@ -388,9 +429,12 @@ def _utf16(body: bytes) -> bytes:
 @pytest.mark.parametrize("kind", ["xlsx", "docx"])
 @pytest.mark.parametrize("rewrite", [_requoted, _utf16], ids=["single quotes", "utf-16"])
 def test_cells_counted_whatever_the_xml_spelling(tmp_path: Path, kind: str, rewrite) -> None:
-    """Found on review: the cells were counted by pattern, so a merged range
-    written ref='…' (or a part in UTF-16) went uncounted, and openpyxl
-    spent minutes making 17 billion cells. They are counted by parsing."""
+    """Found on review.
+
+    The cells were counted by pattern, so a merged range written ref='…' (or
+    a part in UTF-16) went uncounted, and openpyxl spent minutes making 17
+    billion cells. They are counted by parsing.
+    """
     if kind == "xlsx":
         data, part = H.merged_range_xlsx(), "xl/worksheets/sheet1.xml"
     else:

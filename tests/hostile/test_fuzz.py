@@ -264,8 +264,11 @@ position = st.floats(min_value=0, max_value=1)
 
 
 def mutation(extra: tuple[str, ...] = ()) -> st.SearchStrategy:
-    """One mutation; insertions draw on the texts above and ``extra`` (a
-    format's own syntax)."""
+    """One mutation.
+
+    Insertions draw on the texts above and ``extra`` (a format's own
+    syntax).
+    """
     inserted = st.one_of(
         st.sampled_from(_LABELS),
         st.text("0123456789", min_size=1, max_size=200),  # digits where cells ran together
@@ -312,9 +315,11 @@ def _at(data: bytes, where: float) -> int:
 
 
 def mutate(data: bytes, ops: list[tuple], pool: tuple[bytes, ...], *, utf8: bool = False) -> bytes:
-    """Apply ``ops`` (drawn from the strategies above) to ``data`` in turn;
+    """Apply ``ops`` (drawn from the strategies above) to ``data`` in turn.
+
     ``splice`` takes its piece from ``pool``; ``utf8`` makes the result
-    valid UTF-8 again."""
+    valid UTF-8 again.
+    """
     for op in ops:
         kind = op[0]
         if kind == "flip" and data:
@@ -351,9 +356,11 @@ def mutate(data: bytes, ops: list[tuple], pool: tuple[bytes, ...], *, utf8: bool
 
 
 def mutate_part(data: bytes, ops: list[tuple], pool: tuple[bytes, ...], part: str) -> bytes:
-    """``data`` (a DOCX or XLSX) with the ZIP entry ``part`` mutated by
-    ``ops`` (splicing from the same entry of the ``pool``), the rest kept:
-    the damage reaches the XML, not only the ZIP structure."""
+    """``data`` (a DOCX or XLSX) with the ZIP entry ``part`` mutated by ``ops``, the rest kept.
+
+    Splices come from the same entry of the ``pool``: the damage reaches
+    the XML, not only the ZIP structure.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     donors = tuple(_part(d, part) for d in pool)
     out = io.BytesIO()
@@ -393,9 +400,12 @@ tree_mutations = st.lists(tree_mutation, min_size=1, max_size=8)
 
 
 def mutate_tree(xml: bytes, ops: list[tuple]) -> bytes:
-    """Apply tree mutations to an XML part: copy an element after itself,
-    drop it, set its text, set one of its attributes, or move it into
-    another element of the same kind's parent."""
+    """Apply tree mutations to an XML part.
+
+    Copy an element after itself, drop it, set its text, set one of its
+    attributes, or move it into another element of the same kind's
+    parent.
+    """
     from lxml import etree
 
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, huge_tree=False))
@@ -488,8 +498,11 @@ def _office_seeds(kind: str) -> tuple[bytes, ...]:
 
 
 def _pdf_seeds() -> tuple[bytes, ...]:
-    """Generated PDFs with their drawing operators left as text, ruled and
-    not (the text-layer path), and the real one (hongze, compressed)."""
+    """Generated PDFs with their drawing operators left as text, and the real one.
+
+    The generated ones are ruled and not (the text-layer path); the real
+    one is hongze, compressed.
+    """
     return tuple(
         G.render_pdf(
             G.balanced_values(version, random.Random(seed)),
@@ -529,8 +542,11 @@ TARGETS = (
 
 
 def check_input(data: bytes, fmt: str | None = None, name: str = NAME) -> gicstats.Report | GicstatsError:
-    """Read ``data``: a Report, or a GicstatsError naming ``name`` on one
-    line; anything else (another exception, a hang) fails."""
+    """Read ``data``.
+
+    A Report, or a GicstatsError naming ``name`` on one line; anything
+    else (another exception, a hang) fails.
+    """
     start = time.perf_counter()
     try:
         report = gicstats.read_report(data, name=name, format=fmt)
@@ -573,8 +589,10 @@ def test_fuzz(target: Target) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(FUZZ_MINUTES * 60 + 600)  # past the suite's 600 s per test: the budget plus a last round
 def test_fuzz_long() -> None:
-    """The long fuzz: every target in turn, in rounds of fresh examples,
-    until ``GICSTATS_FUZZ_MINUTES`` have passed."""
+    """The long fuzz: every target in turn, in rounds of fresh examples.
+
+    It runs until ``GICSTATS_FUZZ_MINUTES`` have passed.
+    """
     deadline = time.monotonic() + FUZZ_MINUTES * 60
     rounds = 0
     while time.monotonic() < deadline:
@@ -611,8 +629,11 @@ def atheris_main(argv: list[str]) -> None:
 @pytest.mark.slow
 @pytest.mark.timeout(ATHERIS_SECONDS + 900)
 def test_atheris(tmp_path: Path) -> None:
-    """Coverage-guided fuzzing of ``read_report`` from the same seeds, in a
-    subprocess (libFuzzer owns its process) for ``GICSTATS_ATHERIS_SECONDS``."""
+    """Coverage-guided fuzzing of ``read_report`` from the same seeds.
+
+    It runs in a subprocess (libFuzzer owns its process) for
+    ``GICSTATS_ATHERIS_SECONDS``.
+    """
     pytest.importorskip("atheris")
     CRASHES.mkdir(exist_ok=True)
     before = {p.name for p in CRASHES.iterdir()}
@@ -693,8 +714,11 @@ def _measure(path: Path) -> dict:
 
 
 def test_fifty_megabyte_page_reads_in_bounded_time_and_memory(tmp_path: Path) -> None:
-    """50 MB of narrative around a real report: read whole, in seconds, in
-    under 1 GB (about 470 MB; the tree of a 50 MB page takes about ten times that)."""
+    """50 MB of narrative around a real report.
+
+    Read whole, in seconds, in under 1 GB (about 470 MB; the tree of a 50 MB page
+    takes about ten times that).
+    """
     page = _page(chrome=True, styled=True)
     filler = "".join(f"<p>{G.MORE_NARRATIVE[i % len(G.MORE_NARRATIVE)].format(n=i)}</p>\n" for i in range(1000))
     head, tail = page.split('<div class="article">', 1)
@@ -708,8 +732,11 @@ def test_fifty_megabyte_page_reads_in_bounded_time_and_memory(tmp_path: Path) ->
 
 
 def test_fifty_megabyte_table_is_refused_before_parsing(tmp_path: Path) -> None:
-    """50 MB of table cells would take gigabytes as a tree: refused on the
-    tag count, in a fraction of a second, without building it."""
+    """50 MB of table cells would take gigabytes as a tree.
+
+    Refused on the tag count, in a fraction of a second, without building
+    it.
+    """
     row = "<tr>" + "<td>0</td>" * 10 + "</tr>"
     path = tmp_path / "cells.html"
     page = "<html><body><table>" + row * (50_000_000 // len(row)) + "</table></body></html>"
@@ -727,8 +754,10 @@ def test_fifty_megabyte_table_is_refused_before_parsing(tmp_path: Path) -> None:
     ["<div>", "<span>", "<font>", "<b>", "<table><tr><td>", "<ul><li>", "<blockquote>", "<div><p><span>"],
 )
 def test_ten_thousand_nested_tags(opening: str) -> None:
-    """libxml2 stops at 2048 levels and would silently drop the rest of the
-    page; the page is refused instead, at once, without recursion."""
+    """libxml2 stops at 2048 levels and would silently drop the rest of the page.
+
+    The page is refused instead, at once, without recursion.
+    """
     closing = "".join(f"</{t.strip('<>')}>" for t in reversed(re.findall(r"<[^>]+>", opening)))
     page = "<html><body>" + opening * 10_000 + "申请人情况" + closing * 10_000 + _page() + "</body></html>"
     _refused(page, "page is nested more than 2,048 elements deep (libxml2's limit)", seconds=5)
@@ -742,8 +771,10 @@ def test_nesting_over_the_configured_depth_is_refused(monkeypatch) -> None:
 
 
 def test_a_report_inside_deep_markup_is_read_whole() -> None:
-    """500 levels: past libxml2's default of 256, where the page used to be
-    cut short without a word."""
+    """500 levels: past libxml2's default of 256.
+
+    There the page used to be cut short without a word.
+    """
     page = _page()
     deep = page.replace("<body>", "<body>" + "<div>" * 500).replace("</body>", "</div>" * 500 + "</body>")
     assert _cells(gicstats.read_report(deep.encode(), name="deep.html")) == _cells(
@@ -752,8 +783,11 @@ def test_a_report_inside_deep_markup_is_read_whole() -> None:
 
 
 def test_tables_nested_three_hundred_deep_are_read_once_each() -> None:
-    """Each table is walked once however tables nest (they used to be walked
-    once per enclosing table, and their text repeated in every outer cell)."""
+    """Each table is walked once however tables nest.
+
+    They used to be walked once per enclosing table, and their text repeated
+    in every outer cell.
+    """
     page = _page()
     head, rest = page.split('<div class="article">', 1)
     nest = "<table><tr><td>布局</td><td>" * 300
@@ -772,9 +806,12 @@ def _labelled_runs(version: str, digits: str) -> str:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_two_hundred_digits_after_every_row_label(version: str) -> None:
-    """A run of 200 digits cannot be cut into one row's cells: every row
-    says so at once (the length bound prunes the search), none is guessed.
-    A row of one column reads the run as its one printed value."""
+    """A run of 200 digits cannot be cut into one row's cells.
+
+    Every row says so at once (the length bound prunes the search), none
+    is guessed. A row of one column reads the run as its one printed
+    value.
+    """
     digits = "".join(str(i * 7 % 10) for i in range(200))
     start = time.perf_counter()
     report = gicstats.read_report(_labelled_runs(version, digits).encode(), name="runs.txt")
@@ -799,8 +836,10 @@ def test_two_hundred_digits_in_a_cell(shape: str) -> None:
 
 
 def test_unsplittable_runs_share_one_budget(monkeypatch) -> None:
-    """Two thousand runs that each exhaust their own search would take half
-    an hour; the report's budget stops them together."""
+    """Two thousand runs that each exhaust their own search would take half an hour.
+
+    The report's budget stops them together.
+    """
     monkeypatch.setenv("GICSTATS_MAX_REPORT_STEPS", "200000")
     text = "\n".join(_labelled_runs("2021", "1" * 30) for _ in range(80))
     start = time.perf_counter()
@@ -891,9 +930,12 @@ def test_readers_told_the_name_raise_it_themselves(monkeypatch) -> None:
 
 
 def test_note_after_the_last_table_in_free_text() -> None:
-    """Found by the fuzzer: a short line after a table's last row (a note
-    such as 注：…) made the one-cell-per-line and ``cell |`` shapes crash
-    with AttributeError ('NoneType' object has no attribute 'title')."""
+    """Found by the fuzzer.
+
+    A short line after a table's last row (a note such as 注：…) made the
+    one-cell-per-line and ``cell |`` shapes crash with AttributeError
+    ('NoneType' object has no attribute 'title').
+    """
     for shape in ("lines", "cell_pipe"):
         text = _text(shape)
         marker = SECTIONS[4].label
@@ -906,9 +948,12 @@ def test_note_after_the_last_table_in_free_text() -> None:
 
 @pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x01", "\x1b", "\ufffe", "\uffff"])
 def test_control_characters_in_html(char: str) -> None:
-    """Found by the fuzzer: a control character in the text after a tag made
-    lxml raise ValueError when the reader set that text back (Word exports
-    leave vertical tabs and form feeds)."""
+    """Found by the fuzzer.
+
+    A control character in the text after a tag made lxml raise ValueError
+    when the reader set that text back (Word exports leave vertical tabs and
+    form feeds).
+    """
     page = _page()
     dirty = page.replace("</p>", f"</p>{char}", 3).replace("<br/>", f"<br/>{char}")
     assert _cells(gicstats.read_report(dirty.encode(), name="dirty.html")) == _cells(
@@ -917,9 +962,11 @@ def test_control_characters_in_html(char: str) -> None:
 
 
 def test_xml_declaration_with_encoding() -> None:
-    """An XHTML page opening with ``<?xml … encoding="utf-8"?>`` made lxml
-    refuse the decoded text, and the page was read as plain text, tags and
-    all."""
+    """An XHTML page opening with ``<?xml … encoding="utf-8"?>`` is read as HTML.
+
+    lxml refused the decoded text, and the page was read as plain text,
+    tags and all.
+    """
     page = _page()
     xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.replace("<!DOCTYPE html>", "")
     report = gicstats.read_report(xhtml.encode(), name="x.xhtml", format="html")
@@ -928,8 +975,11 @@ def test_xml_declaration_with_encoding() -> None:
 
 
 def test_layout_table_does_not_repeat_the_report() -> None:
-    """A report inside a layout table cell: the outer cell's text no longer
-    holds the inner tables again (the mapper saw every label twice)."""
+    """A report inside a layout table cell.
+
+    The outer cell's text no longer holds the inner tables again (the
+    mapper saw every label twice).
+    """
     from gicstats.read.readers.html import read_html
 
     page = _page()
@@ -950,17 +1000,23 @@ def _bounded(page: str, seconds: float = 10) -> gicstats.Report | GicstatsError:
 
 
 def test_huge_spans_are_bounded() -> None:
-    """Found by reading the code: each cell marked rowspan x colspan grid
-    slots (capped at 1000 x 1000), so ten cells of ``rowspan=1000
-    colspan=1000`` took seconds and a page of them hours."""
+    """Found by reading the code.
+
+    Each cell marked rowspan x colspan grid slots (capped at 1000 x
+    1000), so ten cells of ``rowspan=1000 colspan=1000`` took seconds and
+    a page of them hours.
+    """
     row = "<tr>" + '<td rowspan="1000" colspan="1000">1</td>' * 10 + "</tr>"
     _bounded(_page().replace("</body>", "<table>" + row * 1000 + "</table></body>"))
 
 
 def test_many_scripts_and_tables_are_dropped_in_linear_time() -> None:
-    """Found by reading the code: dropping an element moved the text after it
-    onto the element before, so a page of many scripts (or tables) with text
-    between them copied that text once per element: 10 MB took two minutes."""
+    """Found by reading the code.
+
+    Dropping an element moved the text after it onto the element before, so a
+    page of many scripts (or tables) with text between them copied that text
+    once per element: 10 MB took two minutes.
+    """
     scripts = ("<script>var a=1;</script>" + "正文" * 250) * 20_000
     tables = ("<table><tr><td>1</td></tr></table>" + "正文" * 250) * 20_000
     for filler in (scripts, tables):
@@ -969,9 +1025,11 @@ def test_many_scripts_and_tables_are_dropped_in_linear_time() -> None:
 
 
 def test_headings_nested_in_headings_are_bounded() -> None:
-    """Found by reading the code: every ``h1`` took the text of all it holds,
-    so 500 headings nested around 8 MB of text copied it 500 times (and kept
-    500 copies as title hints)."""
+    """Found by reading the code.
+
+    Every ``h1`` took the text of all it holds, so 500 headings nested around
+    8 MB of text copied it 500 times (and kept 500 copies as title hints).
+    """
     from gicstats.read.readers.html import read_html
 
     page = _page().replace("<body>", "<body>" + "<h1><div>" * 500 + "标题" * 2_000_000 + "</div></h1>" * 500)

@@ -1,5 +1,4 @@
-"""Five bugs the fuzz tests found, each pinned by tests that failed before
-its fix:
+"""Five bugs the fuzz tests found, each pinned by tests that failed before its fix.
 
 1. a title search that backtracked for seconds on very long lines;
 2. a UTF-8 page refused whole over a few damaged bytes;
@@ -47,8 +46,10 @@ def _page(seed: int = 3, version: str = "2021") -> str:
 
 
 def _lone_cell(page: str, report) -> tuple[tuple[str, str, str], str]:
-    """A cell of at least two digits whose text occurs once in the page, as
-    ``>raw<``: its key and raw text."""
+    """A cell of at least two digits whose text occurs once in the page, as ``>raw<``.
+
+    Returns its key and raw text.
+    """
     for row in report.cells.itertuples():
         if row.raw and len(row.raw) >= 2 and page.count(f">{row.raw}<") == 1:
             return (row.table, row.row, row.column), row.raw
@@ -61,8 +62,10 @@ def _without(frame: pd.DataFrame, key: tuple[str, str, str]) -> pd.DataFrame:
 
 
 def _same_cells(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    """Same cells, values and raw texts; locators may differ (text was
-    added before the tables)."""
+    """Same cells, values and raw texts.
+
+    Locators may differ (text was added before the tables).
+    """
     pd.testing.assert_frame_equal(a.drop(columns="locator"), b.drop(columns="locator"))
 
 
@@ -102,8 +105,10 @@ def test_report_after_ten_very_long_lines_reads_as_without_them() -> None:
 
 
 def test_title_inside_a_long_line_is_still_found() -> None:
-    """A text dump may run the whole page into one line: the title is
-    searched near each 政府信息公开 of a long line."""
+    """A text dump may run the whole page into one line.
+
+    The title is searched near each 政府信息公开 of a long line.
+    """
     noise = "首页 政府信息公开专栏 政府信息公开年报 " * 30 + "甲" * 2000 + "。"
     line = noise + TITLE + "。" + "乙" * 5000
     assert len(line) > 200
@@ -194,8 +199,10 @@ def test_damage_bounds() -> None:
 
 
 def test_clean_gbk_still_wins_over_damaged_utf8() -> None:
-    """A page that GB18030 reads cleanly is GB18030, even when it is also
-    nearly UTF-8 (ASCII with a few GBK characters)."""
+    """A page that GB18030 reads cleanly is GB18030.
+
+    Even when it is also nearly UTF-8 (ASCII with a few GBK characters).
+    """
     text = "Report " * 300 + "申请人情况" + " end" * 100
     decoded = sources.decode_source(Source("x.txt", text.encode("gbk"), ""))
     assert (decoded.text, decoded.encoding, decoded.replaced) == (text, "gb18030", ())
@@ -303,9 +310,11 @@ def _killed_while(code: str, env: dict | None = None) -> None:
 
 
 def _busy_while(code: str, env: dict | None = None) -> subprocess.Popen:
-    """Start ``code`` in a fresh Python; it calls ``busy()`` while it holds a
-    temporary file or folder, which prints ``ready`` and waits for a line on
-    stdin. Returns once it is ready."""
+    """Start ``code`` in a fresh Python.
+
+    It calls ``busy()`` while it holds a temporary file or folder, which
+    prints ``ready`` and waits for a line on stdin. Returns once it is ready.
+    """
     wait = "def busy(*_):\n    print('ready', flush=True)\n    sys.stdin.readline()\n"
     proc = subprocess.Popen(
         [sys.executable, "-c", _DIE + wait + code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env

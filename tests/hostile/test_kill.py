@@ -1,5 +1,7 @@
-"""No partial state: ``gicstats build`` and ``gicstats run`` killed with
-SIGKILL at random moments leave only complete files, and a rerun finishes.
+"""No partial state.
+
+``gicstats build`` and ``gicstats run`` killed with SIGKILL at random
+moments leave only complete files, and a rerun finishes.
 
 Each command runs in its own session and is killed, with every process it
 started (workers, kernels), by ``killpg``. After each kill:
@@ -56,8 +58,10 @@ def _env(tmp: Path) -> dict:
 
 
 def _kill_after(cmd: list[str], delay: float, env: dict, cwd: Path) -> int | None:
-    """Start ``cmd`` in its own session, SIGKILL its process group after
-    ``delay`` seconds; the exit status if it finished first, else None."""
+    """Start ``cmd`` in its own session, SIGKILL its process group after ``delay`` seconds.
+
+    The exit status if it finished first, else None.
+    """
     proc = subprocess.Popen(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env, cwd=cwd
     )
@@ -85,8 +89,11 @@ def _orphans(tmp: Path) -> list[int]:
 
 
 def _no_orphans(tmp: Path, grace: float = 20) -> None:
-    """Kernels poll their parent and exit when it dies; give them ``grace``
-    seconds, then fail (after ending them: they are this test's)."""
+    """Kernels poll their parent and exit when it dies.
+
+    Give them ``grace`` seconds, then fail (after ending them: they are
+    this test's).
+    """
     deadline = time.monotonic() + grace
     while _orphans(tmp) and time.monotonic() < deadline:
         time.sleep(0.25)
@@ -121,8 +128,10 @@ def _stray(folder: Path, allowed: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory) -> Path:
-    """The bundled reports and 40 generated ones, enough for a build to take
-    a few seconds with its writes at the end."""
+    """The bundled reports and 40 generated ones.
+
+    Enough for a build to take a few seconds with its writes at the end.
+    """
     folder = tmp_path_factory.mktemp("kill-sources")
     for p in DATA.iterdir():
         if p.suffix in (".html", ".txt"):
@@ -185,8 +194,11 @@ def _kill_build_repeatedly(sources: Path, tmp: Path, kills: int, rng: random.Ran
 
 
 def test_rebuild_over_a_clean_report(tmp_path) -> None:
-    """Found by the kill tests: a second build over a report without any
-    finding crashed with KeyError 'rule' (corpus._load_previous)."""
+    """Found by the kill tests.
+
+    A second build over a report without any finding crashed with
+    KeyError 'rule' (corpus._load_previous).
+    """
     from gicstats.corpus import build
 
     values = G.balanced_values("2021", random.Random(1))

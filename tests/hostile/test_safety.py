@@ -14,7 +14,6 @@ that is safe on any system and still readable in Chinese.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import subprocess
@@ -38,9 +37,12 @@ IMG = "<img src=x onerror=alert(1)>"
 
 
 def _hostile_page(year: int, seed: int) -> str:
-    """A report of agency ``SCRIPT``: an unknown row label ``IMG`` inside
-    table 三, and a narrative sentence quoting ``IMG`` whose figure
-    contradicts the table (so a narrative finding quotes it)."""
+    """A report of agency ``SCRIPT``.
+
+    An unknown row label ``IMG`` inside table 三, and a narrative sentence
+    quoting ``IMG`` whose figure contradicts the table (so a narrative
+    finding quotes it).
+    """
     values = G.balanced_values("2021", random.Random(seed))
     page = G.render_html(values, "2021", SCRIPT, year, chrome=True)
     row = page.rindex("<tr>", 0, page.index("二、上年结转"))
@@ -56,8 +58,10 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _unsafe_elements(page: str) -> list[str]:
-    """Elements or attributes that the hostile texts would have made if
-    they had reached the page unescaped."""
+    """Elements or attributes that the hostile texts would have made.
+
+    That is, if they had reached the page unescaped.
+    """
     doc = lxml_html.fromstring(page)
     bad = [f"<script> holding {s.text_content()[:40]!r}" for s in doc.iter("script") if "alert(" in s.text_content()]
     bad += [
@@ -118,8 +122,10 @@ def test_hostile_texts_reach_every_page_as_text(hostile_run) -> None:
 
 
 def test_hostile_texts_in_a_failed_run_are_escaped(tmp_path) -> None:
-    """A failed run's error message (which may quote report text) is
-    escaped on the index page too."""
+    """A failed run's error message is escaped on the index page too.
+
+    The message may quote report text.
+    """
     page = render_index(
         [
             {
@@ -213,9 +219,12 @@ def test_extreme_names_are_cut_on_a_character() -> None:
 
 
 def test_long_agency_names_keep_their_years_apart() -> None:
-    """Found by these tests: names were cut at 120 bytes, so two years of an
-    agency named in 40+ Chinese characters shared one output file (and the
-    index then refused the batch: 'appears twice')."""
+    """Found by these tests.
+
+    Names were cut at 120 bytes, so two years of an agency named in 40+
+    Chinese characters shared one output file (and the index then refused
+    the batch: 'appears twice').
+    """
     agency = "某某省某某市某某区人民政府某某街道办事处综合行政执法队与某某社区居民委员会联合办公室"
     assert len(agency) > 40
     keys = {Run("report", {}, f"{agency}_{year}", agency).key for year in (2020, 2021)}
@@ -235,15 +244,20 @@ def test_every_control_character_is_replaced() -> None:
 
 
 def test_reserved_names_with_a_dot() -> None:
-    """Found by these tests: ``com1.txt`` became ``com1.txt_``, still a
-    device name on Windows (what comes before the first dot counts)."""
+    """Found by these tests.
+
+    ``com1.txt`` became ``com1.txt_``, still a device name on Windows
+    (what comes before the first dot counts).
+    """
     for agency in ("com1.txt", "NUL.tar.gz", "con.x"):
         assert safe_name(agency).split(".")[0].upper() not in _RESERVED, agency
 
 
 def test_no_output_outside_the_folder_end_to_end(hostile_run) -> None:
-    """After the hostile build and run, every file is inside the output folder
-    (nothing was written next to it or above it)."""
+    """After the hostile build and run, every file is inside the output folder.
+
+    Nothing was written next to it or above it.
+    """
     out, _ = hostile_run
     around = {p.name for p in out.parent.iterdir()}
     assert around == {"sources", "corpus", "out"}
@@ -253,4 +267,4 @@ def test_no_output_outside_the_folder_end_to_end(hostile_run) -> None:
         p
         for p in out.rglob("*")
         if p.name.endswith(".tmp") or (p.name.startswith(".") and p.name != ".gicstats-runs.json")
-    ], sorted(os.listdir(out))
+    ], sorted(p.name for p in out.iterdir())

@@ -124,8 +124,10 @@ class Browser:
 
 
 def probe(page: Path, script: str, name: str) -> Path:
-    """A copy of ``page`` beside it, without its CSP, with ``script`` run on load;
-    the script leaves its result as JSON in ``<pre id="probe">``."""
+    """A copy of ``page`` beside it, without its CSP, with ``script`` run on load.
+
+    The script leaves its result as JSON in ``<pre id="probe">``.
+    """
     text = page.read_text(encoding="utf-8")
     text, n = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>\n?', "", text)
     assert n <= 1
@@ -299,9 +301,11 @@ def test_sorting_filtering_and_grouping_work_in_the_browser(site, browser):
 
 
 def test_screenshots_show_text_and_charts(site, browser):
-    """Screenshots (kept in the site's ``screenshots/`` folder for a human to
-    look at): the index is not blank, and each chart of the report is painted
-    where the browser laid it out."""
+    """Screenshots (kept in the site's ``screenshots/`` folder for a human to look at).
+
+    The index is not blank, and each chart of the report is painted where the
+    browser laid it out.
+    """
     from PIL import Image
 
     shots = site / "screenshots"

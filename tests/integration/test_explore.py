@@ -1,6 +1,9 @@
-"""Exploring: the explore notebook on the bundled corpus, the discoverable
-API (top-level names, reprs, selecting an agency by part of its name), and
-notebooks of one's own batch-run through ``gicstats run`` with ``-p``."""
+"""Exploring.
+
+The explore notebook on the bundled corpus, the discoverable API
+(top-level names, reprs, selecting an agency by part of its name), and
+notebooks of one's own batch-run through ``gicstats run`` with ``-p``.
+"""
 
 from __future__ import annotations
 

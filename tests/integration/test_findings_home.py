@@ -1,5 +1,7 @@
-"""One home for findings: the build stores every finding of a report, and the
-report notebook shows the stored ones instead of checking again.
+"""One home for findings.
+
+The build stores every finding of a report, and the report notebook shows the
+stored ones instead of checking again.
 
 A page with damaged bytes has ``source.undecodable_bytes`` (found while
 reading) and, with the year before it missing, ``series.gap`` (found by the

@@ -58,9 +58,11 @@ def _kernel_spec(tmp_path: Path, mode: str) -> tuple[str, Path]:
 
 
 def _kernels_left(script: Path) -> list[int]:
-    """Child processes of this one still running ``script``'s kernels: the
-    exec'd kernel keeps the connection file on its command line, and the
-    launcher's own command line names the script."""
+    """Child processes of this one still running ``script``'s kernels.
+
+    The exec'd kernel keeps the connection file on its command line, and
+    the launcher's own command line names the script.
+    """
     left = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -87,9 +89,12 @@ def _pingtan(corpus, years=(2019, 2021)):
 @needs_proc
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_slow_starting_warm_kernel_is_not_declared_dead(bundled_corpus, tmp_path, jobs):
-    """A warm kernel that takes 3 s to boot was reported as "Kernel died
-    before replying to kernel_info" (the heartbeat gave it one second), its
-    run failed and the kernel was left running. Now it is waited for."""
+    """A warm kernel that takes 3 s to boot is waited for.
+
+    It was reported as "Kernel died before replying to kernel_info" (the
+    heartbeat gave it one second), its run failed and the kernel was left
+    running.
+    """
     name, script = _kernel_spec(tmp_path, "slow")
     runs = _pingtan(bundled_corpus)
     result = run_batch(runs, tmp_path / "out", jobs=jobs, options=Options(reuse_kernels=True, kernel_name=name))
@@ -102,8 +107,11 @@ def test_slow_starting_warm_kernel_is_not_declared_dead(bundled_corpus, tmp_path
 @needs_proc
 @pytest.mark.parametrize("reuse", [True, False], ids=["warm", "fresh"])
 def test_kernel_dying_at_start_is_replaced_once_and_logged(bundled_corpus, tmp_path, reuse):
-    """Exactly one kernel of the batch exits (code 3) before answering; the
-    run that had it gets another, says so in its log, and does not fail."""
+    """Exactly one kernel of the batch exits (code 3) before answering.
+
+    The run that had it gets another, says so in its log, and does not
+    fail.
+    """
     name, script = _kernel_spec(tmp_path, "dies-once")
     runs = _pingtan(bundled_corpus, years=(2019, 2021, 2023))
     result = run_batch(runs, tmp_path / "out", jobs=1, options=Options(reuse_kernels=reuse, kernel_name=name))
@@ -137,8 +145,11 @@ def test_kernel_that_always_dies_fails_its_runs_and_the_batch_goes_on(bundled_co
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
 def test_twenty_warm_batches_in_a_row(bundled_corpus, tmp_path):
-    """The issue's stress test: 20 warm-kernel batches of the bundled corpus,
-    no failed run, and no kernel died at start on the way."""
+    """The issue's stress test.
+
+    20 warm-kernel batches of the bundled corpus, no failed run, and no
+    kernel died at start on the way.
+    """
     runs = plan(bundled_corpus)
     failed, logged = [], []
     for i in range(20):

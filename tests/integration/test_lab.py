@@ -161,8 +161,11 @@ def _node(content: dict):
 
 
 def _execute_over_websocket(lab: Lab, kernel_id: str, codes: list[str]) -> list[list[dict]]:
-    """Run each code in turn on the kernel; the outputs of each, as iopub
-    messages' contents with their type."""
+    """Run each code in turn on the kernel.
+
+    Returns the outputs of each, as iopub messages' contents with their
+    type.
+    """
     import asyncio
 
     from tornado.websocket import websocket_connect

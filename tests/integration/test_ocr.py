@@ -46,8 +46,10 @@ def image_pdf(images: list, dpi: int = 150) -> bytes:
 
 
 def degrade(image, angle: float = 1.0, seed: int = 13, specks: int = 50000):
-    """A phone scan: turned by ``angle`` degrees, speckled (a speck per
-    ``specks`` pixels), blurred."""
+    """A phone scan: turned by ``angle`` degrees, speckled and blurred.
+
+    A speck per ``specks`` pixels.
+    """
     import numpy as np
     from PIL import Image, ImageFilter
 
@@ -64,8 +66,10 @@ def degrade(image, angle: float = 1.0, seed: int = 13, specks: int = 50000):
 
 @pytest.fixture(scope="session")
 def text_layer() -> dict[str, float | None]:
-    """Every cell of the real PDF read from its text layer (which
-    test_corpus checks against truth), by ``table.row.column``."""
+    """Every cell of the real PDF read from its text layer, by ``table.row.column``.
+
+    test_corpus checks the text layer against truth.
+    """
     report = gicstats.read_report(HONGZE)
     return {
         f"{t}.{r}.{c}": report.value(t, r, c)
@@ -142,8 +146,10 @@ def test_low_confidence_cells_get_a_finding_and_keep_their_value(hongze_scan, te
 
 
 def test_identity_failing_on_ocr_cells_says_it_may_be_a_misread(hongze_scan):
-    """A misread digit, as OCR may make it (9 read as 6), is not repaired:
-    the identity fails, and its finding says the cells were read by OCR."""
+    """A misread digit, as OCR may make it (9 read as 6), is not repaired.
+
+    The identity fails, and its finding says the cells were read by OCR.
+    """
     from gicstats.check.identities import check_identities
 
     _, report = hongze_scan
@@ -185,8 +191,11 @@ def test_png_and_jpeg_pages_read_by_ocr(hongze_pages, ocr_cache, tmp_path):
 
 
 def test_web_page_with_its_tables_as_pictures(hongze_pages, ocr_cache, tmp_path):
-    """A page whose table is an <img>: a file beside the page, then the same
-    picture as a data: URI (the same pixels: OCRed once, from the cache)."""
+    """A page whose table is an <img>.
+
+    A file beside the page, then the same picture as a data: URI (the same
+    pixels: OCRed once, from the cache).
+    """
     import base64
 
     page3 = tmp_path / "pics" / "table3.png"
@@ -224,8 +233,7 @@ def test_pictures_outside_the_page_folder_are_not_read(tmp_path, hongze_pages):
 
 
 def test_skewed_speckled_blurred_scan_reads_exactly(hongze_pages, ocr_cache, text_layer):
-    """Pages 3 and 4 (every truth cell, tables 三 and 四), turned by 1°,
-    speckled and blurred."""
+    """Pages 3 and 4 (every truth cell, tables 三 and 四), turned by 1°, speckled and blurred."""
     data = image_pdf([degrade(p) for p in hongze_pages[2:4]])
     report = gicstats.read_report(data, name="phone_scan.pdf", cache=ocr_cache)
     read = values(report)
@@ -333,9 +341,12 @@ def test_damaged_image_is_one_line(tmp_path):
 
 
 def test_build_caches_ocr_so_a_rebuild_does_not_ocr_again(hongze_pages, tmp_path, monkeypatch):
-    """``gicstats build`` over text, PDF and image reports: the OCR results
-    land in the corpus cache; a build of the same files into a new corpus
-    with that cache runs no OCR (counted by a spy that calls through)."""
+    """``gicstats build`` over text, PDF and image reports.
+
+    The OCR results land in the corpus cache; a build of the same files
+    into a new corpus with that cache runs no OCR (counted by a spy that
+    calls through).
+    """
     import shutil
 
     from gicstats.corpus import build, read_corpus

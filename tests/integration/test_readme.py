@@ -1,7 +1,9 @@
-"""The README's snippets under "What it does" and "Explore interactively",
-run as they are written: Python blocks as doctests, the papermill command in
-a shell. ``gicstats lab`` itself is started for real in ``test_lab.py``; here
-its corpus preparation and command line are checked."""
+"""The README's snippets under "What it does" and "Explore interactively", run as they are written.
+
+Python blocks as doctests, the papermill command in a shell. ``gicstats lab``
+itself is started for real in ``test_lab.py``; here its corpus preparation
+and command line are checked.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -70,7 +73,7 @@ def test_explore_interactively_papermill_command(project):
         for line in block.splitlines()
         if "papermill" in line
     ]
-    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
     done = subprocess.run(command, shell=True, cwd=project, env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     rec = records(nbformat.read(project / "out.ipynb", as_version=4))

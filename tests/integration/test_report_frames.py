@@ -1,6 +1,8 @@
-"""A report just read keeps its cells and findings as rows and builds the
-DataFrames on first access; these must be the frames it always had, and the
-Arrow tables must hold the same rows without building them."""
+"""A report just read keeps its cells and findings as rows and builds the DataFrames on first access.
+
+These must be the frames it always had, and the Arrow tables must hold the
+same rows without building them.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The corpus schema: declared once, checked when the build writes and when a
-corpus is read; the streaming build copies unchanged reports row for row."""
+"""The corpus schema.
+
+Declared once, checked when the build writes and when a corpus is read; the
+streaming build copies unchanged reports row for row.
+"""
 
 from __future__ import annotations
 

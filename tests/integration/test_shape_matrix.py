@@ -163,8 +163,10 @@ def test_known_limits_are_null_with_findings(matrix, report, producer):
 
 
 def test_chromium_pdf_keeps_the_total_column(matrix):
-    """Chromium's Save as PDF clips the right-hand rule of table 三's 总计
-    column; the column is read all the same, blanks included."""
+    """Chromium's Save as PDF clips the right-hand rule of table 三's 总计 column.
+
+    The column is read all the same, blanks included.
+    """
     _score(matrix, "shanghai_bgt_2019", "chromium.pdf")
     import gicstats
 
@@ -184,9 +186,12 @@ def test_chromium_pdf_keeps_the_total_column(matrix):
 
 
 def test_cut_cells_say_so(matrix):
-    """A LibreOffice PDF of the wide web page: the cut column is null with a
-    finding whose locator says the cell was cut at the page's edge; the row
-    labels past the left edge are read whole."""
+    """A LibreOffice PDF of the wide web page.
+
+    The cut column is null with a finding whose locator says the cell was
+    cut at the page's edge; the row labels past the left edge are read
+    whole.
+    """
     _score(matrix, "shanghai_bgt_2019", "lo.pdf")
     import gicstats
 
@@ -211,9 +216,11 @@ def test_cut_cells_say_so(matrix):
 
 @pytest.fixture(scope="module")
 def page_breaks(tmp_path_factory):
-    """The Shanghai page with 0, 6, … 36 empty lines before table 三, through
-    LibreOffice to PDF: the page break falls on each of the table's rows in
-    turn (LibreOffice breaks a row over two pages)."""
+    """The Shanghai page with 0, 6, … 36 empty lines before table 三, through LibreOffice to PDF.
+
+    The page break falls on each of the table's rows in turn (LibreOffice
+    breaks a row over two pages).
+    """
     if not S.tools()["soffice"]:
         pytest.skip("soffice not installed")
     root = tmp_path_factory.mktemp("page-breaks")

@@ -80,10 +80,12 @@ def test_hongze_pdf_every_truth_cell_exact():
 
 
 def test_hongze_pdf_through_the_text_layer_alone():
-    """Without its ruling lines the same PDF reads through the text layer:
-    wrapped labels whose numbers come before or after them, the vertical
-    三、本年度办理结果 one character a line, table 四's headers stacked
-    character by character, page numbers inside table 三."""
+    """Without its ruling lines the same PDF reads through the text layer.
+
+    Wrapped labels whose numbers come before or after them, the vertical
+    三、本年度办理结果 one character a line, table 四's headers stacked character by
+    character, page numbers inside table 三.
+    """
     truth = json.loads((TRUTH / "hongze_2024.json").read_text(encoding="utf-8"))
     doc = read_pdf(HONGZE.read_bytes(), "hongze_2024.pdf", tables=False)
     version, cells, findings = map_lines(doc.lines, "hongze_2024.pdf")
@@ -142,14 +144,16 @@ def test_pdf_roundtrip(version, data, agency, year, variant, split_row):
     split_row=st.one_of(st.none(), st.integers(9, 20)),
 )
 def test_pdf_text_layer_roundtrip(version, data, agency, year, variant, valign, split_row):
-    """No ruling lines: the text layer alone, labels wrapped above, beside or
-    below their numbers. Header cells broken over lines are reported as
-    unknown labels; no value is lost.
+    """No ruling lines: the text layer alone, labels wrapped above, beside or below their numbers.
+
+    Header cells broken over lines are reported as unknown labels; no value
+    is lost.
 
     A page break leaves at least four rows under 三、本年度办理结果: cut
     sooner, the vertical label makes a row five lines tall, and a label set
     at its top is too far from its centred numbers to be paired with them
-    (its values are then reported, not misread)."""
+    (its values are then reported, not misread).
+    """
     values = data.draw(free_values(version, blanks=False), label="values")
     pdf = G.render_pdf(
         values, version, agency, year, variant=variant, ruled=False, label_valign=valign, split_row=split_row
@@ -213,8 +217,10 @@ def test_roundtrip_catches_a_wrong_value():
 
 
 def test_docx_merged_cell_comes_once():
-    """python-docx repeats a merged cell's text at every grid position it
-    covers; the reader gives it once, at its first position."""
+    """python-docx repeats a merged cell's text at every grid position it covers.
+
+    The reader gives it once, at its first position.
+    """
     import docx
 
     doc = docx.Document()
@@ -391,9 +397,11 @@ def test_server_charset_is_a_declaration_too():
 
 
 def test_repairs_of_a_damaged_pdf_are_findings(monkeypatch):
-    """A byte damaged near the end of page 1's deflated contents: pdfminer
-    inflates what it can and logs the loss; the report has its cells but
-    one (the last drawn on the page) and says what was repaired."""
+    """A byte damaged near the end of page 1's deflated contents.
+
+    pdfminer inflates what it can and logs the loss; the report has its
+    cells but one (the last drawn on the page) and says what was repaired.
+    """
     from reportlab import rl_config
 
     monkeypatch.setattr(rl_config, "useA85", 0)  # deflated contents, no ASCII85 around them

@@ -1,6 +1,8 @@
-"""Indicators: values computed by hand from the bundled reports, and the
-rules for what is absent (template version, blank totals, gaps, zero
-denominators, small samples).
+"""Indicators.
+
+Values computed by hand from the bundled reports, and the rules for what
+is absent (template version, blank totals, gaps, zero denominators,
+small samples).
 
 Expected values come from the hand-checked truth files (tests/truth/*.json)
 and the printed tables, written out as fractions so the arithmetic shows.
@@ -27,8 +29,11 @@ def reports() -> dict[str, gicstats.Report]:
 
 
 def inputs(*reports: gicstats.Report) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``cells`` and ``reports`` frames built by hand from read reports,
-    keyed by file name so that the assertions read as the reports' names."""
+    """``cells`` and ``reports`` frames built by hand from read reports.
+
+    They are keyed by file name so that the assertions read as the
+    reports' names.
+    """
     cells = pd.concat([r.cells.assign(report_id=r.name) for r in reports], ignore_index=True)
     meta = pd.DataFrame(
         [

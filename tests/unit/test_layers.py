@@ -57,8 +57,11 @@ def _imports(module: str, path: Path) -> set[str]:
 
 
 def _layer(module: str) -> int | None:
-    """The stage's rank; -1 for the helpers below every stage; None for the
-    package itself (its ``__init__`` re-exports the stages)."""
+    """The stage's rank.
+
+    -1 for the helpers below every stage; None for the package itself (its
+    ``__init__`` re-exports the stages).
+    """
     parts = module.split(".")
     if len(parts) == 1:
         return None

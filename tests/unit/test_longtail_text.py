@@ -43,8 +43,11 @@ TRUTHS = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(TRUT
 
 
 def _sources() -> list[tuple[str, Path]]:
-    """(truth name, path) of every real report: data/, and shared/corpus/raw
-    where its bytes differ from data/'s."""
+    """(truth name, path) of every real report.
+
+    From data/, and from shared/corpus/raw where its bytes differ from
+    data/'s.
+    """
     out = []
     for name, truth in TRUTHS.items():
         bundled = DATA / truth["file"]
@@ -142,8 +145,11 @@ def radicals(text: str) -> str:
 
 
 def wrapped_title(text: str) -> str:
-    """The title over two lines, a space between year and 年; a "标题:" line
-    (the archiver's) is dropped so the title itself must be found."""
+    """The title over two lines, a space between year and 年.
+
+    A "标题:" line (the archiver's) is dropped so the title itself must be
+    found.
+    """
     m = _TITLE.search(text)
     assert m, "no title line to wrap"
     wrapped = f"{m.group(1)}{m.group(2)} {m.group(3)}{m.group(4)}\n{m.group(5)}"
@@ -151,8 +157,10 @@ def wrapped_title(text: str) -> str:
 
 
 def footers(text: str) -> str:
-    """A page footer inside table 三, before its （七）总计 row, as the
-    producer would write a row of its own."""
+    """A page footer inside table 三, before its （七）总计 row.
+
+    As the producer would write a row of its own.
+    """
     m = _TOTAL_ROW.search(text)
     if m is None or len(m.group(0)) > 400:
         pytest.skip("table 三 is not on lines of its own in this text (a one-line dump)")
@@ -176,8 +184,10 @@ MUTILATIONS = {"none": None, "radicals": radicals, "wrapped-title": wrapped_titl
 
 
 def _score(report: gicstats.Report, truth: dict) -> tuple[list, list]:
-    """(wrong cells, unread cells) against the truth (blank = 0, as in
-    tests/unit/test_corpus.py)."""
+    """(wrong cells, unread cells) against the truth.
+
+    A blank counts as 0, as in tests/unit/test_corpus.py.
+    """
     cells = report.cells.set_index(["table", "row", "column"])
     wrong, unread = [], []
     for key, expected in truth["cells"].items():
@@ -229,8 +239,11 @@ def test_real_report_through_real_producer(name, path, producer, mutilation, tmp
 
 
 def test_radicals_folded_in_agency_labels_and_narrative_raw_kept():
-    """⺠ for 民 and friends: the agency, the labels and the narrative read
-    as ideographs; cells keep their text as printed, the title too."""
+    """⺠ for 民 and friends.
+
+    The agency, the labels and the narrative read as ideographs; cells
+    keep their text as printed, the title too.
+    """
     source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
     report = gicstats.read_report(radicals(source).encode("utf-8"), name="tianmen_radicals.txt")
     truth = TRUTHS["tianmen_police_2020"]
@@ -273,11 +286,13 @@ def test_wrapped_and_short_titles(lines, agency, year):
 
 
 def test_markdown_header_split_label_on_its_own_line_group_label_cells():
-    """Item 4 shapes, built from shanghai's table 三 as markitdown writes it:
-    the body split from the header into a Markdown table of its own, a row
+    """Item 4 shapes, built from shanghai's table 三 as markitdown writes it.
+
+    The body split from the header into a Markdown table of its own, a row
     label alone on its lines with its numbers in the next, label-less row,
     and a group label split into a cell of its own (``| （三）不 | 1.…``);
-    separator rows are never values."""
+    separator rows are never values.
+    """
     source = markitdown(DATA / "shanghai_bgt_2019.html")
     lines = source.split("\n")
     first = next(i for i, line in enumerate(lines) if line.startswith("| 一、本年新收"))
@@ -301,9 +316,11 @@ def test_markdown_header_split_label_on_its_own_line_group_label_cells():
 
 
 def test_markdown_span_padding_that_cannot_be_told_is_null_with_a_finding():
-    """A Markdown row with more cells than columns whose empty cells could
-    be padding in more than one place is not read: null, and the finding
-    says why, never a shifted row."""
+    """A Markdown row with more cells than columns, padded ambiguously, is not read.
+
+    Where its empty cells could be padding in more than one place it is
+    null, and the finding says why, never a shifted row.
+    """
     head = "| 三、收到和处理政府信息公开申请情况 | | | | | | | |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
     rows = [
         "| 自然人 | 商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他 | 总计 | |",
@@ -318,8 +335,11 @@ def test_markdown_span_padding_that_cannot_be_told_is_null_with_a_finding():
 
 
 def test_narrative_scope_follows_its_parent():
-    """Item 8: 75 = 本年新收 74 + 上年结转 1; its parts take the same scope
-    (72 = 71 + 1), so no error, and the scope shows in the message."""
+    """Item 8.
+
+    75 = 本年新收 74 + 上年结转 1; its parts take the same scope (72 = 71 + 1),
+    so no error, and the scope shows in the message.
+    """
     from test_narrative import apps_table, build
 
     from gicstats.check.narrative import compare_narrative
@@ -343,9 +363,12 @@ def test_narrative_scope_follows_its_parent():
 
 
 def test_last_row_run_into_the_next_heading():
-    """Item 6: a flattened page, 四、结转下年度继续办理 0000000 四、…行政复议…:
-    the row is read (its digits split under the identities) and the heading
-    still opens its section."""
+    """Item 6.
+
+    A flattened page, 四、结转下年度继续办理 0000000 四、…行政复议…: the row is read (its
+    digits split under the identities) and the heading still opens its
+    section.
+    """
     lines = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8").split("\n")
     i = next(k for k, line in enumerate(lines) if line.startswith("四、结转下年度继续办理"))
     assert lines[i + 1].startswith("四、")
@@ -363,8 +386,10 @@ def test_last_row_run_into_the_next_heading():
 
 
 def _collapse_pipe_rows(text: str) -> str:
-    """Drop, in each ``|`` row, a non-empty cell equal to the one before it:
-    what an archiver that drops consecutive identical text nodes leaves."""
+    """Drop, in each ``|`` row, a non-empty cell equal to the one before it.
+
+    What an archiver that drops consecutive identical text nodes leaves.
+    """
     out = []
     for line in text.split("\n"):
         if " | " in line:
@@ -377,10 +402,13 @@ def _collapse_pipe_rows(text: str) -> str:
 
 
 def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
-    """tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
-    table 四's line of fifteen zeros as one ``0``: each expands only one way,
-    with a finding naming the expansion. Table 二 has no identity to expand
-    under: its collapsed rows (``规章 | 0 | 18``) are null, with a finding."""
+    """Collapsed zero rows expand only one way, with a finding naming the expansion.
+
+    Tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
+    table 四's line of fifteen zeros as one ``0``. Table 二 has no identity to
+    expand under: its collapsed rows (``规章 | 0 | 18``) are null, with a
+    finding.
+    """
     source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
     collapsed = _collapse_pipe_rows(source)
     assert "一、本年新收政府信息公开申请数量 | 0 |" in collapsed and "| 0 | 0 |" not in collapsed
@@ -401,7 +429,7 @@ def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
 
 
 def _hand_built(rows: dict[str, str], review: str) -> gicstats.Report:
-    """tianmen with some table-三 rows and table 四's value line replaced."""
+    """Tianmen with some table-三 rows and table 四's value line replaced."""
     lines = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8").split("\n")
     for i, line in enumerate(lines):
         for label, cells in rows.items():
@@ -492,10 +520,13 @@ from test_roundtrip import (  # noqa: E402
     footer=st.booleans(),
 )
 def test_markdown_roundtrip(version, data, agency, year, variant, wrap_title, footer):
-    """Markdown tables as markitdown writes them: separator rows, spans as
-    empty cells after the spanning cell, rowspans left out, a wrapped title,
-    a page footer row inside table 三. Table 二's value cells span, so a blank
-    there cannot be told from padding: values are drawn without blanks."""
+    """Markdown tables as markitdown writes them.
+
+    Separator rows, spans as empty cells after the spanning cell, rowspans
+    left out, a wrapped title, a page footer row inside table 三. Table 二's
+    value cells span, so a blank there cannot be told from padding: values
+    are drawn without blanks.
+    """
     values = data.draw(free_values(version, blanks=False), label="values")
     text = G.render_markdown(values, version, agency, year, variant=variant, wrap_title=wrap_title, footer=footer)
     report = gicstats.read_report(text.encode("utf-8"), name=name_for("markdown", agency, year))
@@ -507,9 +538,12 @@ def test_markdown_roundtrip(version, data, agency, year, variant, wrap_title, fo
 @PROPERTY
 @given(data=st.data(), variant=VARIANTS)
 def test_collapsed_pipe_rows_never_give_a_wrong_number(version, data, variant):
-    """Pipe rows with runs of equal cells collapsed: every cell is exact or
-    null under a finding, an expansion is the printed row, and where several
-    expansions fit the printed row is among those listed."""
+    """Pipe rows with runs of equal cells collapsed.
+
+    Every cell is exact or null under a finding, an expansion is the printed
+    row, and where several expansions fit the printed row is among those
+    listed.
+    """
     values = data.draw(balanced_values(version), label="values")
     # rows without the trailing cells that pad them to the grid's width: a
     # collapsed row whose padding makes up its count is a known limit

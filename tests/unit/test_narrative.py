@@ -89,8 +89,11 @@ def build(
     """A report of ``version`` whose year is the version's year.
 
     Args:
-        overview, active_text, apps_text, review_text: Narrative of sections
-            一 to 四.
+        version: Template version, ``"2019"`` or ``"2021"``.
+        overview: Narrative of section 一.
+        active_text: Narrative of section 二.
+        apps_text: Narrative of section 三.
+        review_text: Narrative of section 四.
         apps: Table 三 rows by id, 7 values each (``None`` prints blank);
             rows not given are all 0.
         review: Table 四 by proceeding (``review``, ``lit_direct``,

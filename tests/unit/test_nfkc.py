@@ -1,5 +1,7 @@
-"""gicstats.form.nfkc.nfkc must be unicodedata's NFKC, character for
-character: labels, values and titles are matched on it."""
+"""gicstats.form.nfkc.nfkc must be unicodedata's NFKC, character for character.
+
+Labels, values and titles are matched on it.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""PDF tables at the edges of what is drawn: a rule clipped off the last
-column (Chromium's "Save as PDF"), and the hand-built shapes around it.
+"""PDF tables at the edges of what is drawn.
+
+A rule clipped off the last column (Chromium's "Save as PDF"), and the
+hand-built shapes around it.
 
 The real producers (Chromium, LibreOffice cutting a wide table at the page's
 edges, a page break anywhere in table 三) are in tests/integration/test_shape_matrix.py;
@@ -34,8 +36,11 @@ def _read(data: bytes, name: str) -> gicstats.Report:
     split_row=st.one_of(st.none(), st.integers(5, 20)),
 )
 def test_table_without_its_right_hand_rule(version, data, agency, year, split_row):
-    """The last column has its horizontal rules only: it is read all the
-    same, blanks included, also when table 三 goes on on a new page."""
+    """The last column has its horizontal rules only.
+
+    It is read all the same, blanks included, also when table 三 goes on
+    on a new page.
+    """
     values = data.draw(free_values(version, blanks=True), label="values")
     pdf = G.render_pdf(values, version, agency, year, split_row=split_row, open_right=True)
     report = _read(pdf, f"{agency}{year}.pdf")
@@ -44,8 +49,11 @@ def test_table_without_its_right_hand_rule(version, data, agency, year, split_ro
 
 
 def test_without_the_supplied_rule_the_last_column_is_lost(monkeypatch):
-    """What the supplied rule is for: without it, every row of a table
-    whose right-hand rule is missing comes out a value short."""
+    """What the supplied rule is for.
+
+    Without it, every row of a table whose right-hand rule is missing
+    comes out a value short.
+    """
     values = G.balanced_values("2021", random.Random(3))
     pdf = G.render_pdf(values, "2021", "某市某局", 2021, open_right=True)
     assert _read(pdf, "open.pdf").findings.empty
@@ -55,8 +63,7 @@ def test_without_the_supplied_rule_the_last_column_is_lost(monkeypatch):
 
 
 def test_a_ruled_table_gets_no_supplied_rule():
-    """A table drawn with all its rules, and a page of text, are left as
-    pdfplumber finds them."""
+    """A table drawn with all its rules, and a page of text, are left as pdfplumber finds them."""
     import io
 
     import pdfplumber

@@ -122,8 +122,10 @@ def ambiguous_cells(report: gicstats.Report) -> set[Key]:
 
 
 def candidates(expected_text: str) -> list[tuple[float | None, ...]]:
-    """The candidate splits an ``ambiguous_split`` finding names, as numbers
-    (``"6,251000 | 62,51000 等9种"``; ``空`` is a blank)."""
+    """The candidate splits an ``ambiguous_split`` finding names, as numbers.
+
+    For example ``"6,251000 | 62,51000 等9种"``; ``空`` is a blank.
+    """
     shown = expected_text.split(" 等")[0]
     return [tuple(None if v == "空" else float(v) for v in cand.split(",")) for cand in shown.split(" | ")]
 
@@ -255,9 +257,11 @@ def _texts(cells) -> list[str]:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_generated_html_has_the_template_grid(version):
-    """The generator, checked by an independent reader of HTML grids:
+    """The generator, checked by an independent reader of HTML grids.
+
     ``pandas.read_html`` expands rowspan and colspan, and the expanded grid
-    must be the template's (spec §2–§4) with every value in its cell."""
+    must be the template's (spec §2–§4) with every value in its cell.
+    """
     tpl = TEMPLATES[version]
     values = fixed_values(version, blanks=True)
     active, apps, review = pd.read_html(io.StringIO(G.render_html(values, version, "某局", 2021)))
@@ -392,8 +396,10 @@ def test_cell_pipe_roundtrip(version, data, agency, year, variant, bar_lines):
     rng=st.randoms(use_true_random=False),
 )
 def test_run_together_roundtrip(version, data, agency, year, variant, rng):
-    """Never a wrong number: each cell is exact, or null under an
-    ambiguous-split finding."""
+    """Never a wrong number.
+
+    Each cell is exact, or null under an ambiguous-split finding.
+    """
     values = data.draw(balanced_values(version), label="values")
     text = G.render_run(values, version, agency, year, variant=variant, rng=rng)
     report = read(text, name_for("run", agency, year))
@@ -405,8 +411,10 @@ def test_run_together_roundtrip(version, data, agency, year, variant, rng):
 @RUN_PROPERTY
 @given(data=st.data(), rng=st.randoms(use_true_random=False))
 def test_ambiguous_split_names_the_true_split(version, data, rng):
-    """When the reader cannot choose, its finding lists the printed split
-    among the candidates (``expected`` column), so an analyst can pick it."""
+    """When the reader cannot choose, its finding lists the printed split among the candidates.
+
+    It is in the ``expected`` column, so an analyst can pick it.
+    """
     values = data.draw(balanced_values(version), label="values")
     report = read(G.render_run(values, version, "郏县人民政府办公室", 2022, rng=rng), "run.txt")
     assert_true_split_named(report, values)
@@ -418,9 +426,12 @@ def test_ambiguous_split_names_the_true_split(version, data, rng):
 
 
 def fixed_values(version: str, *, blanks: bool) -> dict[Key, G.Value]:
-    """A fixed report satisfying the identities. With ``blanks``, the blank
-    cells of Shanghai 2019 (spec §7.4): 总计 left blank on a non-zero row, and
-    blank zero cells, none of them in the first cell of table 四."""
+    """A fixed report satisfying the identities.
+
+    With ``blanks``, the blank cells of Shanghai 2019 (spec §7.4): 总计 left
+    blank on a non-zero row, and blank zero cells, none of them in the first
+    cell of table 四.
+    """
     values = G.balanced_values(version, random.Random(20240131))
     fee = "fee_amount_wan_yuan" if version == "2021" else "items_change"
     values["active_art20_8", "admin_fees", fee] = Decimal("24252.311082") if version == "2021" else -15
@@ -474,9 +485,12 @@ def test_fixed_html_units_and_raw():
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_fixed_run_together(version):
-    """Pingtan-style run: table 三 and 四 split by their identities; a table
-    二 row of three single digits has one split; 2019 （九） ``6251000元`` has
-    several and must stay null with the printed split among the candidates."""
+    """Pingtan-style run.
+
+    Table 三 and 四 split by their identities; a table 二 row of three single
+    digits has one split; 2019 （九） ``6251000元`` has several and must stay
+    null with the printed split among the candidates.
+    """
     values = fixed_values(version, blanks=False)
     for table in TEMPLATES[version].tables:
         if table.id.startswith("active_"):
@@ -528,8 +542,11 @@ def test_fixed_run_together_with_stray_spaces(version):
     ("shape", "options"), [("html", {}), ("pipe", {}), ("pipe", {"leading_pipe": True})], ids=["html", "pipe", "|pipe"]
 )
 def test_review_line_with_blank_first_cell(shape, options):
-    """Table 四 is one line of 15 values with no row label. A blank first
-    cell (行政复议·结果维持) must stay in its place, not let the other 14 move left."""
+    """Table 四 is one line of 15 values with no row label.
+
+    A blank first cell (行政复议·结果维持) must stay in its place, not let the other
+    14 move left.
+    """
     values = G.zero_values("2021")
     values["review_litigation", "review", "upheld"] = None
     values["review_litigation", "review", "corrected"] = 5
@@ -542,9 +559,12 @@ def test_review_line_with_blank_first_cell(shape, options):
 
 @pytest.mark.parametrize("shape", ["lines", "cell_pipe"])
 def test_separated_cells_are_read_when_the_row_total_disagrees(shape):
-    """One cell per line leaves nothing to split: a row whose printed 总计 is
-    not the sum of its parts (real reports have them, spec §6.4) is still
-    read as printed, and the identity check can then flag it."""
+    """One cell per line leaves nothing to split.
+
+    A row whose printed 总计 is not the sum of its parts (real reports have
+    them, spec §6.4) is still read as printed, and the identity check can
+    then flag it.
+    """
     values = G.zero_values("2019")
     values["applications", "granted", "natural_person"] = 1  # 总计 stays 0
     report = read(G.SHAPES[shape](values, "2019", "某市某局", 2020), "r.txt")
@@ -555,8 +575,10 @@ def test_separated_cells_are_read_when_the_row_total_disagrees(shape):
 
 @pytest.mark.parametrize("shape", sorted(G.SHAPES))
 def test_amount_below_one(shape):
-    """``0.092`` 万元 (中山街道2021, spec §7.4) is read in every shape, not
-    only where a cell holds it alone."""
+    """``0.092`` 万元 is read in every shape.
+
+    From 中山街道2021 (spec §7.4); not only where a cell holds it alone.
+    """
     values = G.zero_values("2021")
     values["active_art20_8", "admin_fees", "fee_amount_wan_yuan"] = Decimal("0.092")
     report = read(G.SHAPES[shape](values, "2021", "石家庄市桥西区中山街道办事处", 2021), f"z.{shape}")
@@ -567,8 +589,10 @@ def test_amount_below_one(shape):
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("shape", sorted(G.SHAPES))
 def test_traditional_characters(shape, version):
-    """A page converted to traditional characters (spec §7.2, the Wuhan
-    mirror): 屬於, 繼續, 關係, 反覆 and the title 政府信息公開工作年度報告."""
+    """A page converted to traditional characters (spec §7.2, the Wuhan mirror).
+
+    屬於, 繼續, 關係, 反覆 and the title 政府信息公開工作年度報告.
+    """
     values = fixed_values(version, blanks=False)
     variant = G.Variant(traditional=True)
     text = G.SHAPES[shape](values, version, "武汉市生态环境局", 2020, variant=variant)

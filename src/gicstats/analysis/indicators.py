@@ -180,10 +180,11 @@ class _Inputs:
         part_keys = [_key(table, row, c) for c in parts]
         printed_parts = [self._printed(k) for k in part_keys]
         known_parts = [self._known(k) for k in part_keys]
-        if all(v is not None for v in known_parts):
+        known = [v for v in known_parts if v is not None]
+        if len(known) == len(known_parts):
             basis = BASIS_APPLICANT_SUM if table == APPS else BASIS_OUTCOME_SUM
             self.bases.add(basis)
-            terms = "+".join(_fmt(v) for v in known_parts)
+            terms = "+".join(_fmt(v) for v in known)
             deduced = [k.rsplit(".", 1)[1] for k, v in zip(part_keys, printed_parts, strict=True) if v is None]
             if deduced:
                 self.bases.add(BASIS_DEDUCED)
@@ -192,7 +193,7 @@ class _Inputs:
                 )
             else:
                 self.details.append(f"{key} 总计栏为空，按各列求和（{terms}）")
-            return float(sum(known_parts))
+            return float(sum(known))
         blank = [k for k, v in zip(part_keys, known_parts, strict=True) if v is None]
         what = "申请人各列" if table == APPS else "各结果列"
         self.problems.append(f"总计栏为空且{what}不全，未求和: {key}（为空或缺失: {', '.join(blank)}）")
@@ -241,9 +242,10 @@ def _fmt(value: float) -> str:
 
 
 def _add(*values: float | None) -> float | None:
-    if any(v is None for v in values):
+    known = [v for v in values if v is not None]
+    if len(known) < len(values):
         return None
-    return float(sum(values))
+    return float(sum(known))
 
 
 def _deduce_zeros(values: dict[str, float | None], version: str | None) -> set[str]:
@@ -833,6 +835,8 @@ def _evaluate(indicator: Indicator, ctx: _Inputs, min_denominator: int) -> dict:
             elif denominator == 0:
                 reason = "分母为0"
             else:
+                # every None an indicator returns comes from a cell it recorded as missing
+                assert numerator is not None and denominator is not None, indicator.id
                 value = numerator / denominator
         if value is not None:
             basis = ctx.basis()
@@ -942,9 +946,9 @@ def wide(long: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_reports(reports: Iterable) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build the ``cells`` and ``reports`` inputs of :func:`compute` from
-    :class:`gicstats.Report` objects: ``report_id`` is ``report.id``,
-    ``agency_key`` is ``report.agency``.
+    """Build the ``cells`` and ``reports`` inputs of :func:`compute` from :class:`gicstats.Report` objects.
+
+    ``report_id`` is ``report.id``, ``agency_key`` is ``report.agency``.
     """
     cell_frames, meta = [], []
     for report in reports:

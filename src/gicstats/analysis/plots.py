@@ -63,16 +63,21 @@ def setup_fonts() -> str | None:
 
 
 def _subplots(figsize: tuple[float, float]):
-    """A figure on the Agg canvas, without pyplot: no global figure state to
-    leak between notebooks, and pyplot's import is not paid."""
+    """A figure on the Agg canvas, without pyplot.
+
+    No global figure state to leak between notebooks, and pyplot's import is
+    not paid.
+    """
     fig = Figure(figsize=figsize)
     FigureCanvasAgg(fig)
     return fig, fig.subplots()
 
 
 def _text_inches(text: str, size: float) -> float:
-    """Width of ``text`` at ``size`` points: CJK characters are a full em, the
-    rest about half of one."""
+    """Width of ``text`` at ``size`` points, in inches.
+
+    CJK characters are a full em, the rest about half of one.
+    """
     em = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in str(text))
     return em * size / 72
 
@@ -264,9 +269,12 @@ def trend(
     template_change: int | None = None,
     caption: str = "",
 ):
-    """Lines over years. ``frame`` is indexed by year; ``columns`` maps
-    column → legend label. ``template_change`` marks the first year on the
-    2021 template with a dashed line."""
+    """Lines over years.
+
+    ``frame`` is indexed by year; ``columns`` maps column → legend label.
+    ``template_change`` marks the first year on the 2021 template with a
+    dashed line.
+    """
     setup_fonts()
     fig, ax = _subplots((7, 3.6))
     for color, (col, label) in zip(COLORS, columns.items()):
@@ -295,8 +303,10 @@ def trend(
 
 
 def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | None = None, caption: str = ""):
-    """Horizontal bars of one indicator across agencies; ``flagged`` marks
-    small samples, drawn hatched."""
+    """Horizontal bars of one indicator across agencies.
+
+    ``flagged`` marks small samples, drawn hatched.
+    """
     setup_fonts()
     series = series.dropna().sort_values(ascending=False)
     fig, ax = _subplots((7, max(2.5, 0.4 * len(series) + 1.2)))

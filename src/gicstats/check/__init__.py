@@ -1,7 +1,9 @@
-"""The check stage: the form's identities, plausibility, the narrative
-against the tables, and year against year. Results are findings, collected
-in one table, never exceptions; a check that needs a blank or missing cell
-says ``not_assessable`` and neither passes nor fails."""
+"""The check stage: the form's identities, plausibility, the narrative against the tables, and year against year.
+
+Results are findings, collected in one table, never exceptions; a check
+that needs a blank or missing cell says ``not_assessable`` and neither
+passes nor fails.
+"""
 
 from __future__ import annotations
 

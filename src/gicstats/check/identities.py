@@ -1,5 +1,7 @@
-"""The form's identities (spec §6.1, §6.2) checked on one report, through
-the one engine of :mod:`gicstats.form.identities`."""
+"""The form's identities (spec §6.1, §6.2) checked on one report.
+
+The arithmetic is the one engine's, :mod:`gicstats.form.identities`.
+"""
 
 from __future__ import annotations
 
@@ -78,6 +80,8 @@ def check_identities(report: Report) -> list[Finding]:
         if outcome.status is Status.HOLDS:
             continue
         left, right = outcome.left, outcome.right
+        # evaluate() gives both sums whenever the identity is assessable
+        assert left is not None and right is not None
         lhs_text = (
             _side(table, inst.lhs, values, identity) if len(inst.lhs) <= 4 else f"{len(inst.lhs)}项之和({fmt(left)})"
         )

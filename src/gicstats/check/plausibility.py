@@ -1,5 +1,7 @@
-"""Plausibility of one report: negative counts, and table 二's new items
-above its total (2019)."""
+"""Plausibility of one report.
+
+Negative counts, and table 二's new items above its total (2019).
+"""
 
 from __future__ import annotations
 
@@ -11,14 +13,16 @@ from gicstats.read.report import Report
 
 
 def check_plausibility(report: Report) -> list[Finding]:
-    """Negative counts where a count cannot be negative; 2019 本年新公开数量
-    above 对外公开总数量."""
+    """Negative counts where a count cannot be negative.
+
+    Also, in 2019, 本年新公开数量 above 对外公开总数量.
+    """
     if report.template_version is None:
         return []
     findings: list[Finding] = []
     values = _values(report)
     template = report.template
-    for (table_id, row, column), value in values.items():
+    for (table_id, row_id, column), value in values.items():
         if value is None or value >= 0:
             continue
         table = template.table(table_id)
@@ -30,10 +34,10 @@ def check_plausibility(report: Report) -> list[Finding]:
                 report.id,
                 f"{'active' if table_id.startswith('active_') else table_id}.negative",
                 "error",
-                f"{table_id}.{row}.{column}",
+                f"{table_id}.{row_id}.{column}",
                 "≥ 0",
                 _fmt(value),
-                f"“{table.row(row).label}”的“{col.label}”为负数（{_fmt(value)}），该项只能是非负数，请核对原表",
+                f"“{table.row(row_id).label}”的“{col.label}”为负数（{_fmt(value)}），该项只能是非负数，请核对原表",
             )
         )
     if report.template_version == "2019":

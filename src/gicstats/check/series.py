@@ -88,8 +88,10 @@ SERIES_RULES: tuple[SeriesRule, ...] = (
 
 @dataclass(frozen=True)
 class Member:
-    """What the series checks need of one report: its id, year, template
-    version and cell values."""
+    """What the series checks need of one report.
+
+    Its id, year, template version and cell values.
+    """
 
     id: str
     year: int
@@ -112,7 +114,8 @@ def _pair(prev: Member, now: Member) -> list[Finding]:
                 actual = values[0].get((rule.table, row, column))
                 parts = [values[off].get(cell) for _, off, cell in terms]
                 label = f"“{table.row(row).label}”的“{table.column(column).label}”"
-                if actual is None or any(p is None for p in parts):
+                known = [p for p in parts if p is not None]
+                if actual is None or len(known) < len(parts):
                     findings.append(
                         Finding(
                             now.id,
@@ -125,7 +128,7 @@ def _pair(prev: Member, now: Member) -> list[Finding]:
                         )
                     )
                     continue
-                expected = sum(sign * p for (sign, _, _), p in zip(terms, parts))
+                expected = sum(sign * p for (sign, _, _), p in zip(terms, known))
                 if abs(actual - expected) <= _TOL:
                     continue
                 findings.append(

@@ -29,6 +29,11 @@ class Agencies:
 
     @classmethod
     def load(cls, path: str | os.PathLike | None) -> Agencies:
+        """Read and validate an alias file; ``None`` gives no aliases.
+
+        Raises:
+            GicstatsError: naming the file and what is wrong in it.
+        """
         if path is None:
             return cls({}, "")
         path = Path(path)

@@ -166,10 +166,13 @@ def _hash_file(path: Path) -> str:
 
 
 class _TableWriter:
-    """One table of the corpus being written: rows come a report (or a run
-    of whole reports) at a time and go to a temporary file a row group at a
-    time, the group's keys checked as it is written (:class:`KeyGuard`);
-    :meth:`commit` renames the file into place."""
+    """One table of the corpus being written.
+
+    Rows come a report (or a run of whole reports) at a time and go to a
+    temporary file a row group at a time, the group's keys checked as it is
+    written (:class:`KeyGuard`); :meth:`commit` renames the file into
+    place.
+    """
 
     def __init__(self, folder: Path, name: str) -> None:
         self.name = name
@@ -218,10 +221,10 @@ class _TableWriter:
     def close(self) -> None:
         self.flush()
         self.writer.close()
-        os.chmod(self.tmp, 0o644)  # mkstemp makes 0600; outputs are meant to be shared
+        self.tmp.chmod(0o644)  # mkstemp makes 0600; outputs are meant to be shared
 
     def commit(self) -> None:
-        os.replace(self.tmp, self.path)
+        self.tmp.replace(self.path)
 
     def abort(self) -> None:
         try:
@@ -242,7 +245,44 @@ class BuildResult:
 
     @property
     def total(self) -> int:
+        """Reports in the corpus: those read now plus those reused unchanged."""
         return self.read + self.reused
+
+
+class _Plan:
+    """Every source becomes a row now (missing, reused) or a read.
+
+    The same bytes under two names are one report: the first name keeps it.
+
+    Attributes:
+        rows: Rows of the reports table for sources that are missing.
+        reused: Rows of reports whose bytes the previous build read already.
+        todo: ``(source, sha256)`` of the sources to read.
+    """
+
+    def __init__(self, previous: _Previous) -> None:
+        """Plan against the ``previous`` build's reports."""
+        self.previous = previous
+        self.rows: list[dict] = []
+        self.reused: list[dict] = []
+        self.todo: list[tuple[str, str]] = []
+        self.planned: set[str] = set()
+
+    def add(self, source: str, name: str, sha: str) -> None:
+        """A source whose bytes hash to ``sha``: reused if the previous build read them, else read."""
+        if sha[:16] in self.planned:
+            return
+        self.planned.add(sha[:16])
+        if (cached := self.previous.rows.get(sha)) is not None:
+            self.reused.append({**cached, "source": source, "report": name})
+        else:
+            self.todo.append((source, sha))
+
+    def missing(self, source: str, name: str, error: str) -> None:
+        """A source that cannot be read at all (no such file, a failed fetch), with its ``error``."""
+        if f"missing:{source}" not in self.planned:
+            self.planned.add(f"missing:{source}")
+            self.rows.append({"report_id": f"missing:{source}", "report": name, "source": source, "error": error})
 
 
 def build(
@@ -284,37 +324,18 @@ def build(
     previous = _Previous.load(out, inputs_key)
     cache_dir = str(cache) if cache is not None else str(out / "cache")
 
-    # Plan: every source becomes a row now (missing, reused) or a read. The
-    # same bytes under two names are one report: the first name keeps it.
-    rows: list[dict] = []
-    reused: list[dict] = []
-    todo: list[tuple[str, str]] = []
-    planned: set[str] = set()
-
-    def plan(source: str, name: str, sha: str) -> None:
-        if sha[:16] in planned:
-            return
-        planned.add(sha[:16])
-        if (cached := previous.rows.get(sha)) is not None:
-            reused.append({**cached, "source": source, "report": name})
-        else:
-            todo.append((source, sha))
-
-    def missing(source: str, name: str, error: str) -> None:
-        if f"missing:{source}" not in planned:
-            planned.add(f"missing:{source}")
-            rows.append({"report_id": f"missing:{source}", "report": name, "source": source, "error": error})
-
+    plan = _Plan(previous)
     for url, sha_or_error in _fetch_all(list(urls), cache_dir, progress):
         if sha_or_error.startswith("error:"):
-            missing(url, url, sha_or_error.removeprefix("error:"))
+            plan.missing(url, url, sha_or_error.removeprefix("error:"))
         else:
-            plan(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
+            plan.add(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
     for p in files:
         if not p.is_file():
-            missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
+            plan.missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
         else:
-            plan(str(p), p.name, _hash_file(p))
+            plan.add(str(p), p.name, _hash_file(p))
+    rows, reused, todo = plan.rows, plan.reused, plan.todo
 
     build_id = uuid.uuid4().hex
     writers = {name: _TableWriter(out, name) for name in TABLES}
@@ -349,8 +370,10 @@ def build(
 
 
 class _Stream:
-    """The rows of the cells, findings and sections tables as they arrive,
-    and what the year-against-year checks need of them, at the end."""
+    """The rows of the cells, findings and sections tables as they arrive.
+
+    Also what the year-against-year checks need of them, at the end.
+    """
 
     def __init__(self, writers: dict[str, _TableWriter], build_id: str) -> None:
         self.writers = writers
@@ -371,8 +394,10 @@ class _Stream:
         self.add_series(tables["series"])
 
     def add_copied(self, name: str, report_ids: list[str], rows: pa.Table) -> None:
-        """Reused reports' rows of one table, from the previous corpus: all
-        the rows of each of ``report_ids``, one report after another."""
+        """Reused reports' rows of one table, from the previous corpus.
+
+        All the rows of each of ``report_ids``, one report after another.
+        """
         self.writers[name].add_many(report_ids, rows)
         if name == "cells":
             mask = pc.and_(
@@ -392,8 +417,10 @@ class _Stream:
             self.series_parts = [pa.concat_tables(self.series_parts).combine_chunks()]
 
     def series(self, reports: pa.Table) -> None:
-        """Year against year over every readable report (grouped by
-        ``agency_key``); findings numbered after each report's own."""
+        """Year against year over every readable report (grouped by ``agency_key``).
+
+        Findings numbered after each report's own.
+        """
         readable = reports.filter(pc.is_null(reports.column("error")))
         if not readable.num_rows or not self.series_rows:
             return
@@ -423,8 +450,11 @@ class _Stream:
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
-    """A frame of plain object and float columns: the series checks iterate
-    them value by value, which Arrow-backed columns make several times slower."""
+    """A frame of plain object and float columns.
+
+    The series checks iterate them value by value, which Arrow-backed columns
+    make several times slower.
+    """
     return pd.DataFrame(
         {
             name: column.to_numpy() if pa.types.is_floating(column.type) else pd.array(column.to_pylist(), dtype=object)
@@ -467,9 +497,11 @@ class _Previous:
 
     @classmethod
     def load(cls, out: Path, inputs_key: str) -> _Previous:
-        """Reports read with the same inputs, if the folder holds one whole
-        corpus: all four files, one build id, tables as declared. Only the
-        reports table and the other files' footers are read."""
+        """Reports read with the same inputs, if the folder holds one whole corpus.
+
+        All four files, one build id, tables as declared. Only the reports
+        table and the other files' footers are read.
+        """
         nothing = cls(out, None, {})
         try:
             file = out / REPORTS.file
@@ -493,15 +525,18 @@ class _Previous:
         return cls(out, build_ids[0], rows)
 
     def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
-        """Stream the rows of these reports into the new tables, minus the
-        year-against-year findings (made again over the new corpus)."""
+        """Stream the rows of these reports into the new tables.
+
+        The year-against-year findings are left out: they are made again
+        over the new corpus.
+        """
         keep = pa.array(sorted(report_ids), pa.string())
         for name in ("cells", "findings", "sections"):
             file = self.folder / SCHEMAS[name].file
             try:
-                for report_ids, rows in _reports_rows(file, name, keep):
+                for ids, rows in _reports_rows(file, name, keep):
                     rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
-                    stream.add_copied(name, report_ids, rows)
+                    stream.add_copied(name, ids, rows)
             except (OSError, pa.ArrowException) as exc:
                 problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
                 raise GicstatsError(file, problem) from None
@@ -523,10 +558,12 @@ def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
 
 
 def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[list[str], pa.Table]]:
-    """The rows of the kept reports in ``file``, read a batch at a time, as
-    ``(report ids, rows)``: whole reports, one after another. A report's rows
-    are together in the file and may span two batches: the last report of a
-    batch waits for the next."""
+    """The rows of the kept reports in ``file``, read a batch at a time, as ``(report ids, rows)``.
+
+    Whole reports, one after another. A report's rows are together in the
+    file and may span two batches: the last report of a batch waits for the
+    next.
+    """
     carry: pa.Table | None = None
     for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
         table = conform(name, batch, file)
@@ -587,8 +624,11 @@ def _read_many(
     cache: str | None,
     build_id: str,
 ) -> Iterator[dict]:
-    """Each file read, as it comes (not in order). A few tasks per worker
-    are in flight at a time, so results never pile up in memory."""
+    """Each file read, as it comes (not in order).
+
+    A few tasks per worker are in flight at a time, so results never pile
+    up in memory.
+    """
     jobs = jobs or os.cpu_count() or 1
     bar = _progress(len(todo), progress, "reading")
     try:

@@ -48,10 +48,12 @@ class TableSchema:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The column names, in order."""
         return tuple(self.schema.names)
 
     @property
     def file(self) -> str:
+        """The table's file name in the corpus folder."""
         return f"{self.name}.parquet"
 
 
@@ -152,8 +154,11 @@ def conform(name: str, table: pa.Table | pa.RecordBatch, where: object) -> pa.Ta
 
 
 def _castable(have: pa.DataType, want: pa.DataType) -> bool:
-    """Lossless spellings of the same type: string and large_string, any
-    integer width for an integer, an integer for a float."""
+    """Lossless spellings of the same type.
+
+    String and large_string, any integer width for an integer, an
+    integer for a float.
+    """
     if pa.types.is_string(want):
         return pa.types.is_string(have) or pa.types.is_large_string(have)
     if pa.types.is_integer(want):
@@ -214,6 +219,7 @@ class KeyGuard:
     """
 
     def __init__(self, name: str, where: object) -> None:
+        """Guard table ``name``; errors name ``where`` (the file being written)."""
         self.name = name
         self.where = where
         self.seen: set[str] = set()
@@ -235,8 +241,10 @@ class KeyGuard:
         )
 
     def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
-        """Check the rows of several reports, each report's rows together and
-        in the order of ``report_ids``; one key check over them all."""
+        """Check the rows of several reports, each report's rows together and in the order of ``report_ids``.
+
+        One key check over them all.
+        """
         for rid in report_ids:
             if rid in self.seen:
                 raise self._twice(rid)

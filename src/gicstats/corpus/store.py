@@ -56,8 +56,10 @@ class Corpus:
     _index: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def _rows(self, name: str, report_ids: Iterable[str]) -> pd.DataFrame:
-        """The rows of these reports in table ``name``, in table order within
-        each report: one grouping of the table, then only their rows."""
+        """The rows of these reports in table ``name``, in table order within each report.
+
+        One grouping of the table, then only their rows.
+        """
         frame: pd.DataFrame = getattr(self, name)
         if name not in self._index:
             self._index[name] = frame.groupby("report_id", sort=False).indices if len(frame) else {}
@@ -71,9 +73,11 @@ class Corpus:
         return self.aliases.get(T.normalize(agency), agency)
 
     def find_agency(self, query: str) -> pd.DataFrame:
-        """Agencies whose grouped name, an alias (reviewed alias file) or a
-        name printed in a report title contains ``query``, compared after the
-        form's normalisation (full-width → half-width, spaces out).
+        """Agencies whose grouped name, alias or printed title name contains ``query``.
+
+        Aliases come from the reviewed alias file, printed names from report
+        titles; names are compared after the form's normalisation (full-width
+        → half-width, spaces out).
 
         Returns:
             One row per agency: ``agency``, ``matched`` (what matched, e.g.
@@ -94,8 +98,9 @@ class Corpus:
         return pd.DataFrame(rows, columns=["agency", "matched", "region", "years"])
 
     def _agency_keys(self, names: set[str]) -> tuple[set[str], dict[str, list[str]]]:
-        """Normalised keys to select for ``names`` and what each matched: an
-        exact name or alias first, else part of a name or alias.
+        """Normalised keys to select for ``names`` and what each matched.
+
+        An exact name or alias first, else part of a name or alias.
 
         Raises:
             GicstatsError: a name that matches nothing, with the closest names.
@@ -132,8 +137,10 @@ class Corpus:
         region: str | None = None,
         ok_only: bool = False,
     ) -> Corpus:
-        """Reports of the given agencies, years and region (prefix match,
-        e.g. ``"福建省"``).
+        """Reports of the given agencies, years and region.
+
+        Agencies by grouped name or as printed; the region by prefix
+        match (e.g. ``"福建省"``).
 
         An agency is matched by its grouped name, a printed name or an alias
         of the reviewed alias file; failing that, by part of one
@@ -171,6 +178,7 @@ class Corpus:
         )
 
     def __repr__(self) -> str:
+        """Reports (unreadable among them), agencies, years, path and what agency names matched."""
         ok = self.reports["error"].isna().sum()
         years = f"{self.years[0]}–{self.years[-1]}" if self.years else "no years"
         where = f", path={str(self.path)!r}" if self.path else ""
@@ -192,13 +200,16 @@ class Corpus:
 
     @property
     def agencies(self) -> list[str]:
+        """The agencies of the corpus, by grouped name, sorted."""
         return sorted(self.reports["agency_key"].dropna().unique())
 
     @property
     def years(self) -> list[int]:
+        """The years the corpus has reports for, sorted."""
         return sorted(int(y) for y in self.reports["year"].dropna().unique())
 
     def __len__(self) -> int:
+        """The number of reports, readable or not."""
         return len(self.reports)
 
     def to_reports(self) -> list[Report]:
@@ -235,7 +246,7 @@ class Corpus:
             published=published,
             source=row["report"],
             sha256=row["sha256"],
-            format=row.get("format"),
+            format=row["format"],
             cells=cells.reset_index(drop=True),
             _sections=dict(zip(sections["section"], sections["text"])),
             findings=findings[list(FINDING_COLUMNS)].reset_index(drop=True),

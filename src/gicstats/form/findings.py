@@ -35,6 +35,11 @@ class Finding:
     message: str
 
     def __post_init__(self) -> None:
+        """Refuse an unknown severity, or a rule not declared with this severity.
+
+        Raises:
+            ValueError: the severity or rule is not in :mod:`gicstats.form.rules`.
+        """
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
         rule = lookup(self.rule)

@@ -1,5 +1,4 @@
-"""The form's arithmetic identities (spec §6.1, §6.2), declared once, and the
-one engine that evaluates them.
+"""The form's arithmetic identities (spec §6.1, §6.2), declared once, and the one engine that evaluates them.
 
 Every consumer goes through this module: the mapper choosing how to split a
 digit run, the identity checks, the narrative comparison and the indicators.
@@ -29,9 +28,10 @@ TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Identity:
-    """``Σ lhs = Σ rhs``, for every column (``axis="column"``: lhs and rhs
-    are row ids) or for every row (``axis="row"``: lhs and rhs are column
-    ids) of one table.
+    """``Σ lhs = Σ rhs``, for every column or for every row of one table.
+
+    With ``axis="column"``, lhs and rhs are row ids; with ``axis="row"``,
+    they are column ids.
 
     Attributes:
         rule: Rule id of the check, e.g. ``applications.balance``.
@@ -82,6 +82,7 @@ class Instance:
 
     @property
     def cells(self) -> tuple[CellKey, ...]:
+        """Every cell of the instance, left side first."""
         return self.lhs + self.rhs
 
     @property
@@ -100,8 +101,11 @@ class Status(Enum):
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of :func:`evaluate`: the status, both sums (``None`` when
-    not assessable) and the cells that were not known."""
+    """The result of :func:`evaluate`.
+
+    The status, both sums (``None`` when not assessable) and the cells that
+    were not known.
+    """
 
     status: Status
     left: float | None

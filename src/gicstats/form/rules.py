@@ -48,6 +48,7 @@ class Rule:
 
     @property
     def family(self) -> bool:
+        """Whether the id ends with a dot and so names a family of rules by prefix."""
         return self.id.endswith(".")
 
 

@@ -134,12 +134,22 @@ class Table:
     single_line: bool = False
 
     def row(self, row_id: str) -> Row:
+        """The row with id ``row_id``.
+
+        Raises:
+            KeyError: the table has no such row.
+        """
         for row in self.rows:
             if row.id == row_id:
                 return row
         raise KeyError(f"{self.id} has no row {row_id!r}")
 
     def column(self, column_id: str) -> Column:
+        """The column with id ``column_id``.
+
+        Raises:
+            KeyError: the table has no such column.
+        """
         for column in self.columns:
             if column.id == column_id:
                 return column
@@ -147,15 +157,27 @@ class Table:
 
     @property
     def row_ids(self) -> tuple[str, ...]:
+        """The ids of the rows, in printed order."""
         return tuple(r.id for r in self.rows)
 
     @property
     def column_ids(self) -> tuple[str, ...]:
+        """The ids of the value columns, in printed order."""
         return tuple(c.id for c in self.columns)
 
 
 @dataclass(frozen=True)
 class Section:
+    """One numbered section of a report (一、总体情况 …).
+
+    Attributes:
+        id: Section id.
+        label: The heading as the template prints it.
+        aliases: Other headings that name the section.
+        keywords: A heading matches when, after its number, it contains one of
+            these.
+    """
+
     id: str
     label: str
     aliases: tuple[str, ...] = ()
@@ -165,12 +187,27 @@ class Section:
 
 @dataclass(frozen=True)
 class Template:
+    """One version of the official form: its tables, in printed order.
+
+    Attributes:
+        version: ``"2019"`` or ``"2021"``.
+        tables: The tables, in printed order.
+        notice: The notice that issued this version (国办公开办函〔2021〕30号 …).
+        extra_labels: Further labels of this version besides its tables' (none
+            declared so far).
+    """
+
     version: str
     tables: tuple[Table, ...]
     notice: str
     extra_labels: tuple[str, ...] = field(default=())
 
     def table(self, table_id: str) -> Table:
+        """The table with id ``table_id``.
+
+        Raises:
+            KeyError: the template has no such table.
+        """
         for table in self.tables:
             if table.id == table_id:
                 return table
@@ -178,6 +215,7 @@ class Template:
 
     @property
     def table_ids(self) -> tuple[str, ...]:
+        """The ids of the tables, in printed order."""
         return tuple(t.id for t in self.tables)
 
 
@@ -370,7 +408,7 @@ def _application_rows(version: str) -> tuple[Row, ...]:
         Row("not_processed_confirm_reissue", "5.要求行政机关确认或重新出具已获取信息", group=_N),
     )
     if version == "2019":
-        other = (Row("other_handling", "（六）其他处理", group=_RESULTS),)
+        other: tuple[Row, ...] = (Row("other_handling", "（六）其他处理", group=_RESULTS),)
     else:
         other = (
             Row(
@@ -467,8 +505,10 @@ def result_rows(table: Table) -> tuple[str, ...]:
 
 
 def summand_columns(table: Table) -> tuple[str, ...]:
-    """The columns that add up to the 总计 column: table 三's applicant types,
-    table 四's outcomes of each proceeding."""
+    """The columns that add up to the 总计 column.
+
+    Table 三's applicant types, table 四's outcomes of each proceeding.
+    """
     return tuple(c.id for c in table.columns if c.id != "total")
 
 
@@ -478,9 +518,11 @@ RESULT_GROUPS: dict[str, str] = {"withheld": _W, "unable": _U, "not_processed": 
 
 
 def group_rows(version: str, group: str) -> tuple[str, ...]:
-    """The rows of table 三 printed under result group ``group`` (an id of
-    :data:`RESULT_GROUPS`). 2019 prints （六）其他处理 as a data row of its
-    own, which is then the group's only row."""
+    """The rows of table 三 printed under result group ``group`` (an id of :data:`RESULT_GROUPS`).
+
+    2019 prints （六）其他处理 as a data row of its own, which is then the
+    group's only row.
+    """
     table = TEMPLATES[version].table("applications")
     rows = tuple(r.id for r in table.rows if r.group == RESULT_GROUPS[group])
     if not rows and group in table.row_ids:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from jupyter_core.utils import run_sync
@@ -40,6 +41,10 @@ from gicstats.errors import GicstatsError
 from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
 from gicstats.publish import NOTEBOOKS
 from gicstats.publish.execute import execute, export_html, notebook_path, records
+
+if TYPE_CHECKING:  # imported where a kernel is started, so a plain import stays light
+    from jupyter_client import KernelManager
+    from jupyter_client.asynchronous import AsyncKernelClient
 
 STATE_FILE = ".gicstats-runs.json"
 
@@ -61,15 +66,20 @@ class Run:
 
     @property
     def target(self) -> str:
-        """What :func:`~gicstats.publish.execute.execute` runs: a bundled
-        notebook's name or the path of one's own."""
+        """What :func:`~gicstats.publish.execute.execute` runs.
+
+        A bundled notebook's name or the path of one's own.
+        """
         return self.path or self.notebook
 
     @property
     def key(self) -> str:
-        """The run's output name: the label made safe for a file name, plus a
-        short hash of the label whenever that changed it, so two labels never
-        share outputs (甲局/乙处 and 甲局_乙处; long names cut alike)."""
+        """The run's output name.
+
+        The label made safe for a file name, plus a short hash of the label
+        whenever that changed it, so two labels never share outputs (甲局/乙处
+        and 甲局_乙处; long names cut alike).
+        """
         name = safe_name(self.label, max_bytes=100)
         if name != self.label:
             name += "-" + hashlib.sha256(self.label.encode("utf-8")).hexdigest()[:8]
@@ -90,13 +100,17 @@ class Options:
 
 @dataclass
 class BatchResult:
+    """What a batch did: one record per run, with its status."""
+
     records: list[dict] = field(default_factory=list)
 
     def count(self, status: str) -> int:
+        """The number of runs with ``status``."""
         return sum(1 for r in self.records if r["status"] == status)
 
     @property
     def failed(self) -> list[dict]:
+        """The records of the runs that failed."""
         return [r for r in self.records if r["status"] == "failed"]
 
 
@@ -133,8 +147,10 @@ def plan(
     options: Options | None = None,
     parameters: dict | None = None,
 ) -> list[Run]:
-    """Every run for the corpus: a report per agency-year, a trend per agency
-    with two or more years, and one comparison over the years selected.
+    """Every run for the corpus.
+
+    A report per agency-year, a trend per agency with two or more years, and
+    one comparison over the years selected.
 
     ``notebooks`` may also name ``explore`` or the paths of notebooks of your
     own (see :mod:`gicstats.publish.user`), planned from the parameters they
@@ -206,8 +222,8 @@ def _na(value):
 class _Kernels(threading.local):
     """One warm kernel (and its connected client) per worker thread."""
 
-    km = None
-    kc = None
+    km: KernelManager | None = None
+    kc: AsyncKernelClient | None = None
     folder: str | None = None
 
 
@@ -236,12 +252,12 @@ def _new_kernel(kernel_name: str, folder: str):
     # ("k-" and a port number after it). Under a long $TMPDIR they would not
     # fit: the kernel could not bind them and the run would wait on it for
     # ever, so such a kernel talks over TCP on 127.0.0.1 instead.
-    base = os.path.join(folder, "k")
+    base = str(Path(folder) / "k")
     if len(os.fsencode(base)) + len("-65535") <= _MAX_SOCKET_PATH:
         km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=base)
     else:
         km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
-    km.connection_file = os.path.join(folder, f"kernel-{uuid.uuid4().hex[:12]}.json")
+    km.connection_file = str(Path(folder) / f"kernel-{uuid.uuid4().hex[:12]}.json")
     return km
 
 
@@ -369,9 +385,11 @@ def _replaced(log: list[str], why: _DiedAtStart) -> None:
 
 
 def _ready_fresh(fresh: tuple, kernel_name: str, log: list[str], timer: _Watchdog | None) -> tuple:
-    """The started kernel ``fresh`` (manager, folder) once it answers; if it
-    died at start, a new one in its place (once). Whatever fails, the kernels
-    this started are stopped and their folders removed."""
+    """The started kernel ``fresh`` (manager, folder) once it answers.
+
+    If it died at start, a new one in its place (once). Whatever fails, the
+    kernels this started are stopped and their folders removed.
+    """
     for attempt in (1, 2):
         km, folder = fresh
         kc = _client(km)
@@ -469,8 +487,10 @@ def _stop(km) -> None:
 
 
 def _warm_kernel(kernel_name: str, log: list[str]):
-    """The calling thread's warm kernel and its client, started if needed; a
-    kernel that dies at start is replaced once."""
+    """The calling thread's warm kernel and its client, started if needed.
+
+    A kernel that dies at start is replaced once.
+    """
     if _warm.km is None:
         for attempt in (1, 2):
             # held by _warm from the start, so that _drop_warm stops it
@@ -603,8 +623,10 @@ def run_batch(
     progress: bool = False,
     on_record: Callable[[dict], None] | None = None,
 ) -> BatchResult:
-    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write
-    ``index.html``. Failures are recorded, never raised."""
+    """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write ``index.html``.
+
+    Failures are recorded, never raised.
+    """
     from gicstats.publish.index import write_index
 
     options = options or Options()

@@ -31,8 +31,11 @@ _NOTEBOOK_SUFFIXES = frozenset({".py", ".ipynb", ".md", ".r", ".R", ".jl"})
 
 
 class _QuietZmqTeardown(logging.Filter):
-    """Kernels we start ourselves (IPC, shut down at once) leave nbclient's
-    client to the garbage collector, which logs a harmless zmq warning."""
+    """Drop the harmless "Could not destroy zmq context" warning from the log.
+
+    Kernels we start ourselves (IPC, shut down at once) leave nbclient's
+    client to the garbage collector, which logs that warning.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "Could not destroy zmq context" not in record.getMessage()
@@ -53,9 +56,12 @@ img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto
 
 
 def notebook_path(name: str | os.PathLike) -> Path:
-    """The text file of a notebook: a bundled one by name (``report``,
-    ``trend``, ``compare``, ``explore``), or a notebook of your own by its path
-    (jupytext text such as ``mynotebooks/fees.py``, or an ``.ipynb``)."""
+    """The text file of a notebook.
+
+    A bundled one by name (``report``, ``trend``, ``compare``, ``explore``), or
+    a notebook of your own by its path (jupytext text such as
+    ``mynotebooks/fees.py``, or an ``.ipynb``).
+    """
     text = os.fspath(name)
     if text in BUNDLED:
         path = notebooks_dir() / f"{text}.py"
@@ -77,8 +83,10 @@ def notebook_label(name: str | os.PathLike) -> str:
 
 
 def load(name: str | os.PathLike):
-    """The notebook as an nbformat node, read from its jupytext text (a copy:
-    the parsed text is cached while the file is unchanged)."""
+    """The notebook as an nbformat node, read from its jupytext text.
+
+    A copy: the parsed text is cached while the file is unchanged.
+    """
     import copy
 
     path = notebook_path(name)
@@ -103,25 +111,32 @@ def _parsed(path: Path, mtime_ns: int):
 
 
 def _unpaired(nb):
-    """``nb`` without jupytext's metadata (``formats: py:percent``, the text
-    representation). Kept, it pairs the executed ``.ipynb`` with a ``.py`` that
-    is not beside it, and JupyterLab refuses to open it ("Unable to read paired
-    notebook"); an export is a notebook of its own."""
+    """``nb`` without jupytext's metadata (``formats: py:percent``, the text representation).
+
+    Kept, it pairs the executed ``.ipynb`` with a ``.py`` that is not beside
+    it, and JupyterLab refuses to open it ("Unable to read paired notebook");
+    an export is a notebook of its own.
+    """
     nb.metadata.pop("jupytext", None)
     return nb
 
 
 def _stable_ids(nb):
-    """Number the cells: jupytext and papermill give random ids, which would
-    make two exports of the same run differ."""
+    """Number the cells in order (``cell-000``, ``cell-001`` …).
+
+    jupytext and papermill give random ids, which would make two exports of
+    the same run differ.
+    """
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
     return nb
 
 
 def declared_parameters(name: str | os.PathLike) -> dict[str, dict]:
-    """The notebook's parameters as papermill infers them from its
-    ``parameters`` cell: name → ``{name, inferred_type_name, default, help}``."""
+    """The notebook's parameters as papermill infers them from its ``parameters`` cell.
+
+    Name → ``{name, inferred_type_name, default, help}``.
+    """
     path = notebook_path(name)
     return _parsed(path, path.stat().st_mtime_ns)[1]
 
@@ -221,9 +236,11 @@ def execute(
 
 
 def _readable_parameters() -> None:
-    """Have papermill write injected Python strings as ``repr`` does
-    (``agency = '平潭综合实验区'``) instead of as ``\\u`` escapes: the same
-    value, readable in the notebook. Registered once, for the Python language."""
+    r"""Have papermill write injected Python strings as ``repr`` does.
+
+    That is ``agency = '平潭综合实验区'`` instead of ``\u`` escapes: the same value,
+    readable in the notebook. Registered once, for the Python language.
+    """
     from papermill.translators import PythonTranslator, papermill_translators
 
     if getattr(papermill_translators._translators.get("python"), "gicstats", False):
@@ -243,9 +260,11 @@ _WARM_ENGINE = "gicstats-warm"
 
 
 def _warm_engine() -> str:
-    """Register (once) a papermill engine that runs on an already connected
-    kernel client: everything else (parameters, metadata, error handling) is
-    papermill's own, so its outputs match a fresh kernel's."""
+    """Register (once) a papermill engine that runs on an already connected kernel client.
+
+    Everything else (parameters, metadata, error handling) is papermill's
+    own, so its outputs match a fresh kernel's.
+    """
     from jupyter_core.utils import run_sync
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines

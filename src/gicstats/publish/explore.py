@@ -43,9 +43,12 @@ MAIN_INDICATORS = (
 
 
 def coverage(corpus: Corpus) -> pd.DataFrame:
-    """Agencies × years: how many readable reports each has (0 where none),
-    with a last column of files that could not be read. Recorded as
-    ``coverage`` (agency → years)."""
+    """Agencies × years.
+
+    How many readable reports each has (0 where none), with a last column
+    of files that could not be read. Recorded as ``coverage`` (agency →
+    years).
+    """
     reports = corpus.reports
     ok = reports[reports["error"].isna() & reports["year"].notna()]
     table = pd.crosstab(ok["agency_key"].fillna("（未识别 unknown）"), ok["year"].astype(int))
@@ -67,8 +70,10 @@ def coverage(corpus: Corpus) -> pd.DataFrame:
 
 
 def coverage_heatmap(corpus: Corpus):
-    """The coverage table as a heatmap: a dark cell is a report, a white one
-    a year without one."""
+    """The coverage table as a heatmap.
+
+    A dark cell is a report, a white one a year without one.
+    """
     table = coverage(corpus)
     table = table[[c for c in table.columns if isinstance(c, int)]]
     table = table[[not str(a).startswith("（") for a in table.index]]
@@ -97,10 +102,11 @@ def coverage_heatmap(corpus: Corpus):
 
 
 def find_agency(corpus: Corpus, query: str) -> pd.DataFrame:
-    """Agencies whose grouped name, an alias from the reviewed alias file, or
-    a name printed in a report title contains ``query`` (full- and half-width
-    alike). One row per agency: what matched, its region and years.
-    Recorded as ``find`` (agency → what matched).
+    """Agencies whose grouped name, alias or printed title name contains ``query``.
+
+    Aliases come from the reviewed alias file; full- and half-width match
+    alike. One row per agency: what matched, its region and years. Recorded
+    as ``find`` (agency → what matched).
 
     Raises:
         NotebookStop: nothing matches; the message lists the closest names.
@@ -124,9 +130,12 @@ def find_agency(corpus: Corpus, query: str) -> pd.DataFrame:
 
 
 def cells_for(corpus: Corpus, table: str, row: str, column: str = "total") -> pd.DataFrame:
-    """One cell of the form for every report, with pandas: agencies as rows,
-    years as columns; a blank or unreadable cell stays blank (never 0).
-    Recorded as ``cells:<table>.<row>.<column>`` (``agency|year`` → value)."""
+    """One cell of the form for every report, with pandas.
+
+    Agencies as rows, years as columns; a blank or unreadable cell stays
+    blank (never 0). Recorded as ``cells:<table>.<row>.<column>``
+    (``agency|year`` → value).
+    """
     cells = corpus.cells
     hit = cells[(cells["table"] == table) & (cells["row"] == row) & (cells["column"] == column)]
     hit = hit.merge(corpus.reports[["report_id", "agency_key", "year"]], on="report_id")
@@ -145,10 +154,12 @@ def cells_for(corpus: Corpus, table: str, row: str, column: str = "total") -> pd
 
 
 def sql(corpus: Corpus, query: str) -> pd.DataFrame:
-    """Run DuckDB SQL over the corpus. ``reports``, ``cells``, ``findings``
-    and ``sections`` name its tables: views over the Parquet files when the
-    corpus was read from a folder, else the frames in memory. Recorded as
-    ``sql`` (the result's records)."""
+    """Run DuckDB SQL over the corpus.
+
+    ``reports``, ``cells``, ``findings`` and ``sections`` name its tables:
+    views over the Parquet files when the corpus was read from a folder,
+    else the frames in memory. Recorded as ``sql`` (the result's records).
+    """
     con = connect(corpus)
     try:
         result = con.sql(query).df()
@@ -179,8 +190,10 @@ def connect(corpus: Corpus):
 
 
 def findings_summary(corpus: Corpus) -> pd.DataFrame:
-    """Findings counted by rule (rows) and severity (columns), most serious
-    first. Recorded as ``findings_by_rule`` (rule → severity → count)."""
+    """Findings counted by rule (rows) and severity (columns), most serious first.
+
+    Recorded as ``findings_by_rule`` (rule → severity → count).
+    """
     f = corpus.findings
     if f.empty:
         record("findings_by_rule", {})
@@ -195,9 +208,11 @@ def findings_summary(corpus: Corpus) -> pd.DataFrame:
 
 
 def browse_findings(corpus: Corpus, *, rule: str = "", severity: str = "") -> pd.DataFrame:
-    """The findings of one rule (or rule prefix, e.g. ``narrative.``) and/or
-    severity, with the agency, year and file of each. Recorded as
-    ``browse`` (how many)."""
+    """The findings of one rule (or rule prefix) and/or severity, with each one's agency, year and file.
+
+    A rule prefix is such as ``narrative.``. Recorded as ``browse`` (how
+    many).
+    """
     f = corpus.findings
     if rule:
         f = f[f["rule"].str.startswith(rule)]
@@ -220,8 +235,10 @@ def browse_findings(corpus: Corpus, *, rule: str = "", severity: str = "") -> pd
 
 
 def indicator_table(corpus: Corpus, indicator_ids=MAIN_INDICATORS) -> pd.DataFrame:
-    """One row per agency-year, one column per indicator (values; rates as
-    ratios), labelled in Chinese and English. Recorded as ``indicators``."""
+    """One row per agency-year, one column per indicator (values; rates as ratios), labelled in Chinese and English.
+
+    Recorded as ``indicators``.
+    """
     from gicstats.analysis.indicators import INDICATORS
 
     long = indicator_frame(corpus)
@@ -242,8 +259,10 @@ def indicator_table(corpus: Corpus, indicator_ids=MAIN_INDICATORS) -> pd.DataFra
 
 
 def quick_charts(corpus: Corpus, indicator: str = "disclosure_rate"):
-    """A ranking of agency-years on one rate (small samples hatched) and the
-    spread of the main rates."""
+    """A ranking of agency-years on one rate, and the spread of the main rates.
+
+    Small samples are hatched.
+    """
     from gicstats.analysis.indicators import INDICATORS
 
     spec = {i.id: i for i in INDICATORS}

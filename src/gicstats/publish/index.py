@@ -1,5 +1,7 @@
-"""The index page of a batch run: one self-contained ``index.html`` linking
-every export, with each run's status and headline figures.
+"""The index page of a batch run.
+
+One self-contained ``index.html`` linking every export, with each run's
+status and headline figures.
 
 The page is a plain table, grouped by region then agency then year, that
 works with JavaScript off; a small inline script adds sorting (click a column
@@ -198,9 +200,10 @@ _COLUMNS = (
 
 
 def href(path: str | os.PathLike) -> str:
-    """A relative URL for a file path relative to the output folder, each
-    segment percent-encoded (UTF-8) so Chinese names, ``#``, ``?`` and ``%``
-    work from ``file://`` and over HTTP.
+    """A relative URL for a file path relative to the output folder.
+
+    Each segment is percent-encoded (UTF-8) so Chinese names, ``#``, ``?``
+    and ``%`` work from ``file://`` and over HTTP.
 
     Raises:
         ValueError: an absolute path, a drive, or a ``..`` segment; the page
@@ -268,8 +271,11 @@ def _check(runs: Iterable[Mapping]) -> list[Mapping]:
 
 
 def _group(run: Mapping) -> tuple[int, str]:
-    """Rank and label of a run's group: named regions first, then agencies
-    with no region, then runs across agencies."""
+    """Rank and label of a run's group.
+
+    Named regions first, then agencies with no region, then runs across
+    agencies.
+    """
     if run.get("region"):
         return 0, str(run["region"])
     if run.get("agency"):
@@ -300,9 +306,9 @@ def _years(run: Mapping) -> tuple[str, str]:
     year, y0, y1 = run.get("year"), run.get("year_from"), run.get("year_to")
     if year is not None:
         return str(int(year)), str(int(year))
-    if y0 is not None or y1 is not None:
-        shown = "–".join(str(int(y)) for y in (y0, y1) if y is not None)
-        return shown, str(int(y0 if y0 is not None else y1))
+    years = [int(y) for y in (y0, y1) if y is not None]
+    if years:
+        return "–".join(str(y) for y in years), str(years[0])
     return '<span class="none">—</span>', ""
 
 
@@ -438,7 +444,7 @@ def render_index(
     group_labels: list[str] = []
     group_index: dict[tuple[int, str], int] = {}
     group_sizes: dict[int, int] = {}
-    body = []
+    body: list[str | None] = []  # None: where a group's header goes
     for i, run in enumerate(runs):
         group = _group(run)
         if group not in group_index:

@@ -39,9 +39,11 @@ def _display(obj) -> None:
 
 
 def show_figure(fig):
-    """Display a figure as an inline PNG, whatever the backend. Outside a
-    notebook nothing is displayed and the figure is returned (``plt.show()``
-    or ``fig.savefig`` it)."""
+    """Display a figure as an inline PNG, whatever the backend.
+
+    Outside a notebook nothing is displayed and the figure is returned
+    (``plt.show()`` or ``fig.savefig`` it).
+    """
     import io
 
     if not _in_kernel():
@@ -56,8 +58,10 @@ def show_figure(fig):
 
 
 def _in_kernel() -> bool:
-    """Whether we run in a Jupyter kernel (which keeps every output's
-    mimebundle) rather than a plain Python or IPython terminal."""
+    """Whether we run in a Jupyter kernel rather than a plain Python or IPython terminal.
+
+    A kernel keeps every output's mimebundle.
+    """
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover
@@ -70,7 +74,8 @@ def record(name: str, value) -> None:
     """Leave ``value`` (JSON-serialisable) in the notebook's outputs under ``name``.
 
     Only in a notebook's kernel: a terminal would print the raw mimebundle,
-    so there it does nothing."""
+    so there it does nothing.
+    """
     if not _in_kernel():
         return
     from IPython.display import display
@@ -87,9 +92,12 @@ def _json_default(obj):
 
 
 def open_corpus(path: str | Path = "") -> Corpus:
-    """The corpus at ``path``; empty: the default corpus
-    (:func:`gicstats.paths.corpus_dir`: ``$GICSTATS_CORPUS``, which ``gicstats
-    lab`` sets, else ``reports/corpus``). Stops the notebook clearly if absent."""
+    """The corpus at ``path``.
+
+    Empty: the default corpus (:func:`gicstats.paths.corpus_dir`:
+    ``$GICSTATS_CORPUS``, which ``gicstats lab`` sets, else
+    ``reports/corpus``). Stops the notebook clearly if absent.
+    """
     from gicstats.paths import corpus_dir
 
     path = path or corpus_dir()
@@ -176,7 +184,9 @@ class _Heading:
 
 def findings(frame: pd.DataFrame, *, show_not_assessable: bool = True) -> pd.DataFrame:
     """Findings sorted by severity, narrative mismatches first within each.
-    Records counts by severity as ``findings``."""
+
+    Records counts by severity as ``findings``.
+    """
     counts = frame["severity"].value_counts().to_dict() if len(frame) else {}
     record("findings", {s: int(counts.get(s, 0)) for s in SEVERITY_ORDER})
     if not len(frame):
@@ -216,8 +226,10 @@ def charts(report: Report):
 
 
 def agency_series(corpus: Corpus, agency: str) -> Corpus:
-    """All readable reports of one agency (by name, alias, or part of one:
-    see :meth:`Corpus.select`); stops the notebook clearly if none."""
+    """All readable reports of one agency (by name, alias, or part of one: see :meth:`Corpus.select`).
+
+    Stops the notebook clearly if none.
+    """
     try:
         hit = corpus.select(agency=agency, ok_only=True)
     except GicstatsError as exc:
@@ -252,8 +264,10 @@ def trend_table(corpus: Corpus, indicator_ids: list[str]) -> pd.DataFrame:
 
 
 def labelled(table: pd.DataFrame) -> pd.DataFrame:
-    """The same table with indicator columns named by their Chinese and
-    English labels, for display; rates shown as ratios."""
+    """The same table with indicator columns named by their Chinese and English labels, for display.
+
+    Rates shown as ratios.
+    """
     from gicstats.analysis.indicators import INDICATORS
 
     names = {i.id: f"{i.label_zh} {i.label_en}" for i in INDICATORS}
@@ -340,8 +354,11 @@ def compare_selection(corpus: Corpus, year_from: int, year_to: int, region: str 
 
 
 def compare_table(corpus: Corpus, indicator_ids: list[str], min_denominator: int = 30) -> pd.DataFrame:
-    """One row per agency-year: indicators, a small-sample flag, and data
-    quality (errors found, share of the agency's reports with an error)."""
+    """One row per agency-year.
+
+    Indicators, a small-sample flag, and data quality (errors found,
+    share of the agency's reports with an error).
+    """
     long = indicator_frame(corpus)
     long = long[long["indicator"].isin(indicator_ids)]
     values = long.pivot_table(index=["agency_key", "year"], columns="indicator", values="value", aggfunc="first")

@@ -36,16 +36,21 @@ _SUFFIXES = (".py", ".ipynb")
 
 
 def is_own(name: str) -> bool:
-    """Whether ``name`` is not one of the notebooks planned by default: the
-    bundled ``explore``, or the path of a notebook of one's own."""
+    """Whether ``name`` is not one of the notebooks planned by default.
+
+    The bundled ``explore``, or the path of a notebook of one's own.
+    """
     return name not in NOTEBOOKS and (
         name in BUNDLED or Path(name).suffix in _SUFFIXES or "/" in name or os.sep in name
     )
 
 
 def expand_notebooks(names: Iterable[str]) -> list[str]:
-    """Names as given, ``all`` as the three bundled notebooks, and a folder
-    as the notebooks in it (``*.py`` and ``*.ipynb``, hidden files skipped)."""
+    """Names as given, ``all`` as the three bundled notebooks, a folder as the notebooks in it.
+
+    A folder's notebooks are its ``*.py`` and ``*.ipynb`` files, hidden
+    files skipped.
+    """
     out: list[str] = []
     for name in names:
         if name == "all":
@@ -65,10 +70,12 @@ def expand_notebooks(names: Iterable[str]) -> list[str]:
 
 
 def coerce(value, default: dict):
-    """A ``-p`` value (text from the command line) as the type of the
-    declared default (``year = 2021`` → int; ``agency = "…"`` → text; papermill
-    infers types only from annotations): ``int``, ``float`` or ``bool``;
-    text stays text, and anything else is read as a Python literal if it is one."""
+    """A ``-p`` value (text from the command line) as the type of the declared default.
+
+    ``year = 2021`` → int; ``agency = "…"`` → text; papermill infers types only
+    from annotations. The types are ``int``, ``float`` or ``bool``; text stays
+    text, and anything else is read as a Python literal if it is one.
+    """
     if not isinstance(value, str):
         return value
     kind = default.get("inferred_type_name") or "None"
@@ -139,8 +146,11 @@ def own_name(name: str) -> str:
 
 
 def own_runs(name: str, corpus: Corpus, selected: Corpus, base: dict, extra: dict):
-    """For each run of notebook ``name``: the fields of its
-    :class:`~gicstats.publish.batch.Run`, and the part of the corpus it reads."""
+    """For each run of notebook ``name``.
+
+    The fields of its :class:`~gicstats.publish.batch.Run`, and the part of
+    the corpus it reads.
+    """
     import pandas as pd
 
     def na(value):

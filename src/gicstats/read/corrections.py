@@ -37,6 +37,18 @@ ACTIONS = ("set", "blank")
 
 @dataclass(frozen=True)
 class Correction:
+    """One reviewed correction, as the corrections file gives it.
+
+    Attributes:
+        report: The report, by file name, id or sha256.
+        cell: The cell, as ``table.row.column``.
+        action: ``set`` or ``blank``.
+        value: The new value for ``set``; None for ``blank``.
+        expect: The cell text as printed; the correction applies only while the
+            source prints it.
+        reason: Why, with the evidence.
+    """
+
     report: str
     cell: str
     action: str
@@ -46,6 +58,7 @@ class Correction:
 
     @property
     def key(self) -> tuple[str, str, str]:
+        """The cell as ``(table, row, column)``."""
         table, row, column = self.cell.split(".")
         return table, row, column
 

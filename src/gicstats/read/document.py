@@ -19,9 +19,12 @@ class Cell:
 
 @dataclass
 class Line:
-    """A row of cells. ``structured`` lines (HTML rows, pipe rows) keep one
-    value per cell, so a blank cell is a blank value; other lines are free
-    text whose values may have run together."""
+    """A row of cells.
+
+    ``structured`` lines (HTML rows, pipe rows) keep one value per cell, so
+    a blank cell is a blank value; other lines are free text whose values
+    may have run together.
+    """
 
     cells: list[Cell]
     structured: bool

@@ -118,6 +118,7 @@ class Fetcher:
         max_bytes: int | None = None,
         min_interval: float = 1.0,
     ) -> None:
+        """Keep the options; nothing is fetched, and the cache folder is not made yet."""
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.timeout = timeout
         self.retries = max(1, int(retries))
@@ -202,11 +203,33 @@ class Fetcher:
         self._last_request[host] = time.monotonic()
 
     def _get(self, url: str) -> tuple[bytes, str | None, str | None]:
+        """One attempt: the page's bytes, its content type and its declared charset.
+
+        Raises:
+            _Retry: a failure worth another try (timeouts, broken connections,
+                HTTP 429 and 5xx).
+            GicstatsError: a failure that another try would not mend, such as
+                HTTP 404 or a page over ``max_bytes``.
+        """
+        response = self._open(url)
+        with response:
+            length = response.headers.get("Content-Length")
+            if length and length.strip().isdigit() and int(length) > self.max_bytes:
+                raise GicstatsError(
+                    url, f"page is {int(length)} bytes, over the limit of {self.max_bytes} (GICSTATS_MAX_BYTES)"
+                )
+            content_type = response.headers.get_content_type() if response.headers.get("Content-Type") else None
+            charset = response.headers.get_content_charset()
+            body = self._read_body(url, response)
+        return body, content_type, charset
+
+    def _open(self, url: str):
+        """The response to a GET of ``url``, its failures sorted into retries and refusals."""
         request = urllib.request.Request(
             url, headers={"User-Agent": user_agent(), "Accept": "*/*", "Accept-Encoding": "identity"}
         )
         try:
-            response = self._opener.open(request, timeout=self.timeout)
+            return self._opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             exc.close()
             problem = f"HTTP {exc.code} {exc.reason}"
@@ -222,39 +245,32 @@ class Fetcher:
             raise _Retry(f"cannot connect ({reason})") from None
         except (ConnectionError, OSError) as exc:
             raise _Retry(f"connection failed ({exc})") from None
-        with response:
-            length = response.headers.get("Content-Length")
-            if length and length.strip().isdigit() and int(length) > self.max_bytes:
-                raise GicstatsError(
-                    url, f"page is {int(length)} bytes, over the limit of {self.max_bytes} (GICSTATS_MAX_BYTES)"
-                )
-            content_type = response.headers.get_content_type() if response.headers.get("Content-Type") else None
-            charset = response.headers.get_content_charset()
-            deadline = time.monotonic() + 4 * self.timeout
-            chunks: list[bytes] = []
-            size = 0
-            try:
-                while True:
-                    chunk = response.read(_CHUNK)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise GicstatsError(
-                            url, f"page is over the limit of {self.max_bytes} bytes (GICSTATS_MAX_BYTES)"
-                        )
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        raise _Retry(f"download took longer than {4 * self.timeout:g} s")
-            except TimeoutError:
-                raise _Retry(f"timed out after {self.timeout:g} s while reading") from None
-            except (ConnectionError, OSError) as exc:
-                raise _Retry(f"connection broke while reading ({exc})") from None
-            except Exception as exc:  # http.client.IncompleteRead and kin
-                if isinstance(exc, (GicstatsError, _Retry)):
-                    raise
-                raise _Retry(f"download broke off ({type(exc).__name__})") from None
-        return b"".join(chunks), content_type, charset
+
+    def _read_body(self, url: str, response) -> bytes:
+        """The body of ``response``, read a chunk at a time within ``max_bytes`` and four timeouts."""
+        deadline = time.monotonic() + 4 * self.timeout
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = response.read(_CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise GicstatsError(url, f"page is over the limit of {self.max_bytes} bytes (GICSTATS_MAX_BYTES)")
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _Retry(f"download took longer than {4 * self.timeout:g} s")
+        except TimeoutError:
+            raise _Retry(f"timed out after {self.timeout:g} s while reading") from None
+        except (ConnectionError, OSError) as exc:
+            raise _Retry(f"connection broke while reading ({exc})") from None
+        except Exception as exc:  # http.client.IncompleteRead and kin
+            if isinstance(exc, (GicstatsError, _Retry)):
+                raise
+            raise _Retry(f"download broke off ({type(exc).__name__})") from None
+        return b"".join(chunks)
 
 
 class _Retry(Exception):
@@ -284,9 +300,11 @@ _FETCHERS: dict[Path, Fetcher] = {}
 
 
 def fetch(url: str, *, cache_dir: str | os.PathLike | None = None, refresh: bool = False, **options) -> Page:
-    """Fetch one page (see :class:`Fetcher` for ``options``), from the cache
-    when it is there. Fetchers with default options are kept per cache
-    folder, so successive calls space their requests to a host."""
+    """Fetch one page (see :class:`Fetcher` for ``options``), from the cache when it is there.
+
+    Fetchers with default options are kept per cache folder, so successive
+    calls space their requests to a host.
+    """
     if options:
         return Fetcher(cache_dir, **options).fetch(url, refresh=refresh)
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()

@@ -28,9 +28,10 @@ _QUOTE_TAIL = r"[“”\"'‘’「」『』]*"
 
 @dataclass(frozen=True)
 class Token:
-    """A piece of text: ``label`` (``key`` is its normalised form), ``run``
-    (values) or ``text`` (anything else). ``start``/``end`` index the
-    prepared text returned by :func:`prepare`."""
+    """A piece of text: ``label`` (``key`` is its normalised form), ``run`` (values) or ``text`` (anything else).
+
+    ``start``/``end`` index the prepared text returned by :func:`prepare`.
+    """
 
     kind: str
     text: str
@@ -40,14 +41,15 @@ class Token:
 
 
 def prepare(text: str) -> str:
-    """NFKC-fold, fold CJK radicals and convert traditional characters,
-    keeping whitespace."""
+    """NFKC-fold, fold CJK radicals and convert traditional characters, keeping whitespace."""
     return simplify(fold_radicals(nfkc(text.replace("\xa0", " "))))
 
 
 def simplify(text: str) -> str:
-    """Traditional characters to simplified, character for character, so the
-    result indexes like the input (for text already NFKC-folded)."""
+    """Traditional characters to simplified, character for character.
+
+    So the result indexes like the input (for text already NFKC-folded).
+    """
     for old, new in WORD_ALIASES.items():
         text = text.replace(old, new)
     return text.translate(TRAD_TO_SIMP)

@@ -168,8 +168,7 @@ def over(what: str, count: int | str, limit: int, name: str) -> str:
 
 
 def beyond(what: str, limit: int, name: str, verb: str = "has") -> str:
-    """The one-line problem for a source found past a limit before it was
-    all counted (counting stops at the limit).
+    """The one-line problem for a source found past a limit before it was all counted (counting stops at the limit).
 
     >>> beyond("characters and shapes", 500000, "max_objects", verb="draws")
     'draws more characters and shapes than the limit of 500,000 (GICSTATS_MAX_OBJECTS)'

@@ -126,11 +126,12 @@ _RUN_THEN_HEADING = re.compile(r"^(\s*[0-9][0-9\s]*?)\s*(?=[一二三四五六�
 
 
 def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
-    """A flattened page where a table's last row runs into the next section's
-    heading (``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``): the
-    line opens with a row label, then its values, then the heading. The
-    label and values are table content; the heading and what follows are
-    left to the narrative."""
+    """A flattened page where a table's last row runs into the next section's heading.
+
+    For example ``四、结转下年度继续办理 0000000 四、政府信息公开行政复议…``: the line opens with a
+    row label, then its values, then the heading. The label and values are
+    table content; the heading and what follows are left to the narrative.
+    """
     if len(tokens) < 2 or tokens[0].kind != "label" or tokens[1].kind != "text":
         return []
     if "row" not in _label_kinds(tokens[0].key):
@@ -144,6 +145,7 @@ def _row_before_heading(tokens: list[Token], locator: str) -> list[_Event]:
 
 
 def is_table_stretch(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` read as part of a table: an anchor among them, or three row labels."""
     kinds = [_label_kinds(t.key) for t in tokens if t.kind == "label"]
     if any("anchor" in k for k in kinds):
         return True
@@ -189,8 +191,11 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
 
 
 def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
-    """The template version, from the labels that exist in one version only
-    (never from the year), and the count of such labels per version."""
+    """The template version, and the count of version-only labels per version.
+
+    The version comes from the labels that exist in one version only, never
+    from the year.
+    """
     markers = T.version_markers()
     counts = {v: 0 for v in T.VERSIONS}
     for ev in events:
@@ -205,13 +210,14 @@ def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
         if not counts["2021"] and any(ev.kind == "label" and ev.key == other for ev in events):
             return "2019", counts
         return None, counts
-    return max(counts, key=counts.get), counts
+    return max(counts, key=lambda v: counts[v]), counts
 
 
 class Mapper:
     """Walks the events of one document and collects cells and findings."""
 
     def __init__(self, version: str, report: str) -> None:
+        """Start mapping a document onto template ``version``; findings name ``report``."""
         self.version = version
         self.report = report
         self.template = T.TEMPLATES[version]
@@ -219,7 +225,8 @@ class Mapper:
         self.other_index = T.label_index("2021" if version == "2019" else "2019")
         self.table: T.Table | None = None
         self.pending: _PendingRow | None = None
-        self.seen: dict[tuple[str, str], str] = {}
+        # locators of the cells (table, row, column) and rows (table, row) read
+        self.seen: dict[tuple[str, ...], str] = {}
         self.cells: list[dict] = []
         self.findings: list[Finding] = []
         self.candidates: list[_Candidate] = []
@@ -235,10 +242,12 @@ class Mapper:
     def finding(
         self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = ""
     ) -> None:
+        """Record a finding about the report."""
         self.findings.append(Finding(self.report, rule, severity, cells, expected, actual, message))
 
     # -- walking --------------------------------------------------------------
     def run(self, events: list[_Event]) -> None:
+        """Map every event of the document, then settle the pending splits and report missing tables."""
         for ev in events:
             if ev.kind == "label":
                 self.on_label(ev)
@@ -254,6 +263,7 @@ class Mapper:
         self.report_missing()
 
     def on_label(self, ev: _Event) -> None:
+        """A label opens a section, a table, a row or a group, or belongs to the table head."""
         refs = self.index.get(ev.key, ())
         if not refs:
             if self.table is not None and self.other_index.get(ev.key):
@@ -269,6 +279,7 @@ class Mapper:
             self.finish()
             self.table = None
             return
+        assert ref.table is not None  # only section headings belong to no table
         if ref.kind == "anchor":
             self.finish()
             self.table = self.template.table(ref.table)
@@ -310,6 +321,7 @@ class Mapper:
         return min(pool, key=lambda r: order[r.kind])
 
     def on_run(self, ev: _Event) -> None:
+        """A run of values: added to the pending row (table 四's one line opens one), or stray outside any row."""
         text = ev.text.strip()
         if self.pending is None:
             if self.table is None or not (text or (ev.data_line and self.table.single_line)):
@@ -326,6 +338,7 @@ class Mapper:
         self.pending.runs.append(ev)
 
     def on_text(self, ev: _Event) -> None:
+        """Text in a table: an unreadable cell, a section heading, a misprinted numbered item or an unknown label."""
         if self.table is None:
             return
         text = ev.text
@@ -360,9 +373,11 @@ class Mapper:
             self.pending = None
 
     def _label_continues(self, pending: _PendingRow, text: str) -> bool:
-        """Whether ``text`` completes the label of a row that has no values
-        yet: the label and the text read together are the row's label (or
-        one of its aliases), or its start."""
+        """Whether ``text`` completes the label of a row that has no values yet.
+
+        The label and the text read together are the row's label (or one of
+        its aliases), or its start.
+        """
         if len(pending.row_ids) != 1:
             return False
         joined = T.normalize(pending.label + text)
@@ -370,8 +385,10 @@ class Mapper:
         return any(T.normalize(label).startswith(joined) for label in (row.label, *row.aliases))
 
     def _numbered_fallback(self, ev: _Event) -> bool:
-        """Map a misprinted numbered item (``2.其他法律行政止公开``) to the
-        item with that number in the current group, with a warning."""
+        """Map a misprinted numbered item to the item with that number in the current group.
+
+        For example ``2.其他法律行政止公开``; a warning says so.
+        """
         m = re.match(r"^(\d+)\.", T.normalize(ev.text))
         if not m or self.last_group is None or self.table is None:
             return False
@@ -394,6 +411,7 @@ class Mapper:
 
     # -- assigning values -----------------------------------------------------
     def finish(self) -> None:
+        """Assign the pending row's values to its cells; a table ends with its last row."""
         pending, self.pending = self.pending, None
         if pending is None:
             return
@@ -405,6 +423,40 @@ class Mapper:
             self.table = None  # the table is complete: what follows is narrative
         self._assign(pending)
 
+    def _assign_cells(self, pending: _PendingRow, runs: list[_Event], slot_cells: list, k: int) -> None:
+        """Assign a row whose values came one a cell: in order, the extra ones and the missing ones reported."""
+        table = pending.table
+        values = runs[:k]
+        extra = [r.text for r in runs[k:] if r.text.strip()]
+        if extra:
+            self.finding(
+                "parse.extra_values",
+                "warning",
+                f"{self._where(pending)}的数值多于模板的{k}列，多出的“{'、'.join(extra)}”未读取",
+                cells=self._cell_ids(pending),
+                actual="、".join(extra),
+            )
+        if len(values) < k:
+            completed = self._short_row(pending, values)
+            if completed is None:
+                return
+            values = completed
+        for (rid, col), run in zip(slot_cells, values):
+            parsed = parse_value(run.text)
+            self._emit(
+                table,
+                rid,
+                col,
+                run.text.strip(),
+                parsed.value,
+                parsed.unit,
+                run.locator,
+                parsed.readable,
+                implausible=parsed.implausible,
+            )
+        if len(values) < k:
+            self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
+
     def _assign(self, pending: _PendingRow) -> None:
         table = pending.table
         k = len(pending.row_ids) * len(table.columns)
@@ -414,39 +466,12 @@ class Mapper:
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
         if all(r.positional for r in runs) and len(runs) > k:
-            runs = self._drop_span_padding(pending, runs, k)
-            if runs is None:
+            padded = self._drop_span_padding(pending, runs, k)
+            if padded is None:
                 return
+            runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
-            values = runs[:k]
-            extra = [r.text for r in runs[k:] if r.text.strip()]
-            if extra:
-                self.finding(
-                    "parse.extra_values",
-                    "warning",
-                    f"{self._where(pending)}的数值多于模板的{k}列，多出的“{'、'.join(extra)}”未读取",
-                    cells=self._cell_ids(pending),
-                    actual="、".join(extra),
-                )
-            if len(values) < k:
-                values = self._short_row(pending, values)
-                if values is None:
-                    return
-            for (rid, col), run in zip(slot_cells, values):
-                parsed = parse_value(run.text)
-                self._emit(
-                    table,
-                    rid,
-                    col,
-                    run.text.strip(),
-                    parsed.value,
-                    parsed.unit,
-                    run.locator,
-                    parsed.readable,
-                    implausible=parsed.implausible,
-                )
-            if len(values) < k:
-                self._record_missing(pending, f"只有{len(values)}个数值，模板有{k}列", slot_cells[len(values) :])
+            self._assign_cells(pending, runs, slot_cells, k)
             return
         # free text: the values may have run together
         text = " ".join(r.text.strip() for r in runs if r.text.strip())
@@ -573,9 +598,9 @@ class Mapper:
         if any(a == b for a, b in itertools.pairwise(raws)):
             return False
         parsed = [parse_value(r) for r in raws]
-        if any(p.value is None or not p.readable for p in parsed):
+        values = [p.value for p in parsed if p.value is not None and p.readable]
+        if len(values) < len(parsed):
             return False
-        values = [p.value for p in parsed]
         found: list[tuple[int, ...]] = []
 
         def rec(i: int, counts: list[int], row: list[float]) -> None:
@@ -628,8 +653,9 @@ class Mapper:
         return True
 
     def _drop_span_padding(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
-        """The cells of a table row with more cells than the template has
-        columns, the empty cells that only pad a spanned cell left out.
+        """The cells of a table row with more cells than the template has columns.
+
+        The empty cells that only pad a spanned cell are left out.
 
         Where exactly as many cells are empty as there are cells too many,
         they are all padding. A Markdown converter writes a cell spanning n
@@ -689,8 +715,11 @@ class Mapper:
         return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
 
     def _row_identity(self, table: T.Table, pending: _PendingRow):
-        """What a split of one row must satisfy: the table's row identity
-        (总计 = the sum of its parts), through the one identity engine."""
+        """What a split of one row must satisfy.
+
+        The table's row identity (总计 = the sum of its parts), through the
+        one identity engine.
+        """
         identity = row_identity(self.version, table.id)
         if identity is None:
             return None, None
@@ -805,8 +834,11 @@ class Mapper:
                 self._emit_unsplit(cand.pending, cand.run_text, cand.locator)
 
     def _choose_combination(self, table_id: str, cands: list[_Candidate]):
-        """The one combination of the candidates' splits under which no
-        column identity of the table fails, or None."""
+        """The one combination of the candidates' splits that fails no column identity, or None.
+
+        None also when several combinations pass, or when there are too many
+        to try (``MAX_COMBINATIONS``).
+        """
         column_instances = instances(self.version, table_id, "column")
         if not column_instances:
             return None
@@ -832,6 +864,7 @@ class Mapper:
 
     # -- completeness ---------------------------------------------------------
     def report_missing(self) -> None:
+        """A finding for each table of the template of which no label or row was seen."""
         for table in self.template.tables:
             rows = [r for r in table.rows if not r.local]
             if table.id not in self.tables_seen and not any((table.id, r.id) in self.seen for r in rows):
@@ -872,9 +905,8 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
     events = _events(lines)
     version, counts = detect_version(events)
     findings: list[Finding] = []
-    mapping_version = version
+    mapping_version = version or "2019"
     if version is None:
-        mapping_version = "2019"
         if any(ev.kind == "label" for ev in events):
             findings.append(
                 Finding(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from gicstats.form.nfkc import nfkc
@@ -55,7 +56,7 @@ _AGENCY_END = re.compile(
 )
 
 
-def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None, int | None]:
+def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | None, int | None]:
     """Return ``(title, agency, year)`` from the title of the report.
 
     A title wrapped over two or three short lines (``淮安市洪泽区人民政府`` /
@@ -65,7 +66,7 @@ def find_title(text: str, hints: list[str] = ()) -> tuple[str | None, str | None
     (:mod:`gicstats.radicals`); the title is kept as printed.
     """
     candidates = [*_TITLE_LINE.findall(text[:4000]), *hints][:_MAX_HINTS]
-    first: tuple[str, None, int] | None = None
+    first: tuple[str, str | None, int] | None = None
     for cand in candidates:
         found = _title_in(_nfkc(cand.strip()))
         if found and found[1]:
@@ -99,7 +100,8 @@ def _title_in(cand: str, wrapped: bool = False) -> tuple[str, str | None, int] |
 
     For lines joined from a wrapped title the agency must end as agency
     names do (人民政府, 办公厅, 局, 委…), so that page chrome on the line
-    above (``首页>政务公开``) is not taken for one."""
+    above (``首页>政务公开``) is not taken for one.
+    """
     m = _search_title(cand)
     if not m:
         return None
@@ -115,7 +117,8 @@ def _search_title(cand: str) -> re.Match | None:
     """The first title in ``cand`` (NFKC-folded), in bounded time.
 
     Matches on simplified characters; the title is kept as printed (the
-    conversion maps character to character, so spans line up)."""
+    conversion maps character to character, so spans line up).
+    """
     simple = simplify(fold_radicals(cand))
     if len(simple) <= _TITLE_MAX_CHARS:
         return _TITLE.search(simple)
@@ -151,11 +154,13 @@ _DUMP_HINT = re.compile(
 
 
 def _strip_tables(text: str) -> str:
-    """Drop stretches of table labels and values that a text dump ran into
-    the prose (``…第二十条第（一）项信息内容…规章000…``), keeping section
-    headings, so that section texts hold narrative only. A stretch counts as
-    a table by the mapper's own rule (an anchor, or three row labels), so
-    prose such as ``规章13件,行政规范性文件60件`` stays."""
+    """Drop stretches of table labels and values that a text dump ran into the prose.
+
+    For example ``…第二十条第（一）项信息内容…规章000…``. Section headings are kept, so
+    that section texts hold narrative only. A stretch counts as a table by
+    the mapper's own rule (an anchor, or three row labels), so prose such as
+    ``规章13件,行政规范性文件60件`` stays.
+    """
     out = []
     for line in text.split("\n"):
         # only lines that carry an anchor of a table dump are worth tokenizing
@@ -217,8 +222,10 @@ def split_sections(text: str) -> dict[str, str]:
 
 
 def _heading_length(line: str) -> int:
-    """Length of a heading at the start of ``line``: up to 情况/事项/措施 or
-    the first sentence break, whichever comes first."""
+    """Length of a heading at the start of ``line``.
+
+    Up to 情况/事项/措施 or the first sentence break, whichever comes first.
+    """
     for ends in ("情况|事项|措施", "问题"):
         m = re.match(rf"^.{{2,40}}?({ends})", line)
         if m:

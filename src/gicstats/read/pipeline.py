@@ -1,5 +1,8 @@
-"""``read_report``: one source through sniffing, decoding, a reader, the
-mapper, metadata and corrections, into a :class:`~gicstats.read.report.Report`."""
+"""``read_report``: one source into a :class:`~gicstats.read.report.Report`.
+
+The source goes through sniffing, decoding, a reader, the mapper, metadata
+and corrections.
+"""
 
 from __future__ import annotations
 

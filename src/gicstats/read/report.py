@@ -86,8 +86,10 @@ class Report:
 
     @property
     def id(self) -> str:
-        """The report's one id, in findings, cells, corpora, indicators and
-        runs alike: the first 16 hex digits of its sha256."""
+        """The report's one id, in findings, cells, corpora, indicators and runs alike.
+
+        The first 16 hex digits of its sha256.
+        """
         return self.sha256[:16]
 
     @property
@@ -97,6 +99,7 @@ class Report:
 
     @property
     def template(self) -> T.Template:
+        """The template the report was read with (2019 when the version is unknown)."""
         return T.TEMPLATES[self.template_version or "2019"]
 
     def value(self, table: str, row: str, column: str) -> float | None:
@@ -139,8 +142,10 @@ class Report:
         return wide
 
     def check(self) -> pd.DataFrame:
-        """Every finding about this report: from reading, the template's
-        identities, plausibility, and the narrative against the tables.
+        """Every finding about this report.
+
+        Findings from reading, the template's identities, plausibility, and
+        the narrative against the tables.
 
         Columns: ``report_id, rule, severity, cells, expected, actual, message``.
         Year-against-year checks need a series: see
@@ -156,23 +161,28 @@ class Report:
         return every.copy()
 
     def cells_arrow(self) -> pa.Table:
-        """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`,
-        strings and float64), without building the DataFrame when it has
-        not been built yet: what a build that streams Arrow batches needs."""
+        """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`, strings and float64).
+
+        The DataFrame is not built when it has not been built yet: what a
+        build that streams Arrow batches needs.
+        """
         value = self.__dict__["_cells_frame"]
         if isinstance(value, PendingCells):
             return value.arrow()
         return pa.Table.from_pandas(value, preserve_index=False).select(list(CELL_COLUMNS)).cast(_cells_schema())
 
     def findings_arrow(self) -> pa.Table:
-        """The findings as an Arrow table of strings (columns of
-        :data:`gicstats.form.findings.COLUMNS`), like :meth:`cells_arrow`."""
+        """The findings as an Arrow table of strings, like :meth:`cells_arrow`.
+
+        Its columns are those of :data:`gicstats.form.findings.COLUMNS`.
+        """
         value = self.__dict__["_findings_frame"]
         if isinstance(value, PendingFindings):
             return value.arrow()
         return pa.Table.from_pandas(value, preserve_index=False).select(list(FINDING_COLUMNS)).cast(_findings_schema())
 
     def __repr__(self) -> str:
+        """Agency, year, template, sizes and source, on one line."""
         findings = f"findings={_count(self, 'findings')}" + ("" if self.checked else " (reading; .check() for all)")
         return (
             f"Report(agency={self.agency!r}, year={self.year}, template={self.template_version!r}, "
@@ -180,8 +190,11 @@ class Report:
         )
 
     def _repr_html_(self) -> str:
-        """Its headline (agency, year, template, file, key figures), its tables
-        with their cells, and its findings by severity (checked on first show)."""
+        """Its headline, its tables with their cells, and its findings by severity.
+
+        The headline is agency, year, template, file and key figures; the
+        findings are checked on first show.
+        """
         import html
 
         esc = html.escape
@@ -224,18 +237,21 @@ class UnknownTable(KeyError):
     """``Report.table`` was asked for a table the template does not have."""
 
     def __init__(self, name: str, template: T.Template) -> None:
+        """Name the missing table and list the template's tables in the message."""
         self.name = name
         listing = ", ".join(f"{t.id} ({t.title})" for t in template.tables)
         super().__init__(f"no table {name!r} in the {template.version} template; its tables: {listing}")
 
-    def __str__(self) -> str:  # KeyError would quote the whole message
+    def __str__(self) -> str:
+        """The message as written: ``KeyError`` would quote the whole message."""
         return str(self.args[0])
 
 
 class PendingCells:
-    """The cells of a report just read, kept as the mapper's rows until a
-    DataFrame or an Arrow table is asked for: building two DataFrames took
-    about a quarter of reading a page, and a build needs neither.
+    """The cells of a report just read, kept as the mapper's rows until a DataFrame or an Arrow table is asked for.
+
+    Building two DataFrames took about a quarter of reading a page, and a
+    build needs neither.
 
     Attributes:
         cells: The mapper's cells (dicts of ``table, row, column, value,
@@ -246,43 +262,56 @@ class PendingCells:
     __slots__ = ("cells", "source")
 
     def __init__(self, cells: list[dict], source: str) -> None:
+        """Keep the mapper's ``cells`` rows of the report read from ``source``."""
         self.cells = cells
         self.source = source
 
     def __len__(self) -> int:
+        """The number of cells."""
         return len(self.cells)
 
     def frame(self) -> pd.DataFrame:
+        """The cells as the tidy DataFrame (:func:`cells_frame`)."""
         return cells_frame(self.cells, self.source)
 
     def arrow(self) -> pa.Table:
+        """The cells as an Arrow table, without building the DataFrame."""
         return _cells_arrow(self.cells, self.source)
 
 
 class PendingFindings:
-    """The findings of a report just read, kept as :class:`Finding` objects
-    until a DataFrame or an Arrow table is asked for."""
+    """The findings of a report just read, kept as :class:`Finding` objects.
+
+    They stay objects until a DataFrame or an Arrow table is asked for.
+    """
 
     __slots__ = ("findings",)
 
     def __init__(self, findings: list[Finding]) -> None:
+        """Keep the ``findings`` of the report just read."""
         self.findings = findings
 
     def __len__(self) -> int:
+        """The number of findings."""
         return len(self.findings)
 
     def frame(self) -> pd.DataFrame:
+        """The findings as a DataFrame (:func:`~gicstats.form.findings.findings_frame`)."""
         return findings_frame(self.findings)
 
     def arrow(self) -> pa.Table:
+        """The findings as an Arrow table of strings, in the columns of the findings table."""
         rows = [astuple(f) for f in self.findings]
         return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(FINDING_COLUMNS)})
 
 
 def _frame_property(name: str) -> property:
-    """``Report.cells`` / ``Report.findings``: a DataFrame, built from a
-    pending value (:class:`PendingCells`, :class:`PendingFindings`) on first
-    access and kept; any other value is stored and returned as given."""
+    """``Report.cells`` / ``Report.findings``.
+
+    A DataFrame, built from a pending value (:class:`PendingCells`,
+    :class:`PendingFindings`) on first access and kept; any other value is
+    stored and returned as given.
+    """
     attr = f"_{name}_frame"
 
     def get(self: Report) -> pd.DataFrame:
@@ -309,8 +338,9 @@ def _count(report: Report, name: str) -> int:
 
 
 def cells_frame(cells: list[dict], source: str) -> pd.DataFrame:
-    """The tidy cells table, built through Arrow with its final dtypes
-    (nullable strings, nullable Float64: a blank cell is ``<NA>``, not NaN).
+    """The tidy cells table, built through Arrow with its final dtypes.
+
+    Nullable strings, nullable Float64: a blank cell is ``<NA>``, not NaN.
 
     The mapper never emits a key twice (it reports a duplicate as a finding
     instead), so ``(table, row, column)`` is unique.
@@ -368,9 +398,11 @@ _ARROW_TO_PANDAS = _arrow_types()
 
 
 def _arrow_strings() -> bool:
-    """Whether pandas' default string dtype is the Arrow-backed one (pandas
-    3, or ``string_storage`` set to ``pyarrow``), which :func:`cells_frame`
-    then builds directly."""
+    """Whether pandas' default string dtype is the Arrow-backed one.
+
+    It is in pandas 3, or with ``string_storage`` set to ``pyarrow``;
+    :func:`cells_frame` then builds it directly.
+    """
     try:
         return _strings([]).dtype == pd.StringDtype()
     except (AttributeError, TypeError, ValueError, ImportError):  # pragma: no cover - other pandas

@@ -28,8 +28,11 @@ def is_url(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Source:
-    """A source document as bytes, with its name and hash, and the charset
-    its server declared (HTTP ``Content-Type``), if it was fetched."""
+    """A source document as bytes, with its name and hash.
+
+    Also the charset its server declared (HTTP ``Content-Type``), if it
+    was fetched.
+    """
 
     name: str
     data: bytes
@@ -100,9 +103,9 @@ def sniff_format(src: Source) -> str:
 
 
 def image_kind(data: bytes) -> str | None:
-    """The image format from the file's first bytes, or None.
+    r"""The image format from the file's first bytes, or None.
 
-    >>> image_kind(b"\\x89PNG\\r\\n\\x1a\\n...")
+    >>> image_kind(b"\x89PNG\r\n\x1a\n...")
     'PNG'
     >>> image_kind(b"%PDF-1.4") is None
     True
@@ -140,10 +143,11 @@ def _canonical(codec: str) -> str:
 
 
 def _plausible(text: str) -> float:
-    """Share of the characters that a Chinese report is made of: ASCII,
-    CJK ideographs, CJK and full-width punctuation. Text decoded with the
-    wrong codec is full of Latin-1 letters, C1 controls, private-use and
-    replacement characters, and scores low."""
+    """Share of the characters that a Chinese report is made of: ASCII, CJK ideographs, CJK and full-width punctuation.
+
+    Text decoded with the wrong codec is full of Latin-1 letters, C1
+    controls, private-use and replacement characters, and scores low.
+    """
     sample = text[:20000]
     if not sample:
         return 1.0
@@ -204,6 +208,7 @@ class Decoded:
 
     @property
     def replaced_bytes(self) -> int:
+        """The number of source bytes that became U+FFFD."""
         return sum(end - start for start, end in self.replaced)
 
 
@@ -228,6 +233,34 @@ def decode(src: Source) -> str:
     return decode_source(src).text
 
 
+def _decode_bom(src: Source) -> Decoded | None:
+    """The text after a byte-order mark, decoded as the mark says; None without one.
+
+    Raises:
+        GicstatsError: when the text does not decode as its mark says.
+    """
+    data = src.data
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                return Decoded(data[len(bom) :].decode(codec), codec)
+            except UnicodeDecodeError:
+                raise GicstatsError(
+                    src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
+                ) from None
+    return None
+
+
+def _detected_codec(data: bytes) -> str | None:
+    """The codec charset-normalizer finds most likely for the first 200,000 bytes, if any."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - charset-normalizer is a dependency
+        return None
+    best = from_bytes(data[:200_000]).best()
+    return _canonical(best.encoding) if best is not None else None
+
+
 def decode_source(src: Source) -> Decoded:
     """Decode bytes to text.
 
@@ -245,14 +278,9 @@ def decode_source(src: Source) -> Decoded:
         GicstatsError: when nothing decodes the bytes.
     """
     data = src.data
-    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                return Decoded(data[len(bom) :].decode(codec), codec)
-            except UnicodeDecodeError:
-                raise GicstatsError(
-                    src.name, f"starts with a {codec} byte-order mark but does not decode as {codec}"
-                ) from None
+    marked = _decode_bom(src)
+    if marked is not None:
+        return marked
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
@@ -280,16 +308,11 @@ def decode_source(src: Source) -> Decoded:
     damaged = _utf8_damage(data, MAX_BAD_SEQUENCES)
     if damaged and sum(end - start for start, end in damaged) <= MAX_BAD_SHARE * len(data):
         return Decoded(data.decode("utf-8", errors="replace"), "utf-8", tuple(damaged))
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(data[:200_000]).best()
-        if best is not None and _canonical(best.encoding) not in candidates:
-            result = attempt(_canonical(best.encoding))
-            if result is not None:
-                return result
-    except ImportError:  # pragma: no cover - charset-normalizer is a dependency
-        pass
+    detected = _detected_codec(data)
+    if detected is not None and detected not in candidates:
+        result = attempt(detected)
+        if result is not None:
+            return result
     if decoded:
         _, text, codec = max(decoded, key=lambda d: d[0])
         return Decoded(text, codec)

@@ -54,11 +54,20 @@ class Budget:
     """
 
     def __init__(self, steps: int) -> None:
+        """Allow ``steps`` search steps in all."""
         self.left = steps
 
 
 @dataclass(frozen=True)
 class Part:
+    """One cell of a split digit run.
+
+    Attributes:
+        text: The cell's text, as printed.
+        value: Its value; None for a piece not read as a number.
+        unit: The unit printed with it, if any.
+    """
+
     text: str
     value: float | None
     unit: str | None
@@ -105,52 +114,80 @@ def split_run(
     """
     segments = _segments(run)
     k = len(dtypes)
-    group = group or k
     if not segments or len(segments) > k:
         return []
     if budget is not None:
         max_steps = min(max_steps, budget.left)
-    steps = 0
-    out: list[list[Part]] = []
+    search = _Search(run, segments, dtypes, accept, group or k, max_steps)
+    try:
+        search.cut(0, 0, [])
+    finally:
+        if budget is not None:
+            budget.left = max(0, budget.left - min(search.steps, max_steps))
+    return search.out
 
-    def _group_ok(acc: list[Part]) -> bool:
-        if accept is None or len(acc) % group:
+
+class _Search:
+    """One run's search: cells are cut left to right, backtracking over every cut that fits.
+
+    Attributes:
+        steps: The cuts tried so far.
+        out: The candidate splits found so far.
+    """
+
+    def __init__(
+        self,
+        run: str,
+        segments: list[str],
+        dtypes: Sequence[str],
+        accept: Callable[[list[float | None]], bool] | None,
+        group: int,
+        max_steps: int,
+    ) -> None:
+        self.run = run
+        self.segments = segments
+        self.dtypes = dtypes
+        self.k = len(dtypes)
+        self.accept = accept
+        self.group = group
+        self.max_steps = max_steps
+        self.steps = 0
+        self.out: list[list[Part]] = []
+
+    def _group_ok(self, acc: list[Part]) -> bool:
+        if self.accept is None or len(acc) % self.group:
             return True
-        return accept([p.value for p in acc[-group:]])
+        return self.accept([p.value for p in acc[-self.group :]])
 
-    def rec(seg_i: int, pos: int, acc: list[Part]) -> None:
-        nonlocal steps
-        steps += 1
-        if steps > max_steps:
-            raise SearchExhausted(run)
-        if len(out) >= MAX_CANDIDATES:
+    def cut(self, seg_i: int, pos: int, acc: list[Part]) -> None:
+        """Extend ``acc`` with every cell that may start at ``pos`` of segment ``seg_i``, then go on.
+
+        Raises:
+            SearchExhausted: when the step bound is reached.
+        """
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise SearchExhausted(self.run)
+        segments, k = self.segments, self.k
+        if len(self.out) >= MAX_CANDIDATES:
             return
         if seg_i == len(segments):
             if len(acc) == k:
-                out.append(list(acc))
+                self.out.append(list(acc))
             return
         seg = segments[seg_i]
         if seg in BLANKS:  # a dash or 无 in a run is one blank cell
-            if len(acc) < k:
-                acc.append(Part(seg, None, None))
-                if _group_ok(acc):
-                    rec(seg_i + 1, 0, acc)
-                acc.pop()
+            self._blank(seg_i, seg, acc)
             return
-        unit = None
-        body = seg
-        m = _UNIT.search(seg)
-        if m:
-            unit, body = m.group(1), seg[: m.start()]
+        unit, body = _unit(seg)
         remaining_cells = k - len(acc)
-        remaining_segments = len(segments) - seg_i - 1
-        if remaining_cells <= remaining_segments:
+        if remaining_cells <= len(segments) - seg_i - 1:
             return
         # the rest of this segment and the later ones must fit what is left
         rest = len(body) - pos + sum(len(s) for s in segments[seg_i + 1 :])
-        if rest < remaining_cells or rest > sum(MAX_CHARS[d] for d in dtypes[len(acc) :]):
+        if not remaining_cells <= rest <= sum(MAX_CHARS[d] for d in self.dtypes[len(acc) :]):
             return
-        dtype = dtypes[len(acc)]
+        dtype = self.dtypes[len(acc)]
         pattern = _PART[dtype]
         for end in range(pos + 1, min(len(body), pos + MAX_CHARS[dtype]) + 1):
             piece = body[pos:end]
@@ -159,20 +196,26 @@ def split_run(
                     break  # a leading zero stands alone, or begins a decimal (0.092)
                 continue
             last_of_segment = end == len(body)
-            part = Part(piece, float(piece), unit if last_of_segment else None)
-            acc.append(part)
-            if not _group_ok(acc):
-                acc.pop()
-                continue
-            if last_of_segment:
-                rec(seg_i + 1, 0, acc)
-            elif len(acc) < k:
-                rec(seg_i, end, acc)
+            acc.append(Part(piece, float(piece), unit if last_of_segment else None))
+            if self._group_ok(acc):
+                if last_of_segment:
+                    self.cut(seg_i + 1, 0, acc)
+                elif len(acc) < k:
+                    self.cut(seg_i, end, acc)
             acc.pop()
 
-    try:
-        rec(0, 0, [])
-    finally:
-        if budget is not None:
-            budget.left = max(0, budget.left - min(steps, max_steps))
-    return out
+    def _blank(self, seg_i: int, seg: str, acc: list[Part]) -> None:
+        """A printed blank (a dash or 无) is one cell; go on after it."""
+        if len(acc) < self.k:
+            acc.append(Part(seg, None, None))
+            if self._group_ok(acc):
+                self.cut(seg_i + 1, 0, acc)
+            acc.pop()
+
+
+def _unit(seg: str) -> tuple[str | None, str]:
+    """The unit a segment ends with (万元 …), if any, and the segment without it."""
+    m = _UNIT.search(seg)
+    if m:
+        return m.group(1), seg[: m.start()]
+    return None, seg

@@ -1,5 +1,7 @@
-"""``gicstats parse`` over the bad-input corpus: one exact line per bad
-file, no traceback, exit status 1, and the good files among them read.
+"""``gicstats parse`` over the bad-input corpus.
+
+One exact line per bad file, no traceback, exit status 1, and the good
+files among them read.
 
 The files are written by ``make_bad_inputs.py`` into a temporary folder;
 ``expected.tsv`` holds the line (or the cell count) for each. The command

@@ -1,5 +1,4 @@
-"""The narrative against the tables: figures the text states, checked
-against the report's own tables.
+"""The narrative against the tables: figures the text states, checked against the report's own tables.
 
 A report's narrative (一、总体情况 and the other sections) restates many table
 figures: "共受理政府信息公开申请859件", "行政处罚…处理决定数量3328件",

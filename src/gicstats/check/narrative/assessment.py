@@ -1,6 +1,8 @@
-"""Statements judged against the tables: the table side (printed values and
-the blanks the identities force), and one finding per statement that does
-not agree under its reading."""
+"""Statements judged against the tables.
+
+The table side (printed values and the blanks the identities force), and
+one finding per statement that does not agree under its reading.
+"""
 
 from __future__ import annotations
 
@@ -71,12 +73,14 @@ class _Table:
         return True
 
     def _propagate(self) -> None:
-        """Fill blanks the identities force, through the one identity engine
-        (:func:`gicstats.form.identities.deduce_blanks`): a blank is 0 where
-        the rest of its side already makes the other side, and a blank total
-        is the sum of its known parts. Nothing else is solved for, so a
-        source that breaks its identities is never "repaired" with invented
-        numbers."""
+        """Fill blanks the identities force, through the one identity engine.
+
+        See :func:`gicstats.form.identities.deduce_blanks`: a blank is 0
+        where the rest of its side already makes the other side, and a blank
+        total is the sum of its known parts. Nothing else is solved for, so
+        a source that breaks its identities is never "repaired" with
+        invented numbers.
+        """
         insts = [i for i in instances(self.version) if i.identity.table in self.tables_present]
         present = {_split(k) for k in self.present}
         known = {_split(k): v for k, v in self.values.items()}
@@ -86,14 +90,20 @@ class _Table:
             self.how[key] = how
 
     def _parts_of(self, cell: str) -> tuple[str, ...] | None:
-        """The cells a blank 总计 cell is the sum of (applicant columns of
-        table 三, outcomes of table 四), or None."""
+        """The cells a blank 总计 cell is the sum of, or None.
+
+        These are the applicant columns of table 三 and the outcomes of
+        table 四.
+        """
         parts = parts_of(self.version, _split(cell))
         return None if parts is None else tuple(".".join(p) for p in parts)
 
     def total(self, cells: tuple[str, ...]) -> _Sum:
-        """Sum ``cells``. A blank 总计 whose parts are printed counts as the
-        sum of its parts (noted in ``derived``); a blank part stays unknown."""
+        """Sum ``cells``.
+
+        A blank 总计 whose parts are printed counts as the sum of its parts
+        (noted in ``derived``); a blank part stays unknown.
+        """
         known = 0.0
         unknown: list[str] = []
         absent: list[str] = []
@@ -140,8 +150,10 @@ def _decimals(value: float) -> int:
 
 
 def _rounds_to(stated: float, exact: Decimal | float) -> bool:
-    """Whether ``exact``, rounded half up or truncated to the decimals the
-    text prints, is ``stated``."""
+    """Whether ``exact`` is ``stated``, to the decimals the text prints.
+
+    ``exact`` may be rounded half up or truncated to those decimals.
+    """
     places = _decimals(stated)
     exact = exact if isinstance(exact, Decimal) else Decimal(repr(exact))
     quantum = Decimal(1).scaleb(-places)
@@ -153,8 +165,11 @@ def _percent_agrees(stated: float, exact: float) -> bool:
 
 
 def _detail(table: _Table, total: _Sum) -> str:
-    """How a multi-cell table figure was formed: ``272+3``, and which
-    blank 总计 cells were taken as the sum of their applicant columns."""
+    """How a multi-cell table figure was formed.
+
+    ``272+3``, and which blank 总计 cells were taken as the sum of their
+    applicant columns.
+    """
     text = ""
     nonzero = [(c, v) for c, v in total.parts if v]
     if len(total.parts) > 1 and len(nonzero) > 1:
@@ -226,8 +241,11 @@ def _assess_percent(table: _Table, reading: Reading, stated: float) -> _Outcome:
 
 
 def _component_hint(table: _Table, statement: Statement) -> str:
-    """Where the stated number does occur in the table: a single cell or a
-    sub-row of the target (258 is the 自然人 cell of 予以公开)."""
+    """Where the stated number does occur in the table.
+
+    A single cell or a sub-row of the target (258 is the 自然人 cell of
+    予以公开).
+    """
     stated = statement.value
     rows = []
     for cell in statement.target.cells:
@@ -341,6 +359,7 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
     if statement.what == "review_outcome" and statement.value == 0:
         nonzero = [(c, v) for c, v in table.total(first_reading.cells).parts if v]
         listed = "、".join(f"{cell_name(table.version, c)}{_fmt(v)}件" for c, v in nonzero)
+        assert first.table_value is not None  # a mismatch always has the table's value
         msg = f"{said}，但表中{first_reading.label}共{_fmt(first.table_value)}件：{listed}"
         return _finding(report, statement, severity, first, msg)
     msg = (
@@ -351,10 +370,13 @@ def _judge(report, table: _Table, statement: Statement, outcomes: list[tuple[Rea
 
 
 def _in_parent_scope(statement: Statement, agreed: int | None) -> Statement:
-    """A part of an earlier figure (``涉及自然人72件`` after ``收到申请75件``),
-    judged in the scope its parent agrees under. Where the parent agrees under
-    no reading, every reading of the part stays open and none is preferred."""
+    """A part of an earlier figure, judged in the scope its parent agrees under.
+
+    For example ``涉及自然人72件`` after ``收到申请75件``. Where the parent agrees under
+    no reading, every reading of the part stays open and none is preferred.
+    """
     parent = statement.parent
+    assert parent is not None  # only a part of an earlier figure is judged in its scope
     if len(statement.readings) != len(parent.readings) or len(parent.readings) < 2:
         return statement
     if agreed is None:

@@ -1,5 +1,8 @@
-"""Figures out of the narrative: sentences, the numbers in them, and what
-each number states (a :class:`~gicstats.check.narrative.vocabulary.Statement`)."""
+"""Figures out of the narrative.
+
+Sentences, the numbers in them, and what each number states (a
+:class:`~gicstats.check.narrative.vocabulary.Statement`).
+"""
 
 from __future__ import annotations
 
@@ -183,17 +186,22 @@ _SCOPE = re.compile(r"政府信息|信息公开")
 
 
 def _scoped(ctx: _Context, sentence: str) -> bool:
-    """Whether review and litigation counts in ``sentence`` are the ones of
-    table 四 (caused by information disclosure), not the agency's other
-    cases (a 司法局 reports its 行政复议 work in the same sections)."""
+    """Whether review and litigation counts in ``sentence`` are the ones of table 四.
+
+    Table 四 counts the cases caused by information disclosure, not the
+    agency's other cases (a 司法局 reports its 行政复议 work in the same
+    sections).
+    """
     return bool(_SCOPE.search(sentence)) or ctx.section == "review_litigation"
 
 
 def _procs_before(text: str, *, stop_at_outcome: bool) -> tuple[str, ...]:
-    """Proceedings named just before a phrase: the clauses back to the start
-    of its ``;`` segment, stopping (if asked) at a clause that gives outcomes,
-    which belongs to an earlier proceeding (``行政复议3件,其中维持2件,尚未审结
-    1件,行政诉讼2件,均获维持``: only the 行政诉讼 are "均获维持")."""
+    """Proceedings named just before a phrase.
+
+    The clauses back to the start of its ``;`` segment, stopping (if asked) at
+    a clause that gives outcomes, which belongs to an earlier proceeding
+    (``行政复议3件,其中维持2件,尚未审结 1件,行政诉讼2件,均获维持``: only the 行政诉讼 are "均获维持").
+    """
     segment = text.split(";")[-1]
     clauses = segment.split(",")
     named: set[str] = set()
@@ -316,24 +324,32 @@ def _active_statement(ctx: _Context, hit: _Hit) -> Statement | None:
     return None
 
 
-def _document_statement(ctx: _Context, hit: _Hit, subject: re.Match) -> Statement | None:
+def _not_own_documents(hit: _Hit, subject: re.Match) -> bool:
+    """Whether the documents counted are not the agency's own regulations or normative documents.
+
+    Such as documents reviewed, filed or interpreted, a gazette's contents, or
+    a count in units that do not count documents.
+    """
     label = hit.label
     between = label[subject.end() :]
     if re.search(r"等|类|解读|意见|备案|审查|审核|目录|库", between) or len(between) > 6:
-        return None
+        return True
     if re.search(r"审核|审查|备案|清理(?!.*现行有效)|解读|征求意见|合法性|起草", label[: subject.start()]):
-        return None
+        return True
     # a gazette's contents ("编发公报24期,刊登政府规章、规范性文件等112件") are
     # not the agency's own documents; a gazette as a channel ("通过《…公报》等
     # 平台主动公开规章13件") is fine
     if re.search(r"刊登|编发|收录|解读|备案审查|合法性审查", hit.segment):
-        return None
-    if hit.unit not in ("件", "条", "个", "份", "部", "项"):
-        return None
-    row = "regulations" if subject.group(1) == "规章" else "normative_documents"
-    name = "规章" if row == "regulations" else "规范性文件"
-    verb = None
-    for text in (label, hit.prefix, hit.segment):
+        return True
+    return hit.unit not in ("件", "条", "个", "份", "部", "项")
+
+
+def _document_verb(hit: _Hit) -> str | None:
+    """What was done with the documents (a kind of :data:`_DOC_VERBS`), from the nearest text that says.
+
+    The label is searched first, then the prefix, then the whole segment.
+    """
+    for text in (hit.label, hit.prefix, hit.segment):
         found = [(m.start(), kind) for kind, rx in _DOC_VERBS for m in rx.finditer(text)]
         if text is hit.segment:
             # across list items: the last verb before the number
@@ -342,8 +358,16 @@ def _document_statement(ctx: _Context, hit: _Hit, subject: re.Match) -> Statemen
             order = [k for k, _ in _DOC_VERBS]
             found = sorted(found, key=lambda f: order.index(f[1]))[:1]
         if found:
-            verb = found[0][1]
-            break
+            return found[0][1]
+    return None
+
+
+def _document_statement(ctx: _Context, hit: _Hit, subject: re.Match) -> Statement | None:
+    if _not_own_documents(hit, subject):
+        return None
+    row = "regulations" if subject.group(1) == "规章" else "normative_documents"
+    name = "规章" if row == "regulations" else "规范性文件"
+    verb = _document_verb(hit)
     if verb is None:
         return None
     t = "active_art20_1"
@@ -424,29 +448,8 @@ def _application_statement(ctx: _Context, hit: _Hit) -> Statement | None:
         )
     for pattern, row in _SUBROWS:
         sub = re.search(pattern, label)
-        if not sub:
-            continue
-        if row not in TEMPLATES[version].table("applications").row_ids:
-            return None
-        group = next((g for g in _GROUP_NAMES if row in _group_rows(version, g)), None)
-        group_match = next((rx for g, rx in _CATEGORIES if g == group), None)
-        name = _row_name(version, "applications", row)
-        sub_reading = Reading(f"{_GROUP_NAMES[group]}·{name}", _app(row))
-        if group_match is not None and group_match.search(label[sub.end() :]):
-            # "因本机关不掌握等原因无法提供": the group, naming one reason
-            group_reading = _group_reading(version, group)
-            if re.match(r"[^,;。]{0,6}?等", label[sub.end() :]):
-                return _statement(ctx, hit, group, _GROUP_NAMES[group], [group_reading])
-            return _statement(
-                ctx,
-                hit,
-                group,
-                _GROUP_NAMES[group],
-                [sub_reading, group_reading],
-                ambiguous=True,
-                note=f"正文同时提到“{sub.group(0)}”和“{_GROUP_NAMES[group]}”",
-            )
-        return _statement(ctx, hit, row, name, [sub_reading])
+        if sub:
+            return _subrow_statement(ctx, hit, row, sub)
     for group, rx in _CATEGORIES:
         if not rx.search(label):
             continue
@@ -456,19 +459,17 @@ def _application_statement(ctx: _Context, hit: _Hit) -> Statement | None:
     # breakdown by applicant, after a received / answered total in the same sentence
     for word, columns in _APPLICANT_WORDS:
         if re.search(rf"{word}(?:提出的?|提交的?)?(?:申请)?(?:共|为)?$", label):
-            base = next((s for s in reversed(ctx.statements) if s.what in ("new_received", "results_total")), None)
-            if base is None:
-                return None
-            # the part takes its total's scope: one reading per reading of
-            # the total (本年新收, or 本年新收 + 上年结转), same rows
-            readings = []
-            for reading in base.readings:
-                rows = dict.fromkeys(cell.split(".")[1] for cell in reading.cells)
-                cells = tuple(f"applications.{r}.{c}" for r in rows for c in columns)
-                readings.append(Reading(f"{reading.label}·{word}", cells))
-            label_name = f"{_ROW_NAMES[base.target.cells[0].split('.')[1]]}·{word}"
-            statement = _statement(ctx, hit, base.what, label_name, readings)
-            return Statement(**{**statement.__dict__, "parent": base})
+            return _applicant_statement(ctx, hit, word, columns)
+    return _total_statement(ctx, hit)
+
+
+def _total_statement(ctx: _Context, hit: _Hit) -> Statement | None:
+    """A total of applications received (with or without those carried over) or answered; None if neither.
+
+    Not in a sentence about review or litigation, nor where one verb says both
+    (受理并办结).
+    """
+    label, prefix, suffix = hit.label, hit.prefix, hit.suffix
     if re.search(r"复议|诉讼", prefix):
         return None
     receive = _RECEIVE.search(prefix)
@@ -494,6 +495,57 @@ def _application_statement(ctx: _Context, hit: _Hit) -> Statement | None:
             ctx, hit, "new_received", "申请数量", [_N, _NC], ambiguous=True, note="正文未说明是否含上年结转"
         )
     return None
+
+
+def _subrow_statement(ctx: _Context, hit: _Hit, row: str, sub: re.Match) -> Statement | None:
+    """A count of one numbered item of a result group (``row``), whose name ``sub`` matched in the label.
+
+    When the label goes on to name the item's group, the figure may be the
+    group's (ambiguous), or is the group's when an 等 follows the item.
+    """
+    version, label = ctx.version, hit.label
+    if row not in TEMPLATES[version].table("applications").row_ids:
+        return None
+    group = next((g for g in _GROUP_NAMES if row in _group_rows(version, g)), None)
+    assert group is not None, row  # every numbered item of table 三 is under a result group
+    group_match = next((rx for g, rx in _CATEGORIES if g == group), None)
+    name = _row_name(version, "applications", row)
+    sub_reading = Reading(f"{_GROUP_NAMES[group]}·{name}", _app(row))
+    if group_match is not None and group_match.search(label[sub.end() :]):
+        # "因本机关不掌握等原因无法提供": the group, naming one reason
+        group_reading = _group_reading(version, group)
+        if re.match(r"[^,;。]{0,6}?等", label[sub.end() :]):
+            return _statement(ctx, hit, group, _GROUP_NAMES[group], [group_reading])
+        return _statement(
+            ctx,
+            hit,
+            group,
+            _GROUP_NAMES[group],
+            [sub_reading, group_reading],
+            ambiguous=True,
+            note=f"正文同时提到“{sub.group(0)}”和“{_GROUP_NAMES[group]}”",
+        )
+    return _statement(ctx, hit, row, name, [sub_reading])
+
+
+def _applicant_statement(ctx: _Context, hit: _Hit, word: str, columns: tuple[str, ...]) -> Statement | None:
+    """A count of the applicants ``word`` names, within the received or answered total stated before it.
+
+    None when no such total was stated earlier in the text.
+    """
+    base = next((s for s in reversed(ctx.statements) if s.what in ("new_received", "results_total")), None)
+    if base is None:
+        return None
+    # the part takes its total's scope: one reading per reading of
+    # the total (本年新收, or 本年新收 + 上年结转), same rows
+    readings = []
+    for reading in base.readings:
+        rows = dict.fromkeys(cell.split(".")[1] for cell in reading.cells)
+        cells = tuple(f"applications.{r}.{c}" for r in rows for c in columns)
+        readings.append(Reading(f"{reading.label}·{word}", cells))
+    label_name = f"{_ROW_NAMES[base.target.cells[0].split('.')[1]]}·{word}"
+    statement = _statement(ctx, hit, base.what, label_name, readings)
+    return Statement(**{**statement.__dict__, "parent": base})
 
 
 def _group_reading(version: str, group: str) -> Reading:
@@ -538,9 +590,12 @@ def _percent_statement(ctx: _Context, hit: _Hit, count: Statement) -> Statement 
 
 
 def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
-    """Statements without digits: 均获维持, 零败诉, 无一件申请, 没有…行政复议,
-    无结转."""
+    """Statements without digits.
+
+    均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
+    """
     out: list[Statement] = []
+    m: re.Match[str] | None
 
     def add(what, claim, readings, excerpt) -> None:
         out.append(
@@ -586,7 +641,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
         m = re.search(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,20}?(?:行政复议|复议|行政诉讼|诉讼)", clause)
         if m and scoped and not re.search(r"\d", clause[m.start() :]):
             rest = clause[m.start() :]
-            named = []
+            named: list[tuple[str, ...]] = []
             if "复议" in rest:
                 named.append(("review",))
             if "诉讼" in rest or "起诉" in rest:

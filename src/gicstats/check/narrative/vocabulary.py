@@ -1,5 +1,8 @@
-"""How report texts speak of the tables: the statements a sentence can make,
-the cells each kind of figure may mean, and short names of cells for messages."""
+"""How report texts speak of the tables.
+
+The statements a sentence can make, the cells each kind of figure may mean,
+and short names of cells for messages.
+"""
 
 from __future__ import annotations
 
@@ -80,6 +83,7 @@ class Statement:
 
     @property
     def target(self) -> Reading:
+        """The reading the statement is checked against: the first of ``readings``."""
         return self.readings[0]
 
 

@@ -30,10 +30,12 @@ def settings_target() -> Path:
 
 
 def install_settings() -> Path | None:
-    """Put the default-viewer override where JupyterLab reads it (once:
-    unchanged if already there). Returns the file, or None where the
-    environment cannot be written (the notebooks then open with a right
-    click, Open With → Jupytext Notebook)."""
+    """Put the default-viewer override where JupyterLab reads it (once: unchanged if already there).
+
+    Returns the file, or None where the environment cannot be written
+    (the notebooks then open with a right click, Open With → Jupytext
+    Notebook).
+    """
     target = settings_target()
     text = SETTINGS.read_text(encoding="utf-8")
     try:
@@ -50,9 +52,12 @@ def install_settings() -> Path | None:
 
 
 def ensure_corpus(corpus: str | os.PathLike | None) -> Path:
-    """The corpus the notebooks will read: the one named, else the default
-    one (``$GICSTATS_CORPUS``, else ``reports/corpus``), built from the
-    bundled sample reports when it does not exist yet."""
+    """The corpus the notebooks will read.
+
+    The one named, else the default one (``$GICSTATS_CORPUS``, else
+    ``reports/corpus``), built from the bundled sample reports when it
+    does not exist yet.
+    """
     from gicstats.corpus.store import read_corpus
 
     if corpus is not None:
@@ -65,7 +70,7 @@ def ensure_corpus(corpus: str | os.PathLike | None) -> Path:
         return path
     except GicstatsError:
         pass
-    from gicstats.corpus.store import build
+    from gicstats.corpus import build
     from gicstats.paths import data_dir
 
     data = data_dir()

@@ -1,2 +1,4 @@
-"""Readers turn a source into a :class:`~gicstats.read.document.Document`:
-lines of cells and narrative text."""
+"""Readers turn a source into a :class:`~gicstats.read.document.Document`.
+
+A document is lines of cells and narrative text.
+"""

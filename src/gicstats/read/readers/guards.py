@@ -43,8 +43,7 @@ def _size(n: int) -> str:
 
 
 def unpacked_problem(total: int | None, limit: int) -> str:
-    """The one-line problem of a file that unpacks past the limit; ``None``
-    when decoding stopped at the limit.
+    """The one-line problem of a file that unpacks past the limit; ``None`` when decoding stopped at the limit.
 
     >>> unpacked_problem(1 << 30, 128 << 20)
     'unpacks to 1,024 MiB, over the limit of 128 MiB (GICSTATS_MAX_UNPACKED)'
@@ -66,8 +65,7 @@ _RANGE = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,9})(?::\$?([A-Za-z]{1,3})\$?(\d
 
 
 def check_archive(data: bytes, name: str, kind: str, limits: Limits) -> None:
-    """Refuse a DOCX or XLSX that unpacks past the limits, or an XLSX that
-    declares cells past them.
+    """Refuse a DOCX or XLSX that unpacks past the limits, or an XLSX that declares cells past them.
 
     Args:
         data: The file's bytes.
@@ -115,8 +113,7 @@ def cells_problem(limit: int) -> str:
 
 
 def _merged(ref: str) -> int:
-    """Cells a merged range covers (``A1:XFD1048576``: 17 billion); 1 when
-    it cannot be read.
+    """Cells a merged range covers (``A1:XFD1048576``: 17 billion); 1 when it cannot be read.
 
     >>> _merged("B2:C4"), _merged("$A$1:$B$2"), _merged("junk")
     (6, 4, 1)
@@ -136,9 +133,12 @@ def _column(letters: str) -> int:
 
 
 def _elements(archive: zipfile.ZipFile, entry: zipfile.ZipInfo):
-    """``(local name, element)`` of each element of an entry as it ends,
-    parsed a block at a time and let go at once, so that memory stays
-    small whatever the part's size. Entities are not expanded."""
+    """``(local name, element)`` of each element of an entry as it ends.
+
+    The entry is parsed a block at a time and each element let go at
+    once, so that memory stays small whatever the part's size. Entities
+    are not expanded.
+    """
     from lxml import etree
 
     try:
@@ -178,7 +178,7 @@ class _OverBudget(Exception):
 
 
 def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
-    """Refuse a PDF whose streams decode past ``GICSTATS_MAX_UNPACKED``.
+    r"""Refuse a PDF whose streams decode past ``GICSTATS_MAX_UNPACKED``.
 
     Each ``stream`` keyword of the raw file is decoded through the filters
     its dictionary names, as far as the budget allows. A stream that does
@@ -187,7 +187,7 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
 
     >>> import zlib
     >>> body = zlib.compress(b" " * 5000)
-    >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\\n" % len(body) + body
+    >>> pdf = b"1 0 obj << /Length %d /Filter /FlateDecode >> stream\n" % len(body) + body
     >>> from gicstats.read.limits import Limits
     >>> check_pdf_streams(pdf, "a.pdf", Limits(max_unpacked=10_000))
     >>> try:
@@ -218,8 +218,10 @@ def check_pdf_streams(data: bytes, name: str, limits: Limits) -> None:
 
 
 def _spend(budget: int, data, filters: list[str], name: str, limits: Limits) -> int:
-    """What is left of ``budget`` once ``data`` is decoded; refuses the file
-    when nothing is."""
+    """What is left of ``budget`` once ``data`` is decoded.
+
+    Refuses the file when nothing is.
+    """
     try:
         left = budget - decoded_size(data, filters, budget)
     except _OverBudget:
@@ -230,11 +232,12 @@ def _spend(budget: int, data, filters: list[str], name: str, limits: Limits) -> 
 
 
 def _stream_bytes(data: bytes, start: int, length: re.Match | None, integers: dict) -> memoryview:
-    """The bytes pdfminer takes as the stream: ``/Length`` bytes, then on
-    to the next ``endstream``. An indirect length is looked up among the
-    file's integer objects; when it is not there (in an object stream),
-    everything to the end of the file: an upper bound, as the decoders stop
-    at the end of their data."""
+    """The bytes pdfminer takes as the stream: ``/Length`` bytes, then on to the next ``endstream``.
+
+    An indirect length is looked up among the file's integer objects; when
+    it is not there (in an object stream), everything to the end of the
+    file: an upper bound, as the decoders stop at the end of their data.
+    """
     n = 0
     if length and length.group(2) is None:
         n = int(length.group(1))
@@ -245,8 +248,9 @@ def _stream_bytes(data: bytes, start: int, length: re.Match | None, integers: di
 
 
 def decoded_size(data: bytes | memoryview, filters: list[str], budget: int) -> int:
-    """The size of ``data`` decoded through ``filters``, or :class:`_OverBudget`
-    as soon as it passes ``budget``; never holds more than ``budget`` bytes.
+    """The size of ``data`` decoded through ``filters``, or :class:`_OverBudget` as soon as it passes ``budget``.
+
+    Never holds more than ``budget`` bytes.
 
     >>> import zlib
     >>> decoded_size(zlib.compress(zlib.compress(b"0" * 10**6)), ["FlateDecode", "Fl"], 2 * 10**6)
@@ -268,6 +272,7 @@ def decoded_size(data: bytes | memoryview, filters: list[str], budget: int) -> i
             return len(data)  # an image filter: pdfplumber does not decode it
         if not keep:
             return out if isinstance(out, int) else len(out)
+        assert isinstance(out, bytes)  # kept, the output is the decoded bytes
         data = out
     return len(data)
 
@@ -345,8 +350,9 @@ def _unrun(data, budget: int, keep: bool) -> int | bytes:
 
 
 def check_pdf_objects(doc, name: str, limits: Limits) -> None:
-    """For an encrypted PDF, which :func:`check_pdf_streams` cannot read:
-    decode each deciphered stream of pdfminer's ``doc`` within the budget.
+    """Decode each deciphered stream of pdfminer's ``doc`` within the budget.
+
+    This is for an encrypted PDF, which :func:`check_pdf_streams` cannot read.
 
     Raises:
         GicstatsError: naming the file and ``GICSTATS_MAX_UNPACKED``.
@@ -371,6 +377,8 @@ def check_pdf_objects(doc, name: str, limits: Limits) -> None:
                 continue
             data = obj.rawdata
             if obj.decipher:
+                # getobj() numbers every object it returns
+                assert obj.objid is not None and obj.genno is not None
                 data = obj.decipher(obj.objid, obj.genno, data, obj.attrs)
             filters = [getattr(resolve1(f), "name", "") for f, _ in obj.get_filters()]
             budget = _spend(budget, data, filters, name, limits)

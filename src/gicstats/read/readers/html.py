@@ -65,8 +65,10 @@ def _span(value: str | None) -> int:
 
 
 def _spaced(table) -> None:
-    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break a cell's text,
-    once per table, so cell texts can be serialised in C."""
+    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break a cell's text, once per table.
+
+    So cell texts can be serialised in C.
+    """
     for node in table.iter("br", "p", "div"):
         node.tail = " " + (node.tail or "")
         if node.tag != "br":
@@ -112,8 +114,11 @@ def _rows(table) -> list:
 
 
 def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
-    """The rows of one table; ``slots`` holds the span slots the page may
-    still mark (see ``_MAX_SPAN_SLOTS``), and is charged here."""
+    """The rows of one table.
+
+    ``slots`` holds the span slots the page may still mark (see
+    ``_MAX_SPAN_SLOTS``), and is charged here.
+    """
     lines: list[Line] = []
     occupied: dict[tuple[int, int], bool] = {}
     _spaced(table)
@@ -214,9 +219,11 @@ class _Hint:
 
 
 def _nested_hints(root) -> list[str | None]:
-    """Heading texts in one pass over the tree: each text node feeds every
-    heading open around it, but only until each has passed
-    ``_MAX_HINT_CHARS``."""
+    """Heading texts in one pass over the tree.
+
+    Each text node feeds every heading open around it, but only until each
+    has passed ``_MAX_HINT_CHARS``.
+    """
     hints: list[_Hint] = []
     open_hints: list[_Hint] = []
     alive: list[_Hint] = []  # open headings still short enough

@@ -46,6 +46,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document
@@ -171,8 +172,11 @@ def _run_ocr(gray) -> list[OcrBox]:
 
 @dataclass
 class Analysis:
-    """What OCR found on one page: the skew undone (degrees), the straight
-    page's size, its text boxes and its ruling lines (edges, in pixels)."""
+    """What OCR found on one page.
+
+    The skew undone (degrees), the straight page's size, its text boxes
+    and its ruling lines (edges, in pixels).
+    """
 
     angle: float
     shape: tuple[int, int]
@@ -181,9 +185,11 @@ class Analysis:
 
 
 def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysis:
-    """Deskew one grey page image, find its ruling lines and OCR it, through
-    the cache folder when one is given (keyed by the image's hash, its
-    resolution and the engine settings)."""
+    """Deskew one grey page image, find its ruling lines and OCR it.
+
+    Through the cache folder when one is given, keyed by the image's hash,
+    its resolution and the engine settings.
+    """
     key = hashlib.sha256(
         json.dumps([ENGINE_SETTINGS, dpi], sort_keys=True).encode() + str(gray.shape).encode() + gray.tobytes()
     ).hexdigest()
@@ -205,7 +211,7 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             data = {**result.__dict__, "boxes": [b.__dict__ for b in boxes]}
             tmp.write_text(json.dumps(data, ensure_ascii=False, default=float), encoding="utf-8")
-            os.replace(tmp, path)
+            tmp.replace(path)
         except OSError:
             pass  # a cache that cannot be written only costs time
     return result
@@ -253,8 +259,10 @@ def _read_by_cell(clean, boxes: list[OcrBox], edges: list[dict], scale: float) -
 
 
 def _recognise_ink(clean, region: tuple[int, int, int, int], min_height: int) -> OcrBox | None:
-    """Recognise the ink inside ``region`` (x0, top, x1, bottom in pixels) as
-    one line of text, or None where there is no ink."""
+    """Recognise the ink inside ``region`` as one line of text, or None where there is no ink.
+
+    ``region`` is x0, top, x1, bottom in pixels.
+    """
     import cv2
 
     x0, top, x1, bottom = region
@@ -354,9 +362,11 @@ def image_pages(data: bytes, name: str, limits: Limits | None = None) -> list[Pa
 
 
 def pdf_pages(data: bytes, name: str, numbers: list[int], limits: Limits | None = None) -> list[PageImage]:
-    """Render the given pages (1-based) of a PDF with pypdfium2, each at the
-    resolution of the largest image it holds (within ``MIN_DPI`` …
-    ``MAX_DPI``), its pixels checked before rendering."""
+    """Render the given pages (1-based) of a PDF with pypdfium2.
+
+    Each page at the resolution of the largest image it holds (within
+    ``MIN_DPI`` … ``MAX_DPI``), its pixels checked before rendering.
+    """
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
@@ -405,9 +415,11 @@ def _ink(gray):
 
 
 def skew_angle(gray) -> float:
-    """The rotation (degrees, counter-clockwise positive, within ±3°) that
-    straightens the page: the one that makes the rows of ink sharpest,
-    searched coarse then fine on a reduced image."""
+    """The rotation (degrees, counter-clockwise positive, within ±3°) that straightens the page.
+
+    The one that makes the rows of ink sharpest, searched coarse then fine
+    on a reduced image.
+    """
     import cv2
     import numpy as np
 
@@ -428,9 +440,11 @@ def skew_angle(gray) -> float:
     return round(float(best), 2)
 
 
-def deskew(gray) -> tuple[object, float]:
-    """The page turned straight, and the angle it was turned by (0 when the
-    skew is under 0.1°: turning blurs a little)."""
+def deskew(gray) -> tuple[Any, float]:
+    """The page turned straight, and the angle it was turned by.
+
+    The angle is 0 when the skew is under 0.1°: turning blurs a little.
+    """
     import cv2
 
     angle = skew_angle(gray)
@@ -442,8 +456,7 @@ def deskew(gray) -> tuple[object, float]:
 
 
 def ruling_lines(gray) -> tuple[object, list[dict]]:
-    """The page's ruling lines: a mask of their pixels, and the lines as
-    pdfplumber edges in pixels.
+    """The page's ruling lines: a mask of their pixels, and the lines as pdfplumber edges in pixels.
 
     A horizontal line is a run of ink at least 1/25 of the page wide and at
     most 12 pixels thick, a vertical one at least 1/40 of the page high. A
@@ -501,9 +514,11 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
 
 
 def without_lines(gray, mask):
-    """The page with its ruling lines painted white: a character touching a
-    line (``一`` against a cell's left border) is otherwise read as part of
-    it, or not at all."""
+    """The page with its ruling lines painted white.
+
+    A character touching a line (``一`` against a cell's left border) is
+    otherwise read as part of it, or not at all.
+    """
     import cv2
 
     clean = gray.copy()
@@ -517,8 +532,10 @@ def _scaled(edges: list[dict], scale: float) -> list[dict]:
 
 
 def find_tables(edges: list[dict]) -> list[list[tuple]]:
-    """Cells of the tables the ruling lines draw, by pdfplumber's algorithm
-    with its default tolerances (3 points)."""
+    """Cells of the tables the ruling lines draw, by pdfplumber's algorithm.
+
+    With its default tolerances (3 points).
+    """
     from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
 
     if not edges:
@@ -567,9 +584,12 @@ def _note(words: list[_OcrWord]) -> str:
 
 
 def _join(words: list[_OcrWord]) -> str:
-    """The text of one cell's boxes: lines top to bottom, boxes left to
-    right; lines joined without a space (Chinese wraps anywhere), boxes on
-    one line with a space where a gap parts them."""
+    """The text of one cell's boxes.
+
+    Lines top to bottom, boxes left to right; lines joined without a space
+    (Chinese wraps anywhere), boxes on one line with a space where a gap
+    parts them.
+    """
     lines: list[list[_OcrWord]] = []
     for w in sorted(words, key=lambda w: w.top):
         if lines and min(lines[-1][0].bottom, w.bottom) - max(lines[-1][0].top, w.top) >= 0.5 * min(
@@ -588,25 +608,27 @@ def _join(words: list[_OcrWord]) -> str:
     from gicstats.read.readers.pdf import _is_value
 
     joined = out[0] if out else ""
-    for above, below, prev, text in zip(lines, lines[1:], out, out[1:]):
+    for above, below, prev_text, text in zip(lines, lines[1:], out, out[1:]):
         gap = min(w.top for w in below) - max(w.bottom for w in above)
         # numbers far apart in one cell are no wrapped number: a rule the
         # scan lost has merged two cells. Joined they would make another
         # number (95 over 0 is not 950); apart they are unreadable, a finding.
-        far = gap > 0.8 * above[0].height and _is_value(prev) and _is_value(text)
+        far = gap > 0.8 * above[0].height and _is_value(prev_text) and _is_value(text)
         joined += " … " + text if far else text
     return joined
 
 
 class _GridTable:
-    """A table found in the ruling lines, shaped as pdfplumber's ``Table``
-    (``rows`` with ``bbox`` and ``cells``, ``extract()``), its cells' text
-    from the OCR words whose middles fall inside them."""
+    """A table found in the ruling lines, shaped as pdfplumber's ``Table``.
+
+    It has ``rows`` with ``bbox`` and ``cells``, and ``extract()``; its
+    cells' text comes from the OCR words whose middles fall inside them.
+    """
 
     def __init__(self, cells: list[tuple], words: list[_OcrWord]) -> None:
         from pdfplumber.table import Table
 
-        self._table = Table(None, cells)
+        self._table = Table(None, cells)  # type: ignore[arg-type]  # no page: only the cells' geometry is used
         self.rows = self._table.rows
         self.words: dict[tuple[int, int], list[_OcrWord]] = {}
         for w in words:
@@ -623,8 +645,10 @@ class _GridTable:
 
 
 def _page_items(page: PageImage, found: Analysis):
-    """The PDF reader's page (``_Page``) from OCR boxes, and the OCR note of
-    each cell locator of its tables."""
+    """The PDF reader's page (``_Page``) from OCR boxes.
+
+    Also the OCR note of each cell locator of its tables.
+    """
     from gicstats.read.readers.pdf import _line_groups, _Page, _table_items, _vertical_cells, _Word
 
     dpi = page.dpi or MIN_DPI
@@ -663,9 +687,11 @@ def _page_items(page: PageImage, found: Analysis):
 
 
 def _annotate_text_cells(pg, starts, items, by_id: dict[int, _OcrWord]) -> None:
-    """Add the OCR note to the cells read from the page's lines (not from a
-    drawn table): a value cell from the boxes of its segment, a label cell
-    from the boxes of its lines whose text it holds."""
+    """Add the OCR note to the cells read from the page's lines (not from a drawn table).
+
+    A value cell from the boxes of its segment, a label cell from the boxes
+    of its lines whose text it holds.
+    """
     from gicstats.read.readers.pdf import _visual_lines
 
     lines = {ln.number: ln for ln in _visual_lines(pg.groups, starts)}
@@ -697,8 +723,7 @@ def _annotate_text_cells(pg, starts, items, by_id: dict[int, _OcrWord]) -> None:
 
 
 def read_pages(pages: list[PageImage], name: str, *, cache: str | os.PathLike | None = None) -> Document:
-    """Read page images by OCR into a :class:`Document`, as the PDF reader
-    reads pages with a text layer.
+    """Read page images by OCR into a :class:`Document`, as the PDF reader reads pages with a text layer.
 
     Raises:
         GicstatsError: if the ``ocr`` extra is missing, or nothing is read.
@@ -718,8 +743,10 @@ def read_pages(pages: list[PageImage], name: str, *, cache: str | os.PathLike | 
 
 
 def read_page_items(pages: list[PageImage], name: str, *, cache: str | os.PathLike | None = None) -> list[tuple]:
-    """For each page, the PDF reader's items (``_Item``, in page order) and
-    title hints, from OCR."""
+    """For each page, the PDF reader's items (``_Item``, in page order) and title hints.
+
+    All from OCR.
+    """
     from gicstats.read.readers.pdf import _column_starts, _text_items
 
     require(name, "image-only report")
@@ -746,10 +773,12 @@ def read_page_items(pages: list[PageImage], name: str, *, cache: str | os.PathLi
 
 
 def _title_hints(pg, starts) -> list[str]:
-    """The title, as :func:`gicstats.read.readers.pdf._title_hints` finds it (the
-    leading lines in the largest type), but with OCR's box heights, which
-    vary by a fifth with the characters of a line (a line without
-    descenders or full-height glyphs comes out lower)."""
+    """The title, as :func:`gicstats.read.readers.pdf._title_hints` finds it, with OCR's box heights.
+
+    That is the leading lines in the largest type; OCR's box heights vary by a
+    fifth with the characters of a line (a line without descenders or full-height
+    glyphs comes out lower).
+    """
     import statistics
 
     from gicstats.read.readers.pdf import _visual_lines
@@ -801,8 +830,9 @@ def ocr_cells(cells: list[Cell]) -> list[Cell]:
 def read_pdf_scans(
     data: bytes, name: str, numbers: list[int], *, whole: bool = True, cache: str | os.PathLike | None = None
 ) -> dict[int, tuple]:
-    """OCR the given pages (1-based) of a PDF that have images and no text:
-    for each, the PDF reader's items and title hints. Without the ``ocr``
+    """OCR the given pages (1-based) of a PDF that have images and no text.
+
+    For each, the PDF reader's items and title hints. Without the ``ocr``
     extra, a PDF with text on other pages (not ``whole``) is read without
     them, as before OCR; a PDF wholly of images is refused with the hint.
 
@@ -818,8 +848,10 @@ def read_pdf_scans(
 
 
 def confidence_findings(report_id: str, cells: list[dict]) -> list:
-    """A warning for each mapped cell read by OCR below ``LOW_CONFIDENCE``
-    (``ocr.low_confidence``); the value stays as read."""
+    """A warning for each mapped cell read by OCR below ``LOW_CONFIDENCE`` (``ocr.low_confidence``).
+
+    The value stays as read.
+    """
     from gicstats.form.findings import Finding
 
     out = []
@@ -843,10 +875,11 @@ def confidence_findings(report_id: str, cells: list[dict]) -> list:
 
 
 def misread_note(locators: dict[str, str]) -> str:
-    """What an identity failing on OCR cells may mean, for its finding: the
-    cells read by OCR below ``LOW_CONFIDENCE`` (a misread is likely), or that
-    none is (a misprint is as likely). ``locators`` maps cell ids to their
-    locators; empty when no cell of the identity was read by OCR.
+    """What an identity failing on OCR cells may mean, for its finding.
+
+    The cells read by OCR below ``LOW_CONFIDENCE`` (a misread is likely), or
+    that none is (a misprint is as likely). ``locators`` maps cell ids to
+    their locators; empty when no cell of the identity was read by OCR.
 
     >>> misread_note({"a.b.c": "page 1; OCR confidence 0.52, box 1,2-3,4 px", "a.b.d": "page 1; OCR confidence 0.99"})
     '；这些单元格由OCR识别，可能是识别错误：低置信度单元格a.b.c(0.52)'
@@ -855,8 +888,8 @@ def misread_note(locators: dict[str, str]) -> str:
     >>> misread_note({"a.b.c": "table 1, row 2"})
     ''
     """
-    read = {key: confidence(loc) for key, loc in locators.items()}
-    read = {key: conf for key, conf in read.items() if conf is not None}
+    confidences = {key: confidence(loc) for key, loc in locators.items()}
+    read = {key: conf for key, conf in confidences.items() if conf is not None}
     if not read:
         return ""
     low = [f"{key}({conf:g})" for key, conf in read.items() if conf < LOW_CONFIDENCE]
@@ -873,9 +906,11 @@ _DATA_URI = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.I | re.S)
 
 
 def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
-    """The ``<img>`` elements of a page, in order, as ``(label, bytes)``:
+    """The ``<img>`` elements of a page, in order, as ``(label, bytes)``.
+
     ``data:`` URIs, and files beside the page (the page's folder or below,
-    never outside it). Remote images are not fetched here."""
+    never outside it). Remote images are not fetched here.
+    """
     import base64
     import binascii
 
@@ -919,8 +954,9 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
 
 
 def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os.PathLike | None = None) -> Document:
-    """A web page's document with the tables it shows as pictures read by
-    OCR, when its own text holds none of the form's tables.
+    """A web page's document with the tables it shows as pictures read by OCR.
+
+    Only when its own text holds none of the form's tables.
 
     Each ``<img>`` (a ``data:`` URI or a file beside the page) is read as a
     page; its cells' locators name the image (``image 3 (t3.png), table 1,
@@ -940,7 +976,8 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
     require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
     limits = current()
     _check_ocr_pages(name, len(sources), limits)
-    pages, labels = [], {}
+    pages: list[PageImage] = []
+    labels: dict[int, str] = {}
     for label, data in sources:
         for frame in image_pages(data, f"{name}: {label}", limits):
             frame.number = len(pages) + 1

@@ -164,8 +164,10 @@ def read_xlsx(data: bytes, name: str = "<bytes>") -> Document:
 
 
 def _block_lines(block: list[list[tuple[int, str, str]]]) -> list[Line]:
-    """The rows of one block of a sheet (one printed table, or part of one),
-    with the empty cells of its label area dropped."""
+    """The rows of one block of a sheet, with the empty cells of its label area dropped.
+
+    A block is one printed table, or part of one.
+    """
     rows = drop_label_area_blanks([[(c, t) for c, t, _ in cells] for cells in block])
     out = []
     for cells, kept in zip(block, rows):

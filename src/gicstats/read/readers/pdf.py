@@ -144,8 +144,10 @@ class _VisualLine:
 
     @property
     def is_value_line(self) -> bool:
-        """A table row's values, perhaps after its label: one value or more,
-        and no text after the first value."""
+        """A table row's values, perhaps after its label.
+
+        One value or more, and no text after the first value.
+        """
         segs = self.segments
         first = next((i for i, s in enumerate(segs) if s.value), None)
         return first is not None and all(s.value for s in segs[first:])
@@ -176,6 +178,8 @@ def read_pdf(data: bytes, name: str = "<bytes>", *, tables: bool = True, scans: 
         tables: Read drawn tables by their geometry (default). ``False``
             reads every page from the text layer alone, as for a PDF whose
             tables have no ruling lines.
+        scans: Reads the pages that are images only (OCR), as described
+            below; without it such a PDF is refused.
 
     Raises:
         GicstatsError: if the PDF cannot be parsed (truncated, damaged,
@@ -205,8 +209,10 @@ _NOT_REPAIRS = ("Could not get FontBBox",)
 
 
 class _Repairs(logging.Handler):
-    """pdfminer's warnings about the file (what it repaired), from this
-    thread only: other threads may be reading other files."""
+    """pdfminer's warnings about the file (what it repaired), from this thread only.
+
+    Other threads may be reading other files.
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -245,11 +251,11 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             # table's column has few rows on the page where the table starts
             starts = _column_starts([g for page in pages for g in page.groups])
             items_by_page, title_hints, images = [], [], 0
-            for number, page in enumerate(pages, start=1):
-                text_items, hints = _text_items(page, starts)
-                items = sorted(page.table_items + text_items, key=lambda it: it.top)
+            for number, read in enumerate(pages, start=1):
+                text_items, hints = _text_items(read, starts)
+                items = sorted(read.table_items + text_items, key=lambda it: it.top)
                 items_by_page.append(items)
-                images += page.images
+                images += read.images
                 if number == 1:
                     title_hints = hints
     except GicstatsError:
@@ -268,10 +274,15 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             if number == 1:
                 title_hints = hints
     if not any(items_by_page):
-        pages = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
-        what = f"{pages} of images only, a scan?" if images else f"{pages} without text"
+        count = f"{len(items_by_page)} page{'s' if len(items_by_page) > 1 else ''}"
+        what = f"{count} of images only, a scan?" if images else f"{count} without text"
         found = "; OCR found no text on them" if ocr_read else ""
         raise GicstatsError(name, f"PDF has no text layer ({what}){found}")
+    return _document(items_by_page, title_hints, repairs)
+
+
+def _document(items_by_page: list[list[_Item]], title_hints: list[str], repairs: _Repairs) -> Document:
+    """The document of the items of every page, in order: their lines, and the narrative they hold."""
     lines: list[Line] = []
     narrative: list[str] = []
     for items in items_by_page:
@@ -283,8 +294,10 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
-    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages, counting no
-    further than the limit (the page tree is walked lazily)."""
+    """Refuse a PDF of more than ``GICSTATS_MAX_PAGES`` pages.
+
+    Counts no further than the limit (the page tree is walked lazily).
+    """
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdftypes import resolve1
 
@@ -312,8 +325,10 @@ class _Budget:
 
 
 def _layout(page, budget: _Budget) -> None:
-    """Lay ``page`` out as pdfplumber does, counting what is drawn, and
-    leave the result where pdfplumber looks for it (``Page._layout``)."""
+    """Lay ``page`` out as pdfplumber does, counting what is drawn.
+
+    The result is left where pdfplumber looks for it (``Page._layout``).
+    """
     from pdfminer.pdfinterp import PDFPageInterpreter
     from pdfplumber.page import PDFPageAggregatorWithMarkedContent
 
@@ -429,9 +444,11 @@ def _closing_edges(page) -> list[dict]:
     return closing
 
 
-def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item], list[tuple]]:
-    """Rows of one drawn table. A row with a single cell (a sub-header or a
-    paragraph inside a page-sized frame) is left to the text layer.
+def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_Item], list[tuple]]:
+    """Rows of one drawn table.
+
+    A row with a single cell (a sub-header or a paragraph inside a
+    page-sized frame) is left to the text layer.
 
     A table wider than the page (LibreOffice exporting a wide web page or
     its DOCX) is cut at the page's edges: its rules are clipped there, so a
@@ -442,7 +459,7 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
     cell) reads ``…`` in its column, never blank: the mapper keeps it null
     with a finding, and its locator says it was cut.
     """
-    left, right = float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
+    left, right = _page_edges(pdf_page)
     kept: list[tuple[int, list[tuple[int, str, str]], tuple]] = []
     for r, (cells, row) in enumerate(zip(table.extract(), table.rows)):
         if sum(c is not None for c in cells) >= 2:
@@ -459,21 +476,9 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
             for c, (t, box) in enumerate(zip(cells, row.cells)):
                 if t is None:
                     continue
-                text, note = _cell_text(t), ""
-                # cut: its rule is the page's edge (the clip), not a rule
-                # drawn past it round a cell the text layer still holds
-                if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
-                    note = "; cut at the page's right edge"
-                    if _is_value(text) or (not text and valued):
-                        text = _CUT
-                elif box is not None and abs(box[0] - left) <= 1 and box[2] > left:
-                    note = "; cut at the page's left edge"
-                    past = _past_left_edge(pdf_page, box)
-                    if past:
-                        text = _cell_text(past)
-                        bbox = (-math.inf, *bbox[1:])  # those words are the table's
-                    elif _is_value(text) or (not text and valued and not labelled):
-                        text = _CUT  # a value column's cell
+                text, note, past = _cut_cell(_cell_text(t), box, (left, right), pdf_page, valued, labelled)
+                if past:
+                    bbox = (-math.inf, *bbox[1:])  # those words are the table's
                 texts.append((c, text, note))
             kept.append((r, texts, bbox))
     rows = drop_label_area_blanks([[(c, t) for c, t, _ in cells] for _, cells, _ in kept])
@@ -494,9 +499,46 @@ def _table_items(table, page: int, t_number: int, pdf_page) -> tuple[list[_Item]
     return items, [bbox for _, _, bbox in kept]
 
 
+def _cut_cell(
+    text: str, box: tuple | None, edges: tuple[float, float], pdf_page, valued: bool, labelled: bool
+) -> tuple[str, str, bool]:
+    """A cell's text and locator note when the page's edge cuts it, and whether words past the left edge were taken.
+
+    A cell is cut when its rule is the page's edge (the clip), not a rule
+    drawn past it round a cell the text layer still holds.
+    """
+    left, right = edges
+    if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
+        if _is_value(text) or (not text and valued):
+            text = _CUT
+        return text, "; cut at the page's right edge", False
+    if box is not None and abs(box[0] - left) <= 1 and box[2] > left:
+        past = _past_left_edge(pdf_page, box)
+        if past:
+            return _cell_text(past), "; cut at the page's left edge", True
+        if _is_value(text) or (not text and valued and not labelled):
+            text = _CUT  # a value column's cell
+        return text, "; cut at the page's left edge", False
+    return text, "", False
+
+
+def _page_edges(pdf_page) -> tuple[float, float]:
+    """The left and right edges of the page, where a table's rules are clipped.
+
+    With no pdfplumber page (OCR's tables, found in a page image) nothing is
+    clipped: the edges are infinitely far.
+    """
+    if pdf_page is None:
+        return -math.inf, math.inf
+    return float(pdf_page.bbox[0]), float(pdf_page.bbox[2])
+
+
 def _past_left_edge(pdf_page, box: tuple) -> str | None:
-    """The text of a cell cut at the page's left edge, with the characters
-    the text layer holds left of the page (its cell's rules are clipped)."""
+    """The text of a cell cut at the page's left edge.
+
+    With the characters the text layer holds left of the page (its cell's
+    rules are clipped).
+    """
     from pdfplumber.utils import extract_text
 
     chars = [
@@ -542,8 +584,10 @@ def drop_label_area_blanks(rows: list[list[tuple[int, str]]]) -> list[list[tuple
 
 
 def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]:
-    """Pull out narrow stacks of one- or two-character words (vertical
-    labels and headers); return the stacks and the other words."""
+    """Pull out narrow stacks of one- or two-character words (vertical labels and headers).
+
+    Return the stacks and the other words.
+    """
 
     def stackable(w: _Word) -> bool:
         return len(w.text) <= 2 and not _is_value(w.text) and not _DIGIT.search(w.text)
@@ -563,7 +607,8 @@ def _vertical_cells(words: list[_Word]) -> tuple[list[list[_Word]], list[_Word]]
                 below[id(w)] = v
                 has_above.add(id(v))
                 break
-    stacks, used = [], set()
+    stacks: list[list[_Word]] = []
+    used: set[int] = set()
     for w in cands:
         if id(w) in has_above or id(w) not in below:
             continue
@@ -620,9 +665,11 @@ def _visual_lines(groups: list[list[_Word]], starts: set[int]) -> list[_VisualLi
 
 
 def _column_starts(groups: list[list[_Word]]) -> set[int]:
-    """Left edges (whole points, and their neighbours) where at least three
-    lines start a cell: the columns of left-aligned labels, such as the
-    numbered items of table 三 beside their group label."""
+    """Left edges (whole points, and their neighbours) where at least three lines start a cell.
+
+    The columns of left-aligned labels, such as the numbered items of table
+    三 beside their group label.
+    """
     counts: dict[int, int] = {}
     for group in groups:
         firsts = [group[0]] + [w for prev, w in itertools.pairwise(group) if w.x0 - prev.x1 > 0.9 * w.height]
@@ -675,9 +722,11 @@ def _text_items(pg: _Page, starts: set[int]) -> tuple[list[_Item], list[str]]:
 
 
 def _same_cell(above: _VisualLine, below: _VisualLine) -> bool:
-    """Whether ``below`` continues the one-cell line ``above`` as the same
-    cell: set tight under it (closer than a table row or a paragraph's line
-    spacing would put it), starting no further right, ending no further out."""
+    """Whether ``below`` continues the one-cell line ``above`` as the same cell.
+
+    It does when set tight under it (closer than a table row or a paragraph's line
+    spacing would put it), starting no further right, ending no further out.
+    """
     if len(above.segments) != 1 or len(below.segments) != 1:
         return False
     h = above.height
@@ -724,16 +773,16 @@ def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
             if id(frag) in owner:
                 continue
             for other in pending:
-                row = owner.get(id(other))
-                if row is None:
+                other_row = owner.get(id(other))
+                if other_row is None:
                     continue
                 gap = max(frag.top - other.bottom, other.top - frag.bottom)
                 overlap = min(frag.segments[-1].x1, other.segments[-1].x1) - max(
                     frag.segments[0].x0, other.segments[0].x0
                 )
-                if gap <= 0.6 * frag.height and overlap > 0 and left_of(frag, row):
-                    rows[id(row)].append(frag)
-                    owner[id(frag)] = row
+                if gap <= 0.6 * frag.height and overlap > 0 and left_of(frag, other_row):
+                    rows[id(other_row)].append(frag)
+                    owner[id(frag)] = other_row
                     grown = True
                     break
         if not grown:
@@ -742,8 +791,11 @@ def _assemble_rows(lines: list[_VisualLine]) -> dict[int, list[_VisualLine]]:
 
 
 def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
-    """The label cells of an assembled row, left to right: text segments
-    that overlap horizontally across lines are one cell, read top to bottom."""
+    """The label cells of an assembled row, left to right.
+
+    Text segments that overlap horizontally across lines are one cell, read
+    top to bottom.
+    """
     segs = [s for ln in row for s in ln.segments if not s.value]
     parent = list(range(len(segs)))
 
@@ -767,8 +819,11 @@ def _label_texts(row: list[_VisualLine], values_line: _VisualLine) -> list[str]:
 
 
 def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
-    """Run a narrative line into the next when it reaches the right margin
-    (Chinese prose wraps anywhere), so the narrative keeps its sentences."""
+    """Run a narrative line into the next when it reaches the right margin.
+
+    Chinese prose wraps anywhere; joined, the narrative keeps its
+    sentences.
+    """
     if not lines:
         return
     right = max(ln.segments[-1].x1 for ln in lines)
@@ -776,7 +831,8 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
     for item in sorted((it for it in items if it.narrative is not None), key=lambda it: it.top):
         last = owner.last if owner is not None else None
         if (
-            last is not None
+            owner is not None
+            and last is not None
             and len(item.line.cells) == 1
             and len(owner.line.cells) == 1
             and item.first is not None
@@ -791,8 +847,11 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
 
 
 def _title_hints(lines: list[_VisualLine]) -> list[str]:
-    """The first page's title: the leading lines in the largest type, joined
-    (a title often breaks after the agency's name)."""
+    """The first page's title.
+
+    The leading lines in the largest type, joined (a title often breaks
+    after the agency's name).
+    """
     if not lines:
         return []
     sizes = [max(w.height for s in ln.segments for w in s.words) for ln in lines]

@@ -38,12 +38,14 @@ _PAGE_FOOTER = re.compile(
 
 
 def _pipe_cells(line: str, leading_pipe: bool, closing: bool = False) -> list[str]:
-    """Cells of a pipe row. Where the document's rows open with ``|`` (a
-    Markdown-like dump), the empty text before it is not a cell; elsewhere a
-    line starting with ``|`` has a blank first cell. Where rows are
-    ``closing`` (``a | b |``), the empty text after the last pipe is not a
-    cell either; where they are not (html2text's ``a| b|  ``), it is a blank
-    last cell."""
+    """Cells of a pipe row.
+
+    Where the document's rows open with ``|`` (a Markdown-like dump), the
+    empty text before it is not a cell; elsewhere a line starting with ``|``
+    has a blank first cell. Where rows are ``closing`` (``a | b |``), the
+    empty text after the last pipe is not a cell either; where they are not
+    (html2text's ``a| b|  ``), it is a blank last cell.
+    """
     cells = [c.strip() for c in line.split("|")]
     if leading_pipe and cells and cells[0] == "" and line.lstrip().startswith("|"):
         cells = cells[1:]
@@ -61,10 +63,12 @@ _WRAP_CHARS = 40
 
 
 def _join_open_brackets(lines: list[str]) -> list[str]:
-    """Join a line whose bracket is left open with the short lines that close
-    it: a label wrapped in a cell (``（二）部分公开（区分处理的，只计这一情 形，不``
-    / ``计其他情形）``). The joined text takes the first line's place and the
-    lines it took in stay as empty lines, so line numbers still locate."""
+    """Join a line whose bracket is left open with the short lines that close it.
+
+    A label wrapped in a cell (``（二）部分公开（区分处理的，只计这一情 形，不`` / ``计其他情形）``). The
+    joined text takes the first line's place and the lines it took in stay as
+    empty lines, so line numbers still locate.
+    """
     out = list(lines)
     for i, line in enumerate(out):
         if "|" in line or len(line.strip()) > 80 or _open(line) <= 0:
@@ -90,8 +94,10 @@ def _open(text: str) -> int:
 
 
 def refused(problem: str, name: str | None) -> NoReturn:
-    """A source past a limit: raise naming the file (``<text>`` when the
-    caller gave no name)."""
+    """A source past a limit: raise naming the file.
+
+    The name is ``<text>`` when the caller gave none.
+    """
     raise GicstatsError(name or "<text>", problem)
 
 
@@ -137,8 +143,8 @@ def read_text(text: str, name: str | None = None) -> Document:
             continue  # a page number between table rows, not a value
         where = f"line {number}"
         if "|" in raw and tabular:
-            cells = _pipe_cells(raw, leading_pipe, closing)
-            cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(cells)]
+            texts = _pipe_cells(raw, leading_pipe, closing)
+            cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(texts)]
             lines.append(Line(cells, structured=True, markdown=markdown, dump=True))
             continue
         if "|" in raw:
