@@ -90,24 +90,7 @@ def html_page(i: int, batch: int) -> bytes:
     for key in rng.sample(sorted(k for k in values if k[0] == "applications" and k[2] != "natural_person"), 20):
         values[key] = None
     agency, year = rng.choice(AGENCIES), rng.randint(2019, 2024)
-    target = rng.randint(MIN_BYTES + 5_000, MAX_BYTES - 5_000)
-    padding = 4
-    while True:
-        html = G.render_html(
-            values,
-            version,
-            agency,
-            year,
-            markup=rng.choice(("br", "p")),
-            styled=True,
-            chrome=True,
-            padding=padding,
-            seed=rng.randint(0, 10**9),
-            published=f"{year + 1}-01-{rng.randint(10, 31)}",
-        ).encode("utf-8")
-        if len(html) >= target or padding > 200:
-            return html
-        padding += max(1, (target - len(html)) // 2_000)
+    return G.sized_html(values, version, agency, year, rng, (MIN_BYTES + 5_000, MAX_BYTES - 5_000))
 
 
 def text_page(shape: str, i: int, batch: int) -> bytes:

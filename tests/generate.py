@@ -1172,3 +1172,27 @@ ATTACHMENTS: dict[str, Callable[..., bytes]] = {
     "pdf": render_pdf,
 }
 """The attachment formats, by name: ``ATTACHMENTS[name](values, version, agency, year, ...)`` gives bytes."""
+
+
+def sized_html(
+    values: Values, version: str, agency: str, year: int, rng: random.Random, size: tuple[int, int]
+) -> bytes:
+    """A styled, chrome-wrapped page of about a size drawn from ``size`` (bytes), for benchmarks."""
+    target = rng.randint(*size)
+    padding = 4
+    while True:
+        html = render_html(
+            values,
+            version,
+            agency,
+            year,
+            markup=rng.choice(("br", "p")),
+            styled=True,
+            chrome=True,
+            padding=padding,
+            seed=rng.randint(0, 10**9),
+            published=f"{year + 1}-01-{rng.randint(10, 31)}",
+        ).encode("utf-8")
+        if len(html) >= target or padding > 200:
+            return html
+        padding += max(1, (target - len(html)) // 2_000)
