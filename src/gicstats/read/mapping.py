@@ -21,7 +21,7 @@ from gicstats.form.identities import Status, evaluate, instances, row_identity
 from gicstats.read.document import Cell, Line
 from gicstats.read.labels import Token, is_run, tokenize
 from gicstats.read.limits import current as current_limits
-from gicstats.read.split import Budget, SearchExhausted, split_run
+from gicstats.read.split import Budget, SearchExhausted, expansions, split_run
 from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
 
 # Longest text (characters) recorded as an unknown label; longer text inside
@@ -471,6 +471,11 @@ class Mapper:
                 return
             runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
+            if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump for r in runs):
+                padded = self._padded_row(pending, runs, k)
+                if padded is None:
+                    return
+                runs = padded
             self._assign_cells(pending, runs, slot_cells, k)
             return
         # free text: the values may have run together
@@ -575,6 +580,59 @@ class Mapper:
         self._emit_unsplit(pending, printed, locator)
         return None
 
+    def _padded_row(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
+        """A text-dump row that ends in empty cells and has the template's count only with them.
+
+        An archiver that drops repeated cells leaves ``46 | 0 | 46`` of ``46 |
+        0 | 0 | 0 | 0 | 0 | 46``; a dump that pads rows to its grid's width
+        (w3m draws the grid; a pipe text pads with ``||``) then adds empty
+        cells, which make up the count: read as printed, the second 46 would
+        land in 科研机构. The row is read as printed (returned) only where it
+        cannot be a collapsed row: two equal values are printed side by side
+        (they would have been collapsed), or no expansion of its values to
+        the template's count satisfies the row identity (a blank counted as
+        0, as reports print zeros). Otherwise the row is not read (None): one
+        expansion, or several, with a finding that lists them and the row as
+        printed. Table 二 has no row identity: a row there that may have been
+        collapsed is never read.
+        """
+        last = max((i for i, r in enumerate(runs) if r.text.strip()), default=-1)
+        if last < 0 or last >= k:
+            return runs  # nothing to misplace, or values past the template's count (reported as extra)
+        raws = [r.text.strip() for r in runs[: last + 1]]
+        if any(a and a == b for a, b in itertools.pairwise(raws)):
+            return runs
+        parsed = [parse_value(r) for r in raws]
+        values = [p.value if p.readable else None for p in parsed]
+        if any(raw and v is None for raw, v in zip(raws, values)):
+            return runs  # an unreadable cell: its identity cannot tell the readings apart
+        accept, group = self._row_identity(pending.table, pending)
+
+        def holds(cells: list[float | None]) -> bool:
+            return accept is None or accept([0.0 if v is None else v for v in cells])
+
+        found = expansions(values, k, holds, group or k, _MAX_EXPANSIONS)
+        if not found:
+            return runs
+        shown = [",".join(r or "空" for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
+        printed = ",".join(raws + ["空"] * (k - len(raws)))
+        more = f" 等{len(found)}种" if len(found) > 8 else ""
+        self.finding(
+            "parse.ambiguous_collapse",
+            "warning",
+            f"{self._where(pending)}只有{sum(1 for r in raws if r)}个数值，其后的空单元格可能只是补齐表格宽度的占位："
+            f"若相邻相同的单元格被合并，可展开为{' | '.join(shown[:8])}{more}，与原样读作{printed}无法区分，"
+            f"未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            expected=" | ".join([printed, *shown]),
+            actual=" | ".join(raws),
+        )
+        where = runs[0].locator + " (collapsed cells or padding undetermined)"
+        for rid in pending.row_ids:
+            for col in pending.table.columns:
+                self._emit(pending.table, rid, col, " | ".join(raws), None, None, where, True)
+        return None
+
     def _expand_collapsed(self, pending: _PendingRow, raws: list[str], locator: str) -> bool:
         """Expand a row whose runs of equal cells were collapsed to one.
 
@@ -601,24 +659,7 @@ class Mapper:
         values = [p.value for p in parsed if p.value is not None and p.readable]
         if len(values) < len(parsed):
             return False
-        found: list[tuple[int, ...]] = []
-
-        def rec(i: int, counts: list[int], row: list[float]) -> None:
-            if len(found) > _MAX_EXPANSIONS:
-                return
-            if i == len(values):
-                if len(row) == k:
-                    found.append(tuple(counts))
-                return
-            room = k - len(row) - (len(values) - i - 1)
-            for c in range(1, room + 1):
-                grown = row + [values[i]] * c
-                done = len(grown) // group * group
-                if any(not accept(grown[g : g + group]) for g in range(len(row) // group * group, done, group)):
-                    continue
-                rec(i + 1, [*counts, c], grown)
-
-        rec(0, [], [])
+        found = expansions(values, k, accept, group or k, _MAX_EXPANSIONS)
         if not found:
             return False
         shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
