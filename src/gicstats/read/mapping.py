@@ -45,6 +45,7 @@ class _Event:
     data_line: bool = False  # a table row of values only (table 四's data row)
     markdown: bool = False  # from a row of a Markdown table (see Line)
     dump: bool = False  # from a row of a text dump (see Line)
+    grid: bool = False  # from a row of a drawn grid (see Line)
 
 
 @dataclass
@@ -83,9 +84,9 @@ def _events(lines: list[Line]) -> list[_Event]:
         own: list[_Event] = []
         for cell in line.cells:
             own.extend(_structured_cell(cell, tokenize(cell.text)))
-        if line.markdown or line.dump:
+        if line.markdown or line.dump or line.grid:
             for ev in own:
-                ev.markdown, ev.dump = line.markdown, line.dump
+                ev.markdown, ev.dump, ev.grid = line.markdown, line.dump, line.grid
         if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
             for ev in own:
                 ev.data_line = True
@@ -237,6 +238,9 @@ class Mapper:
         self.max_split_steps = limits.max_split_steps
         # every digit run of the report draws on one budget of search steps
         self.split_budget = Budget(limits.max_report_steps)
+        # whether a table row of the document prints two equal values side by
+        # side: its producer does not collapse repeated cells (_padded_row)
+        self.prints_repeats = True
 
     # -- findings -----------------------------------------------------------
     def finding(
@@ -471,7 +475,7 @@ class Mapper:
                 return
             runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
-            if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump for r in runs):
+            if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump or r.grid for r in runs):
                 padded = self._padded_row(pending, runs, k)
                 if padded is None:
                     return
@@ -581,48 +585,76 @@ class Mapper:
         return None
 
     def _padded_row(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
-        """A text-dump row that ends in empty cells and has the template's count only with them.
+        """A table row that ends in empty cells and has the template's count only with them.
 
         An archiver that drops repeated cells leaves ``46 | 0 | 46`` of ``46 |
-        0 | 0 | 0 | 0 | 0 | 46``; a dump that pads rows to its grid's width
-        (w3m draws the grid; a pipe text pads with ``||``) then adds empty
-        cells, which make up the count: read as printed, the second 46 would
-        land in 科研机构. The row is read as printed (returned) only where it
-        cannot be a collapsed row: two equal values are printed side by side
-        (they would have been collapsed), or no expansion of its values to
-        the template's count satisfies the row identity (a blank counted as
-        0, as reports print zeros). Otherwise the row is not read (None): one
-        expansion, or several, with a finding that lists them and the row as
-        printed. Table 二 has no row identity: a row there that may have been
-        collapsed is never read.
+        0 | 0 | 0 | 0 | 0 | 46``; a dump or a PDF that draws the table's grid
+        (w3m, a browser's PDF; a pipe text's ``||``) then pads the row with
+        empty cells, which make up the count: read as printed, the second 46
+        would land in 科研机构. Such a row is read as printed (returned) where
+        it cannot be a collapsed one: its document prints two equal values
+        side by side somewhere (its producer does not collapse), or the row
+        does; or the row as printed satisfies its identity (a blank counted
+        as 0, as reports print zeros) and no expansion does. Where exactly one
+        expansion satisfies it and the printed row does not, the row is
+        expanded, with ``parse.collapsed_cells`` naming it. Otherwise it is
+        not read (None), with ``parse.ambiguous_collapse`` listing the row as
+        printed and its expansions. Table 二 has no row identity: a row there
+        that may have been collapsed is never read.
         """
         last = max((i for i, r in enumerate(runs) if r.text.strip()), default=-1)
-        if last < 0 or last >= k:
-            return runs  # nothing to misplace, or values past the template's count (reported as extra)
+        if last < 0 or last >= k or self.prints_repeats:
+            return runs  # nothing to misplace, values past the count (extra), or a producer that does not collapse
         raws = [r.text.strip() for r in runs[: last + 1]]
         if any(a and a == b for a, b in itertools.pairwise(raws)):
             return runs
         parsed = [parse_value(r) for r in raws]
         values = [p.value if p.readable else None for p in parsed]
-        if any(raw and v is None for raw, v in zip(raws, values)):
-            return runs  # an unreadable cell: its identity cannot tell the readings apart
         accept, group = self._row_identity(pending.table, pending)
 
         def holds(cells: list[float | None]) -> bool:
             return accept is None or accept([0.0 if v is None else v for v in cells])
 
-        found = expansions(values, k, holds, group or k, _MAX_EXPANSIONS)
-        if not found:
+        if any(raw and v is None for raw, v in zip(raws, values)):
+            found: list[tuple[int, ...]] = []  # an unreadable value: no expansion can be checked
+            printed_holds = False
+        else:
+            found = expansions(values, k, holds, group or k, _MAX_EXPANSIONS)
+            padded = values + [None] * (k - len(values))
+            printed_holds = accept is not None and all(
+                holds(padded[g : g + (group or k)]) for g in range(0, k, group or k)
+            )
+        if printed_holds and not found:
             return runs
         shown = [",".join(r or "空" for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
-        printed = ",".join(raws + ["空"] * (k - len(raws)))
+        printed = ",".join([r or "空" for r in raws] + ["空"] * (k - len(raws)))
+        if len(found) == 1 and not printed_holds and accept is not None:
+            self.finding(
+                "parse.collapsed_cells",
+                "warning",
+                f"{self._where(pending)}只有{len(raws)}个单元格“{' | '.join(raws)}”，其后为空单元格，"
+                f"按相邻相同单元格被合并读作{shown[0]}（唯一满足勾稽关系的展开；原样读作{printed}不满足）",
+                cells=self._cell_ids(pending),
+                expected=shown[0],
+                actual=" | ".join(raws),
+            )
+            note = f" (collapsed cells {' | '.join(raws)!r} expanded to {shown[0]})"
+            slots = [(rid, c) for rid in pending.row_ids for c in pending.table.columns]
+            cells = [(raw, p) for raw, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
+            for (rid, col), (raw, p) in zip(slots, cells):
+                self._emit(pending.table, rid, col, raw, p.value, p.unit, runs[0].locator + note, True)
+            return None
         more = f" 等{len(found)}种" if len(found) > 8 else ""
+        why = (
+            f"若相邻相同的单元格被合并，可展开为{' | '.join(shown[:8])}{more}"
+            if found
+            else "原样与任何展开都不满足勾稽关系"
+        )
         self.finding(
             "parse.ambiguous_collapse",
             "warning",
-            f"{self._where(pending)}只有{sum(1 for r in raws if r)}个数值，其后的空单元格可能只是补齐表格宽度的占位："
-            f"若相邻相同的单元格被合并，可展开为{' | '.join(shown[:8])}{more}，与原样读作{printed}无法区分，"
-            f"未读取（{pending.locator}）",
+            f"{self._where(pending)}只有{len(raws)}个单元格，其后的空单元格可能只是补齐表格宽度的占位（文档中没有相邻相同的数值，"
+            f"可能经过合并相同单元格的处理）：{why}，与原样读作{printed}无法区分，未读取（{pending.locator}）",
             cells=self._cell_ids(pending),
             expected=" | ".join([printed, *shown]),
             actual=" | ".join(raws),
@@ -930,6 +962,23 @@ def _values(runs: list[_Event]) -> list[float | None]:
     return [parse_value(r.text).value for r in runs]
 
 
+def _prints_repeats(lines: list[Line]) -> bool:
+    """Whether a table row prints two equal values side by side.
+
+    An archiver that drops repeated cells leaves none anywhere.
+    """
+    for line in lines:
+        if not line.structured:
+            continue
+        before = ""
+        for cell in line.cells:
+            text = cell.text.strip()
+            if text and text == before and is_run(text):
+                return True
+            before = text
+    return False
+
+
 def _fmt(v: float | None) -> str:
     if v is None:
         return "空"
@@ -973,5 +1022,6 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
             )
         )
     mapper = Mapper(mapping_version, report)
+    mapper.prints_repeats = _prints_repeats(lines)
     mapper.run(events)
     return version, mapper.cells, findings + mapper.findings

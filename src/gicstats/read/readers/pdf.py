@@ -495,7 +495,7 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
             Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}") for c, text in survivors
         ]
         if out:
-            items.append(_Item(bbox[1], Line(out, structured=True)))
+            items.append(_Item(bbox[1], Line(out, structured=True, grid=True)))
     return items, [bbox for _, _, bbox in kept]
 
 
