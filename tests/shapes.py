@@ -302,6 +302,28 @@ def collapsed_html(page: str) -> str:
     return _ROW.sub(row, page)
 
 
+def narrow_label_page(page: str, breaks: int, label_pt: int = 22) -> str:
+    """The Shanghai page with table 三 fitted to the page and its row labels wrapped, pushed down by ``breaks`` lines.
+
+    The table is given the page's width and its label cells no fixed width
+    or ``nowrap``, in a larger font, so that LibreOffice wraps each label over
+    two or three lines and fits the table in A4 (the page as published is cut
+    at the right edge); ``breaks`` empty lines before the section move the
+    page break through the table, into a label's lines at some of them
+    (LibreOffice breaks a row over two pages).
+    """
+    at = page.index("三、收到和处理政府信息公开申请情况")
+    start = page.rindex("<table", 0, page.index("本年新收政府信息公开申请数量"))
+    end = page.index("</table>", start)
+    table = page[start:end].replace('nowrap="nowrap" ', "")
+    table = table.replace('style="width:217px;"', 'width="10%"').replace(
+        '<table align="center"', '<table width="100%" align="center"', 1
+    )
+    table = re.sub(r'(<td colspan="3"[^>]*>)<p>', lambda m: m.group(1) + f'<p style="font-size:{label_pt}pt">', table)
+    fitted = page[:start] + table + page[end:]
+    return fitted[:at] + "<br>" * breaks + fitted[at:]
+
+
 MUTILATIONS: dict[str, Callable[[str], str | bytes]] = {
     "gbk": gbk,
     "radicals": radicals,
