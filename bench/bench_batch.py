@@ -156,24 +156,28 @@ def profiled(runs, out: Path, reuse: bool):
 
 
 # the order stages happen in; any other is printed after these
-STAGE_ORDER = () if profile is None else (
-    "kernel: start (fresh)",
-    "kernel: start (warm, first notebook only)",
-    "kernel: reset (warm)",
-    "injecting parameters",
-    "cells: parameters",
-    "cells: load report",
-    "cells: headline",
-    "cells: findings",
-    "cells: tables",
-    "cells: charts",
-    "cells: other",
-    profile.EXECUTE,
-    "collecting outputs",
-    "validating",
-    "exporting HTML",
-    "writing files",
-    "kernel: stop (fresh)",
+STAGE_ORDER = (
+    ()
+    if profile is None
+    else (
+        "kernel: start (fresh)",
+        "kernel: start (warm, first notebook only)",
+        "kernel: reset (warm)",
+        "injecting parameters",
+        "cells: parameters",
+        "cells: load report",
+        "cells: headline",
+        "cells: findings",
+        "cells: tables",
+        "cells: charts",
+        "cells: other",
+        profile.EXECUTE,
+        "collecting outputs",
+        "validating",
+        "exporting HTML",
+        "writing files",
+        "kernel: stop (fresh)",
+    )
 )
 
 
@@ -229,7 +233,9 @@ def main() -> None:
         base = walls.get(BASELINE)
         base_cpu = cpus.get(BASELINE)
         print(f"{args.n} report notebooks, {os.cpu_count()} cores")
-        print("load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(*load_before, *load_after))
+        print(
+            "load average before: {:.2f} {:.2f} {:.2f}; after: {:.2f} {:.2f} {:.2f}".format(*load_before, *load_after)
+        )
         print(f"{'mode':40s} {'wall s/nb':>10s} {'x baseline':>11s} {'CPU s/nb':>9s} {'x baseline':>11s}")
         for label in walls:
             ratio = f"{base / walls[label]:.1f}x" if base else "-"

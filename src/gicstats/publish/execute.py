@@ -286,7 +286,7 @@ def _validated_json(nb) -> str:
 
 
 def _hooks() -> dict:
-    """nbclient cell hooks that time each cell when a profile is on."""
+    """Cell hooks for nbclient that time each cell when a profile is on."""
     prof = profile.active()
     if prof is None:
         return {}

@@ -10,11 +10,11 @@ two notebooks at once would be counted together.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 _active: Profile | None = None
 # the stage around a notebook's execution; its cells are counted apart
@@ -27,9 +27,8 @@ def _kernel_cpu(pid: int | None) -> float | None:
         return None
     total = 0
     try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as f:
-                total += int(f.read().split()[0])
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += int((task / "schedstat").read_text(encoding="ascii").split()[0])
     except (OSError, ValueError, IndexError):  # not Linux, or the process ended meanwhile
         return None
     return total / 1e9
@@ -70,6 +69,7 @@ class Profile:
     """
 
     def __init__(self) -> None:
+        """An empty profile."""
         self.notebooks: list[dict[str, list[float]]] = []
         self.pid: int | None = None
         self._seen: dict[int, float] = {}  # kernel pid → its CPU when last read
