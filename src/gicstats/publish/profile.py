@@ -115,23 +115,28 @@ class Profile:
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         """Count the parent's and the kernel's CPU during the block under ``name``."""
-        pid, p0, k0 = self.pid, time.process_time(), self._kernel_now()
+        # the kernel is read outside the parent's interval: reading /proc is not the run's work
+        pid, k0 = self.pid, self._kernel_now()
+        p0 = time.process_time()
         try:
             yield
         finally:
+            parent = time.process_time() - p0
             # a kernel taken during the block was counted by kernel()
             kernel = self._delta(k0, self._kernel_now()) if self.pid == pid else 0.0
-            self.add(name, time.process_time() - p0, kernel)
+            self.add(name, parent, kernel)
 
     def cell_start(self, cell) -> None:
         """A cell's execute request is about to be sent."""
-        self._cell = (time.process_time(), self._kernel_now())
+        k0 = self._kernel_now()
+        self._cell = (time.process_time(), k0)
 
     def cell_end(self, cell) -> None:
         """A cell's reply and outputs have all come in."""
         if self._cell is not None:
             p0, k0 = self._cell
-            parent, kernel = time.process_time() - p0, self._delta(k0, self._kernel_now())
+            parent = time.process_time() - p0
+            kernel = self._delta(k0, self._kernel_now())
             self.add(cell_stage(cell), parent, kernel)
             # the enclosing EXECUTE stage counts what is left: the engine's own work
             self.add(EXECUTE, -parent, -kernel)
