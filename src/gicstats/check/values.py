@@ -24,5 +24,8 @@ def cell_values(cells: pd.DataFrame) -> dict[CellKey, float | None]:
 
 
 def report_values(report: Report) -> dict[CellKey, float | None]:
-    """:func:`cell_values` of one report."""
-    return cell_values(report.cells)
+    """:func:`cell_values` of one report, from its rows (no DataFrame is built)."""
+    return {
+        (c["table"], c["row"], c["column"]): None if c["value"] is None else float(c["value"])
+        for c in report.cell_rows()
+    }

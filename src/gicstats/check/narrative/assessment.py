@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-import pandas as pd
 
 from gicstats.check.narrative.extraction import _MONEY_UNITS, extract_statements
 from gicstats.check.narrative.vocabulary import _APPLICANTS, Reading, Statement, _fmt, _split, cell_name
@@ -48,15 +47,13 @@ class _Table:
         self.raw: dict[str, str] = {}
         self.units: dict[str, str | None] = {}
         self.present: set[str] = set()
-        cells = report.cells
-        for table, row, column, value, raw, unit in zip(
-            cells["table"], cells["row"], cells["column"], cells["value"], cells["raw"], cells["unit"], strict=True
-        ):
-            key = f"{table}.{row}.{column}"
+        for cell in report.cell_rows():
+            key = f"{cell['table']}.{cell['row']}.{cell['column']}"
+            raw, unit, value = cell["raw"], cell["unit"], cell["value"]
             self.present.add(key)
-            self.raw[key] = "" if pd.isna(raw) else str(raw)
-            self.units[key] = None if pd.isna(unit) else str(unit)
-            if not pd.isna(value):
+            self.raw[key] = "" if raw is None else str(raw)
+            self.units[key] = None if unit is None else str(unit)
+            if value is not None:
                 self.values[key] = float(value)
                 self.how[key] = "printed"
         self.tables_present = {k.split(".")[0] for k in self.present}
