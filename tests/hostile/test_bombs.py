@@ -18,7 +18,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -26,11 +25,13 @@ from pathlib import Path
 import generate as G
 import hostile_files as H
 import pytest
+from helpers import python_calls, scanned_patterns
 
 import gicstats
 from gicstats import GicstatsError
 from gicstats.form.template import VERSIONS
 from gicstats.read.limits import Limits
+from gicstats.read.readers import guards
 from gicstats.read.readers.guards import _OverBudget, check_pdf_streams, decoded_size
 
 NO_TABLES = "no report tables found (no template labels such as 第二十条第（一）项 or 申请人情况)"
@@ -376,7 +377,7 @@ def test_flate_bomb_with_padded_dictionary_and_indirect_length() -> None:
     )
 
 
-def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
+def test_many_streams_with_indirect_lengths_are_measured_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     """20,000 small streams whose lengths are objects of their own.
 
     The lengths are indexed once, not searched for once a stream (which
@@ -391,9 +392,13 @@ def test_many_streams_with_indirect_lengths_are_measured_in_one_pass() -> None:
             b"%d" % len(content),
         ]
     data = H._pdf(objects)
-    start = time.perf_counter()
-    check_pdf_streams(data, "many.pdf", Limits(max_unpacked=20_000 * 32))  # exactly the limit
-    assert time.perf_counter() - start < 10
+    patterns = scanned_patterns(monkeypatch, guards)
+    _, calls = python_calls(check_pdf_streams, data, "many.pdf", Limits(max_unpacked=20_000 * 32))  # exactly the limit
+    # the integer objects are indexed in one pass over the file; searched for
+    # once a stream, the file would be read 20,000 times (minutes of work)
+    assert patterns["_INT_OBJECT"].calls == 1, vars(patterns["_INT_OBJECT"])
+    assert all(p.scanned <= 2 * len(data) for p in patterns.values()), {k: vars(v) for k, v in patterns.items()}
+    assert calls < 100 * 20_000, calls  # a bounded number of steps per stream (56 now)
     with pytest.raises(GicstatsError, match="more than the limit of 639,999 bytes"):
         check_pdf_streams(data, "many.pdf", Limits(max_unpacked=20_000 * 32 - 1))
 

@@ -22,7 +22,7 @@ Budgets:
 - The default run (CI) fuzzes each target for ``FUZZ_EXAMPLES`` hypothesis
   examples, about a minute for the whole file with the adversarial cases.
 - ``pytest -m slow tests/hostile/test_fuzz.py`` runs the long fuzz: every target
-  for ``GICSTATS_FUZZ_MINUTES`` minutes in total (default 10), then atheris
+  for ``GICSTATS_FUZZ_ROUNDS`` rounds of 50 examples (default 20), then atheris
   (coverage-guided, if ``pip install atheris`` worked) for
   ``GICSTATS_ATHERIS_SECONDS`` (default 300). Failing inputs are shrunk by
   hypothesis and kept in its example database (``.hypothesis/``), so the
@@ -52,6 +52,7 @@ from pathlib import Path
 
 import generate as G
 import pytest
+from helpers import python_calls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,12 +64,15 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 NAME = "fuzzed-报告.html"  # what errors must name (no folder: the mapper names the base name)
 
-# One input may take this long before it counts as a hang. A normal report
-# reads in well under a second; the slowest legitimate adversarial input
-# (every digit run exhausting the split budget) takes about ten.
-MAX_SECONDS = float(os.environ.get("GICSTATS_FUZZ_MAX_SECONDS", 60))
+# One input may make this many function calls (Python and C, counted by
+# cProfile: work, the same on a busy machine as on an idle one, where a clock
+# is not) before it counts as a runaway. A normal report makes about 30,000;
+# the most a fuzzed input made CALIBRATED.
+MAX_CALLS = int(os.environ.get("GICSTATS_FUZZ_MAX_CALLS", 50_000_000))
 FUZZ_EXAMPLES = int(os.environ.get("GICSTATS_FUZZ_EXAMPLES", 250))
-FUZZ_MINUTES = float(os.environ.get("GICSTATS_FUZZ_MINUTES", 10))
+# The long fuzz: this many rounds of 50 fresh examples of every target (a
+# number of examples, not minutes, so that a run is the same work wherever it runs).
+FUZZ_ROUNDS = int(os.environ.get("GICSTATS_FUZZ_ROUNDS", 20))
 ATHERIS_SECONDS = int(os.environ.get("GICSTATS_ATHERIS_SECONDS", 300))
 CRASHES = ROOT / ".fuzz-crashes"  # atheris's crash and timeout inputs, kept after pytest's temporary folders go
 
@@ -547,24 +551,31 @@ def check_input(data: bytes, fmt: str | None = None, name: str = NAME) -> gicsta
     A Report, or a GicstatsError naming ``name`` on one line; anything
     else (another exception, a hang) fails.
     """
-    start = time.perf_counter()
-    try:
-        report = gicstats.read_report(data, name=name, format=fmt)
-    except GicstatsError as exc:
-        outcome: gicstats.Report | GicstatsError = exc
-        message = str(exc)
-        assert message.startswith(f"{name}: "), message
-        assert "\n" not in message and exc.problem, message
-    else:
-        outcome = report
-        assert report.source == name
-        keys = report.cells[["table", "row", "column"]]
-        assert not keys.duplicated().any(), "a cell key appears twice"
-        assert report.template_version in (None, *VERSIONS)
+
+    def read() -> gicstats.Report | GicstatsError:
+        try:
+            report = gicstats.read_report(data, name=name, format=fmt)
+        except GicstatsError as exc:
+            return exc
         report.check()  # what `gicstats build` does with every report it reads
-    elapsed = time.perf_counter() - start
-    assert elapsed < MAX_SECONDS, f"{len(data)} bytes took {elapsed:.1f} s"
-    return outcome
+        return report
+
+    outcome, calls = python_calls(read)
+    _CALLS.append(calls)
+    assert calls < MAX_CALLS, f"{len(data)} bytes took {calls:,} calls"
+    if isinstance(outcome, GicstatsError):
+        message = str(outcome)
+        assert message.startswith(f"{name}: "), message
+        assert "\n" not in message and outcome.problem, message
+    else:
+        assert outcome.source == name
+        keys = outcome.cells[["table", "row", "column"]]
+        assert not keys.duplicated().any(), "a cell key appears twice"
+        assert outcome.template_version in (None, *VERSIONS)
+    return outcome  # type: ignore[return-value]
+
+
+_CALLS: list[int] = []
 
 
 def _fuzz_once(target: Target, max_examples: int):
@@ -587,19 +598,13 @@ def test_fuzz(target: Target) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(FUZZ_MINUTES * 60 + 600)  # past the suite's 600 s per test: the budget plus a last round
+@pytest.mark.timeout(FUZZ_ROUNDS * 300 + 600)  # a net for a hang only: past the suite's 600 s per test
 def test_fuzz_long() -> None:
-    """The long fuzz: every target in turn, in rounds of fresh examples.
-
-    It runs until ``GICSTATS_FUZZ_MINUTES`` have passed.
-    """
-    deadline = time.monotonic() + FUZZ_MINUTES * 60
-    rounds = 0
-    while time.monotonic() < deadline:
+    """The long fuzz: every target in turn, ``GICSTATS_FUZZ_ROUNDS`` rounds of 50 fresh examples."""
+    for _ in range(FUZZ_ROUNDS):
         for target in TARGETS:
             _fuzz_once(target, 50)
-        rounds += 1
-    print(f"long fuzz: {rounds} rounds of 50 examples x {len(TARGETS)} targets in {FUZZ_MINUTES:g} min")
+    print(f"long fuzz: {FUZZ_ROUNDS} rounds of 50 examples x {len(TARGETS)} targets")
 
 
 # --------------------------------------------------------------------------

@@ -6,13 +6,15 @@ import pandas as pd
 
 from gicstats.form.identities import CellKey
 from gicstats.read.report import Report
+from gicstats.read.values import format_number
 
 
 def fmt(v: float | None) -> str:
-    """A value for a message: ``3228``, ``117.785``; ``空`` for a blank."""
-    if v is None:
-        return "空"
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    """A value for a message: ``3228``, ``117.785``; ``空`` for a blank.
+
+    See :func:`~gicstats.read.values.format_number`.
+    """
+    return format_number(v)
 
 
 def cell_values(cells: pd.DataFrame) -> dict[CellKey, float | None]:

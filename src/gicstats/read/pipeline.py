@@ -20,7 +20,6 @@ from gicstats.read.readers.text import read_text
 from gicstats.read.report import PendingCells, PendingFindings, Report
 from gicstats.read.sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
 
-
 _IMG = re.compile("<img", re.I)
 # what every OCR locator holds (see readers.ocr.confidence)
 _OCR_MARK = "OCR confidence"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-
 from gicstats.check.narrative.extraction import _MONEY_UNITS, extract_statements
 from gicstats.check.narrative.vocabulary import _APPLICANTS, Reading, Statement, _fmt, _split, cell_name
 from gicstats.form.findings import Finding

@@ -598,6 +598,11 @@ _DIGIT = re.compile(r"\d")
 _DIGIT_OR_CASE = re.compile(r"\d|复议|诉讼")
 
 
+def _negated_clauses(sentence: str) -> list[str]:
+    """The clauses of ``sentence``; none when it has no negation word, with which each zero pattern starts."""
+    return _CLAUSE_SPLIT.split(sentence) if _NEGATION.search(sentence) else []
+
+
 def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     """Statements without digits.
 
@@ -646,9 +651,7 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
             [Reading(f"{name}结果纠正", _rl(procs, ("corrected",)))],
             _clip(sentence, m.end()),
         )
-    if not _NEGATION.search(sentence):
-        return out  # each pattern below starts with one of these words
-    for clause in _CLAUSE_SPLIT.split(sentence):
+    for clause in _negated_clauses(sentence):
         m = _NO_CASES.search(clause)
         if m and scoped and not _DIGIT.search(clause, m.start()):
             rest = clause[m.start() :]
