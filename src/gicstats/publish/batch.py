@@ -714,12 +714,13 @@ def _record(run: Run, status: str) -> dict:
 _live_kernels: weakref.WeakSet = weakref.WeakSet()
 
 
-def stop_kernels(*, kill: bool = False) -> int:
-    """Interrupt every running kernel this process started; with ``kill``, shut it down at once.
+def stop_kernels() -> int:
+    """Shut down at once every kernel this process started that still runs.
 
-    An interrupted cell fails its run, as a kernel that is shut down does;
-    a kernel between cells ignores the interrupt, so the caller keeps at it
-    and kills what is left after a grace period.
+    Their runs fail (and are thrown away on Ctrl-C). Shut down rather than
+    sent SIGINT: an interrupt lets an idle kernel go on to its next cell, and
+    makes one that is still starting print a KeyboardInterrupt traceback on
+    the terminal; an interrupted cell's run is lost either way.
 
     Returns:
         How many kernels were still running.
@@ -727,13 +728,9 @@ def stop_kernels(*, kill: bool = False) -> int:
     running = 0
     for km in list(_live_kernels):
         try:
-            if not km.has_kernel:
-                continue
-            running += 1
-            if kill:
+            if km.has_kernel:
+                running += 1
                 km.shutdown_kernel(now=True)
-            else:
-                km.interrupt_kernel()
         except Exception:  # the kernel is ending anyway
             pass
     return running
@@ -753,12 +750,11 @@ class _Stop:
 
     A KeyboardInterrupt could land anywhere in the main thread, between a
     run's end and its record; a flag is looked at only where stopping is
-    safe. A second Ctrl-C asks for haste: kernels are killed at once.
+    safe. A second Ctrl-C stops the wait for runs whose kernels were shut
+    down but that have not ended yet.
     """
 
-    # seconds an interrupt has to stop a run before its kernel is killed
-    GRACE = 2.0
-    # seconds to wait for the runs still going once every kernel is killed
+    # seconds to wait for the running runs to end once their kernels are gone
     LAST_WAIT = 30.0
 
     def __init__(self) -> None:
@@ -786,18 +782,19 @@ class _Stop:
     def wind_down(self, running: set, wait_some: Callable[[set, float], tuple[set, set]], collect) -> None:
         """Stop the kernels of the ``running`` runs and collect each as it ends.
 
-        Interrupts first, then kills whatever is still running after
-        :attr:`GRACE` seconds (at once after a second Ctrl-C); gives up
-        waiting after :attr:`LAST_WAIT` more seconds.
+        A run that was exporting when Ctrl-C came needs no kernel and ends
+        as done; the others fail when their kernel goes. Kernels a run starts
+        meanwhile (a replacement, the next spare) are shut down as they
+        come. Gives up waiting after :attr:`LAST_WAIT` seconds, or at a
+        second Ctrl-C.
         """
-        kill_at = time.monotonic() + self.GRACE
-        give_up = kill_at + self.LAST_WAIT
-        while running and time.monotonic() < give_up:
-            stop_kernels(kill=self.hurry.is_set() or time.monotonic() >= kill_at)
+        give_up = time.monotonic() + self.LAST_WAIT
+        while running and time.monotonic() < give_up and not self.hurry.is_set():
+            stop_kernels()
             done, running = wait_some(running, 0.2)
             for fut in done:
                 collect(fut)
-        stop_kernels(kill=True)  # the warm and spare kernels too
+        stop_kernels()  # the warm and spare kernels too
 
 
 # --------------------------------------------------------------------------
@@ -867,8 +864,8 @@ def run_batch(
     :class:`BatchResult`).
 
     Ctrl-C (SIGINT, when called from the main thread) stops the batch within
-    seconds: queued runs are cancelled, running kernels interrupted (killed
-    if they do not stop), every run that finished is recorded and the index
+    seconds: queued runs are cancelled, running kernels shut down (their
+    runs are ``interrupted``), every run that finished is recorded and the index
     written; then :class:`Interrupted` (a KeyboardInterrupt) is raised with
     the result. A rerun does only what is missing.
     """
