@@ -322,3 +322,16 @@ def test_gitignore_covers_the_readme_corpus_and_reports(tmp_path):
     for path in ("corpus/cells.parquet", "reports/index.html"):
         done = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", path], capture_output=True)
         assert done.returncode == 0, f"{path} is not ignored"
+
+
+def test_an_unreadable_report_is_left_out_and_said(bundled_corpus, tmp_path):
+    import pandas as pd
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(bundled_corpus, corpus)
+    reports = pd.read_parquet(corpus / "reports.parquet")
+    reports.loc[reports["report"] == "pingtan_2023.txt", "error"] = "pingtan_2023.txt: not a report"
+    reports.to_parquet(corpus / "reports.parquet")
+    runs = plan(corpus, notebooks=["report"], agencies=["平潭综合实验区"])
+    assert [r.key for r in runs] == [f"report/平潭综合实验区_{y}" for y in (2019, 2021, 2025)]
+    assert runs.notes == ["pingtan_2023.txt: not planned, it could not be read (pingtan_2023.txt: not a report)"]

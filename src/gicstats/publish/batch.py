@@ -312,6 +312,9 @@ def _known_years(corpus: Corpus, years: Iterable[int] | None) -> None:
     raise GicstatsError("gicstats run", f"{'; '.join(problems)}; its years: {listed}")
 
 
+_MAX_NOTES = 10
+
+
 def _left_out(corpus: Corpus, agencies: list[str] | None, years: list[int] | None) -> list[str]:
     """A line for each report of the selection that no run reads, and why.
 
@@ -320,9 +323,17 @@ def _left_out(corpus: Corpus, agencies: list[str] | None, years: list[int] | Non
     """
     notes = []
     every = corpus.select(agency=agencies, year=years)
+    unreadable = every.reports[every.reports["error"].notna()]
+    if len(unreadable) > _MAX_NOTES:  # one line for them all, as a big corpus may have many
+        names = ", ".join(unreadable["report"].head(_MAX_NOTES))
+        notes.append(
+            f"{len(unreadable)} reports not planned, as they could not be read: {names}, …; "
+            "their errors are in the corpus's reports table"
+        )
     for row in every.reports.itertuples():
         if pd.notna(row.error):
-            notes.append(f"{row.report}: not planned, it could not be read ({row.error})")
+            if len(unreadable) <= _MAX_NOTES:
+                notes.append(f"{row.report}: not planned, it could not be read ({row.error})")
         elif pd.isna(row.agency_key) or pd.isna(row.year):
             what = " and ".join(w for w, v in (("agency", row.agency_key), ("year", row.year)) if pd.isna(v))
             notes.append(f"{row.report}: not planned, its {what} could not be read")
@@ -951,8 +962,9 @@ def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish, 
             for _ in range(jobs):  # one task per thread: each stops its own warm kernel
                 pool.submit(_stop_warm_at, barrier)
     finally:
-        # after Ctrl-C, a run whose kernel would not die is not waited for
-        pool.shutdown(wait=not stop.is_set(), cancel_futures=True)
+        # after Ctrl-C, a run whose kernel would not die is not waited for;
+        # otherwise the tasks that stop the warm kernels are still queued
+        pool.shutdown(wait=not stop.is_set(), cancel_futures=stop.is_set())
         stop_spare_kernels()
 
 
@@ -1000,13 +1012,21 @@ def _run_dask(
             if not done:
                 time.sleep(0.2)  # polled, so that Ctrl-C is seen at once
         if stop.is_set() and pending:
-            # a task cannot be interrupted once it runs: what finished is
-            # recorded, the rest is dropped (and its kernels end with the
-            # workers of a LocalCluster)
-            client.cancel([fut for fut in pending if not fut.done()])
-            for fut in pending:
-                if fut.status == "finished":
+            # a run that was exporting ends within a moment: recorded; the
+            # rest is cancelled, and the kernels of those running are shut
+            # down on every worker (a cancelled task's thread runs on)
+            moment = time.monotonic() + 1.0
+            while pending and time.monotonic() < moment:
+                done = {fut for fut in pending if fut.done()}
+                for fut in done:
                     collect(fut)
+                pending -= done
+                time.sleep(0.1)
+            client.cancel(list(pending))
+            try:
+                client.run(stop_kernels)
+            except Exception:  # a worker that is gone has no kernels left
+                pass
     finally:
         client.close()
         if cluster is not None:
