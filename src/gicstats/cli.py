@@ -425,10 +425,15 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return 2
 
 
-def _command(sub, name: str, summary: str, description: str) -> argparse.ArgumentParser:
-    """A subcommand whose --help prints ``description`` (with its examples) as written."""
+def _command(sub, name: str, summary: str, text: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help prints ``text`` as written: what it does, then after the options its examples."""
+    description, examples, rest = text.partition("examples:\n")
     return sub.add_parser(
-        name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+        name,
+        help=summary,
+        description=description.rstrip(),
+        epilog=examples + rest,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
 
