@@ -199,8 +199,16 @@ def test_ctrl_c_stops_records_what_finished_and_the_rerun_does_the_rest(demo, tm
     shutil.copytree(demo[0] / "corpus", corpus)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "gicstats.cli", "run", "--corpus", str(corpus), "-o", str(out), "-j", "1", "-q"]
-    # its own session, as a terminal's foreground job; Ctrl-C goes to the group
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # its own session, as a terminal's foreground job: Ctrl-C goes to the
+    # group, and is not ignored even if these tests run as a background job
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline and proc.poll() is None:

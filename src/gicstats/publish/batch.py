@@ -780,8 +780,15 @@ class _Stop:
 
     @contextmanager
     def installed(self):
-        """Handle SIGINT while in the block (only the main thread can)."""
-        if threading.current_thread() is not threading.main_thread():
+        """Handle SIGINT while in the block.
+
+        Only the main thread can; and not where SIGINT is ignored (a
+        background job of a shell script), which stays so.
+        """
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        ):
             yield self
             return
         previous = signal.signal(signal.SIGINT, self)
