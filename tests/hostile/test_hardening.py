@@ -323,7 +323,7 @@ def test_limit_refusal_names_the_path_as_given(tmp_path, monkeypatch, capsys, na
         read_report(folder / name)
     assert str(err.value).startswith(f"{folder / name}: {problem} ")
     monkeypatch.chdir(tmp_path)
-    assert main(["parse", f"some/dir/{name}"]) == 1
+    assert main(["parse", f"some/dir/{name}"]) == 2  # a file that cannot be read, as for check
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"gicstats: some/dir/{name}: {problem} ") and f"({variable})" in line
 
