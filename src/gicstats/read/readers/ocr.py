@@ -905,11 +905,17 @@ def misread_note(locators: dict[str, str]) -> str:
 _DATA_URI = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.I | re.S)
 
 
-def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
+def _image_sources(text: str, name: str, cache: str | os.PathLike | None = None) -> list[tuple[str, bytes]]:
     """The ``<img>`` elements of a page, in order, as ``(label, bytes)``.
 
-    ``data:`` URIs, and files beside the page (the page's folder or below,
-    never outside it). Remote images are not fetched here.
+    ``data:`` URIs, files beside the page (the page's folder or below, never
+    outside it), and ``http(s)`` images (an absolute ``src``, or a relative
+    one on a page read from a URL) fetched through the URL cache in
+    ``cache``. An image that cannot be fetched is left out (a logo gone
+    missing); when every image fails, the first failure is raised.
+
+    Raises:
+        GicstatsError: when the page has remote images and none could be fetched.
     """
     import base64
     import binascii
@@ -927,6 +933,7 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
     page = Path(name)
     folder = page.parent.resolve() if not is_url(name) and page.is_file() else None
     out = []
+    failed: list[GicstatsError] = []
     for number, img in enumerate(root.iter("img"), start=1):
         src = (img.get("src") or "").strip()
         if not src:
@@ -946,10 +953,24 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
                 continue
             data = path.read_bytes()
             label = f"image {number} ({path.relative_to(folder).as_posix()})"
+        elif is_url(src) or (is_url(name) and ":" not in src.split("/")[0]):
+            from urllib.parse import urljoin
+
+            from gicstats.read.fetch import fetch
+
+            url = src if is_url(src) else urljoin(name, src)
+            try:
+                data = fetch(url, cache_dir=cache).data
+            except GicstatsError as exc:
+                failed.append(exc)
+                continue
+            label = f"image {number} ({url})"
         else:
             continue
         if image_kind(data) is not None:
             out.append((label, data))
+    if failed and not out:
+        raise failed[0]
     return out
 
 
@@ -970,7 +991,7 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
 
     if _has_anchor(doc.lines):
         return doc
-    sources = _image_sources(text, name)
+    sources = _image_sources(text, name, cache)
     if not sources:
         return doc
     require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
