@@ -221,6 +221,71 @@ def test_web_page_with_its_tables_as_pictures(hongze_pages, ocr_cache, tmp_path)
         assert locator.startswith(f"{label}, table ") and ocr.confidence(locator) > 0.9
 
 
+@pytest.fixture
+def picture_server(tmp_path):
+    """A local HTTP server (127.0.0.1 only) over a folder, counting requests by path."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    root = tmp_path / "site"
+    root.mkdir()
+    hits: dict[str, int] = {}
+
+    class Handler(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits[self.path] = hits.get(self.path, 0) + 1
+            super().do_GET()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield root, f"http://127.0.0.1:{httpd.server_address[1]}", hits
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_pictures_fetched_through_the_url_cache(hongze_pages, ocr_cache, picture_server, tmp_path):
+    """A table <img> on a web server: fetched once, through the URL cache.
+
+    The page read from its URL with a relative ``src``, then a saved page
+    on disk naming the picture by its absolute URL: the second read takes
+    the picture from the cache (the server counts one request). A missing
+    logo beside it is left out.
+    """
+    root, base, hits = picture_server
+    (root / "img").mkdir()
+    hongze_pages[2].save(root / "img" / "table3.png")
+    want = {k: v for k, v in TRUTH_HONGZE["cells"].items() if k.startswith("applications.")}
+    body = (
+        "<html><head><meta charset='utf-8'><title>淮安市洪泽区人民政府2024年政府信息公开工作年度报告</title></head>"
+        "<body><h1>淮安市洪泽区人民政府2024年政府信息公开工作年度报告</h1><p>三、收到和处理政府信息公开申请情况</p>"
+        "<img src='img/logo.png'>{img}</body></html>"
+    )
+    (root / "report.html").write_text(body.format(img="<img src='img/table3.png'>"), encoding="utf-8")
+    cache = tmp_path / "cache"
+    saved = tmp_path / "saved.html"
+    saved.write_text(body.format(img=f"<img src='{base}/img/table3.png'>"), encoding="utf-8")
+    for source in (f"{base}/report.html", saved):
+        report = gicstats.read_report(source, cache=cache)
+        assert (report.agency, report.year, report.template_version) == ("淮安市洪泽区人民政府", 2024, "2021")
+        read = values(report)
+        on_page = {k: v for k, v in want.items() if k in read}
+        assert len(on_page) >= 28 and {k: read[k] for k in on_page} == on_page
+        locator = report.cells.set_index(["table", "row", "column"]).loc[
+            ("applications", "new_received", "total"), "locator"
+        ]
+        assert locator.startswith(f"image 2 ({base}/img/table3.png), table ")
+    assert hits["/img/table3.png"] == 1  # the second read took it from the URL cache
+    assert hits["/report.html"] == 1 and hits["/img/logo.png"] >= 1  # the logo: 404, left out
+    assert len(list((cache / "ocr").glob("*.json"))) == 1  # OCRed once, kept beside the pages
+
+
 def test_pictures_outside_the_page_folder_are_not_read(tmp_path, hongze_pages):
     """An <img> pointing out of the page's folder (../) is not opened."""
     outside = tmp_path / "secret.png"
@@ -277,9 +342,7 @@ def test_heavy_speckle_reads_no_wrong_number(hongze_pages, ocr_cache):
 
 
 @pytest.mark.parametrize("column", [0, 9])
-def test_digit_misread_as_a_letter_keeps_its_neighbours_in_their_columns(
-    hongze_pages, ocr_cache, monkeypatch, column
-):
+def test_digit_misread_as_a_letter_keeps_its_neighbours_in_their_columns(hongze_pages, ocr_cache, monkeypatch, column):
     """Table 四's one row of values (no label) with a ``1`` read as ``L``.
 
     As heavy speckle made OCR read it. In the first column the letter once

@@ -75,7 +75,7 @@ ENGINE_SETTINGS = {
     "limit_side_len": 736,
     "box_thresh": 0.5,
     "unclip_ratio": 1.6,
-    "reader": 5,  # deskew, ruling lines, empty cells
+    "reader": 6,  # deskew, ruling lines, empty cells
 }
 
 _LOCATOR = re.compile(r"OCR confidence (\d+(?:\.\d+)?)")
@@ -201,7 +201,7 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
         except (ValueError, TypeError, KeyError, OSError):
             pass  # a damaged entry is read again
     straight, angle = deskew(gray)
-    mask, edges = ruling_lines(straight)
+    mask, edges = ruling_lines(straight, dpi)
     clean = without_lines(straight, mask)
     boxes = _read_by_cell(clean, _run_ocr(clean), edges, 72 / dpi)
     result = Analysis(angle, tuple(straight.shape), boxes, edges)
@@ -455,11 +455,14 @@ def deskew(gray) -> tuple[Any, float]:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=255), angle
 
 
-def ruling_lines(gray) -> tuple[object, list[dict]]:
+def ruling_lines(gray, dpi: float = MIN_DPI) -> tuple[object, list[dict]]:
     """The page's ruling lines: a mask of their pixels, and the lines as pdfplumber edges in pixels.
 
     A horizontal line is a run of ink at least 1/25 of the page wide and at
-    most 12 pixels thick, a vertical one at least 1/40 of the page high. A
+    most 12 pixels thick, a vertical one at least 1/40 of the page high, or
+    0.3 inch on a page taller than A4 (a full-page screenshot of a web
+    page, whose cells' borders are broken between rows by the cell
+    spacing, is several pages high: 1/40 of it is more than a row). A
     vertical line must meet horizontal ones at both ends (a cell border runs
     from rule to rule; the long stroke of ``中`` in a paragraph does not), a
     short horizontal one a vertical one. Runs are found on fragments of half
@@ -490,7 +493,7 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
     def meets(x: float, y: float) -> bool:
         return any(x0 - 6 <= x <= x1 + 6 and y0 - 6 <= y <= y1 + 6 for _, x0, y0, x1, y1 in horizontal)
 
-    v_labels, found = runs(max(h // 40, 20), False)
+    v_labels, found = runs(max(min(h // 40, round(0.3 * dpi)), 20), False)
     vertical = []
     for label, x, y, bw, bh in found:
         xc = x + bw / 2
