@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import pytest
-from helpers import DATA, TRUTH, assert_truth
+from helpers import DATA, TRUTH, assert_truth, load_truth
 
 import gicstats
 from gicstats.read.readers import ocr
@@ -504,3 +505,154 @@ def test_build_caches_ocr_so_a_rebuild_does_not_ocr_again(hongze_pages, tmp_path
     corpus = read_corpus(tmp_path / "corpus2")
     cells = corpus.cells[corpus.cells["source"].str.endswith("hongze_p3.png")]
     assert len(cells) > 0 and cells["locator"].str.contains("OCR confidence").all()
+
+
+# --------------------------------------------------------------------------
+# Web reports through a Chromium screenshot
+# --------------------------------------------------------------------------
+
+HTML_REPORTS = sorted(p.name for p in DATA.glob("*.html"))
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--hide-scrollbars",
+)
+# Window of the screenshots: a desktop browser's width, and taller than any
+# bundled report so that one screenshot holds the whole page.
+WINDOW = (1280, 9000)
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> dict:
+    """Each bundled HTML report as Chromium shows it: a full-page screenshot (PNG).
+
+    Chromium sees the Noto Sans CJK that gicstats depends on through a
+    fontconfig file of its own (``tests/shapes.py``), so the picture does not
+    depend on the machine's fonts. The trailing blank part of the window is
+    cut off.
+    """
+    import numpy as np
+    from PIL import Image
+    from shapes import Workshop, find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("Chromium is not installed (.ci/run installs it)")
+    shop = Workshop(tmp_path_factory.mktemp("chromium"))
+    out = {}
+    for name in HTML_REPORTS:
+        png = shop.root / f"{name}.png"
+        command = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={shop.home / 'chromium-profile'}"]
+        command += [f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--screenshot={png}", (DATA / name).as_uri()]
+        shop.run(command, timeout=180)
+        with Image.open(png) as shot:
+            image = shot.convert("RGB")
+        ink = np.flatnonzero((np.asarray(image.convert("L")) < 160).any(axis=1))
+        assert ink[-1] < WINDOW[1] - 100, f"{name}: the page is taller than the window"
+        out[name] = image.crop((0, 0, image.width, int(ink[-1]) + 20))
+    return out
+
+
+def table_boxes(image) -> list[tuple[int, int, int, int]]:
+    """The drawn tables of a screenshot (x0, top, x1, bottom in pixels), top to bottom."""
+    import numpy as np
+
+    _, edges = ocr.ruling_lines(np.asarray(image.convert("L")))
+    boxes = []
+    for cells in ocr.find_tables(edges):
+        boxes.append(
+            (
+                int(min(c[0] for c in cells)),
+                int(min(c[1] for c in cells)),
+                int(max(c[2] for c in cells)) + 1,
+                int(max(c[3] for c in cells)) + 1,
+            )
+        )
+    return sorted(boxes, key=lambda b: b[1])
+
+
+def title_and_tables(image):
+    """The screenshot cut to what OCR must read: the title line above the tables with their headings.
+
+    OCR reads the narrative in between too, at several times the cost, and
+    no truth cell is there (the narrative's numbers are checked against the
+    tables, not read from them).
+    """
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    blank = ~(gray < 160).any(axis=1)
+    top = int(np.flatnonzero(~blank)[0])
+    end = top
+    while not blank[end : end + 12].all():  # the title ends at the first blank band
+        end += 1
+    boxes = table_boxes(image)
+    assert len(boxes) >= 2, "the screenshot's tables were not found"
+    title = image.crop((0, max(top - 10, 0), image.width, end + 6))
+    # from above the first table's heading to below the last table
+    tables = image.crop((0, boxes[0][1] - 80, image.width, boxes[-1][3] + 10))
+    out = Image.new("RGB", (image.width, title.height + 20 + tables.height), "white")
+    out.paste(title, (0, 0))
+    out.paste(tables, (0, title.height + 20))
+    return out
+
+
+@pytest.mark.parametrize("name", HTML_REPORTS)
+def test_html_report_screenshot_reads_every_truth_cell_exactly(screenshots, ocr_cache, tmp_path, name):
+    png = tmp_path / f"{name}.png"
+    title_and_tables(screenshots[name]).save(png)
+    report = gicstats.read_report(png, cache=ocr_cache)
+    assert report.format == "image"
+    assert_truth(report, load_truth(name.removesuffix(".html")))
+    # every cell read by OCR says so; those with a value give its confidence
+    cells = report.cells
+    assert cells["locator"].str.contains("OCR").all()
+    assert all(ocr.confidence(loc) is not None for loc in cells.loc[cells["value"].notna(), "locator"])
+
+
+@pytest.mark.parametrize("name", HTML_REPORTS)
+def test_html_report_screenshot_skewed_speckled_blurred_reads_exactly(screenshots, ocr_cache, tmp_path, name):
+    """The same screenshot turned by 1°, a speck per 50,000 pixels, blurred (radius 0.8)."""
+    png = tmp_path / f"{name}.png"
+    degrade(title_and_tables(screenshots[name])).save(png)
+    report = gicstats.read_report(png, cache=ocr_cache)
+    assert_truth(report, load_truth(name.removesuffix(".html")))
+
+
+@pytest.mark.parametrize("name", HTML_REPORTS)
+def test_html_report_with_its_tables_as_screenshots(screenshots, ocr_cache, tmp_path, name):
+    """The report's page with each <table> replaced by an <img> of its screenshot.
+
+    What a site does that pastes the Word table as a picture: the title and
+    the narrative stay text, the tables are PNG files beside the page.
+    """
+    from lxml import html as lxml_html
+
+    image = screenshots[name]
+    boxes = table_boxes(image)
+    root = lxml_html.fromstring((DATA / name).read_bytes())
+    tables = [t for t in root.iter("table") if not any(a.tag == "table" for a in t.iterancestors())]
+    assert len(tables) == len(boxes), "one drawn table in the screenshot for each <table>"
+    for number, (table, box) in enumerate(zip(tables, boxes), start=1):
+        image.crop((box[0] - 4, box[1] - 4, box[2] + 4, box[3] + 4)).save(tmp_path / f"table{number}.png")
+        img = lxml_html.Element("img", src=f"table{number}.png")
+        img.tail = table.tail
+        table.getparent().replace(table, img)
+    page = tmp_path / name
+    page.write_bytes(lxml_html.tostring(root, encoding="utf-8", doctype="<!DOCTYPE html>"))
+    assert b"<table" not in page.read_bytes()
+    report = gicstats.read_report(page, cache=ocr_cache)
+    assert report.format == "html"
+    assert_truth(report, load_truth(name.removesuffix(".html")))
+    locator = report.cells.set_index(["table", "row", "column"]).loc[
+        ("applications", "new_received", "total"), "locator"
+    ]
+    assert re.match(r"image \d \(table\d\.png\), table ", locator) and ocr.confidence(locator) > 0.6

@@ -982,9 +982,10 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
 
     Only when its own text holds none of the form's tables.
 
-    Each ``<img>`` (a ``data:`` URI or a file beside the page) is read as a
-    page; its cells' locators name the image (``image 3 (t3.png), table 1,
-    row 4, column 2; OCR confidence …``).
+    Each ``<img>`` (a ``data:`` URI, a file beside the page, or an image on
+    the web fetched through the URL cache) is read as a page; its cells'
+    locators name the image (``image 3 (t3.png), table 1, row 4, column 2;
+    OCR confidence …``).
 
     Raises:
         GicstatsError: when the page's tables are pictures and the ``ocr``
