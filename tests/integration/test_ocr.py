@@ -358,6 +358,7 @@ def test_digit_misread_as_a_letter_keeps_its_neighbours_in_their_columns(hongze_
     def misread(gray, dpi, cache=None):
         found = real(gray, dpi, cache)
         ones = sorted((b for b in found.boxes if b.text == "1" and b.top > 900), key=lambda b: b.x0)
+        assert ones, [(b.text, b.x0, b.top) for b in found.boxes if b.top > 880]
         target = ones[0] if column == 0 else next(b for b in ones if 700 < b.x0 < 800)  # 行政诉讼 未经复议 总计
         return dataclasses.replace(
             found, boxes=[dataclasses.replace(b, text="L") if b is target else b for b in found.boxes]

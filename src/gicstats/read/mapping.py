@@ -33,14 +33,17 @@ MAX_COMBINATIONS = 100_000
 _MAX_EXPANSIONS = 64
 # Which meaning of a label wins when it has several (Mapper._choose).
 _KIND_ORDER = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Chinese characters, CJK and full-width punctuation, and a rule read as a
+# stroke: text holding one is no misread digit (``。|1`` is two cells whose
+# rule was lost, not one value)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef|丨]")
 
 
 def _misread_digits(text: str) -> bool:
     """Short text without a Chinese character that is not a value: what OCR makes of a digit it misreads (``L``, ``o``).
 
-    >>> _misread_digits("L"), _misread_digits("0°"), _misread_digits("维持"), _misread_digits("12")
-    (True, True, False, False)
+    >>> [_misread_digits(t) for t in ("L", "0°", "维持", "12", "。|1")]
+    [True, True, False, False, False]
     """
     text = text.strip()
     return 0 < len(text) <= 8 and not is_run(text) and not _CJK.search(text)
