@@ -40,7 +40,13 @@ def rasterise(path, dpi: int = 150, pages: list[int] | None = None) -> list:
 
 
 def image_pdf(images: list, dpi: int = 150) -> bytes:
-    """An image-only PDF of the given page images, as a scanner writes it."""
+    """An image-only PDF of the given page images, as a scanner writes it.
+
+    Of copies: Pillow keeps the save's options on each image it appended
+    (``encoderinfo``), and a later PDF of one of them alone came out with
+    the other pages appended again.
+    """
+    images = [image.copy() for image in images]
     out = io.BytesIO()
     images[0].save(out, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
