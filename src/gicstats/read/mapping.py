@@ -53,6 +53,11 @@ def _speck_mark(raw: str, dtype: str) -> bool:
     """A point in a whole number, or a sign in a count: what a speck makes OCR read (50 as 5.0).
 
     A cell read by OCR with such a mark is unreadable, never another number.
+
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("5.0", "count"), ("-3", "count"), ("-3", "signed"))]
+    [True, True, False]
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("1.5", "amount"), ("50", "count"), ("1,234", "count"))]
+    [False, False, False]
     """
     return (dtype != "amount" and "." in raw) or (dtype == "count" and any(s in raw for s in "-+−"))
 
