@@ -465,6 +465,25 @@ def test_too_many_pages_to_ocr_is_refused(hongze_pages, monkeypatch):
     assert str(info.value) == "long_scan.pdf: has 3 pages to OCR, over the limit of 2 (GICSTATS_MAX_OCR_PAGES)"
 
 
+def test_too_many_pictures_are_refused_before_they_are_fetched(tmp_path, monkeypatch, picture_server):
+    """A page of more table pictures than ``GICSTATS_MAX_OCR_PAGES``: refused as they are counted.
+
+    The pictures on the server past the limit are not fetched.
+    """
+    from PIL import Image
+
+    root, base, hits = picture_server
+    for n in range(5):
+        Image.new("L", (40, 30), 255).save(root / f"p{n}.png")
+    page = tmp_path / "pictures.html"
+    page.write_text("<html><body><p>报告</p>" + "".join(f"<img src='{base}/p{n}.png'>" for n in range(5)), "utf-8")
+    monkeypatch.setenv("GICSTATS_MAX_OCR_PAGES", "2")
+    with pytest.raises(gicstats.GicstatsError) as info:
+        gicstats.read_report(page, cache=tmp_path / "cache")
+    assert str(info.value) == f"{page}: has more pictures to OCR than the limit of 2 (GICSTATS_MAX_OCR_PAGES)"
+    assert sorted(hits) == ["/p0.png", "/p1.png", "/p2.png"]
+
+
 def test_damaged_image_is_one_line(tmp_path):
     path = tmp_path / "cut.png"
     buf = io.BytesIO()

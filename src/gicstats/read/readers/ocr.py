@@ -896,7 +896,9 @@ def misread_note(locators: dict[str, str]) -> str:
 _DATA_URI = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.I | re.S)
 
 
-def _image_sources(text: str, name: str, cache: str | os.PathLike | None = None) -> list[tuple[str, bytes]]:
+def _image_sources(
+    text: str, name: str, cache: str | os.PathLike | None = None, limit: int | None = None
+) -> list[tuple[str, bytes]]:
     """The ``<img>`` elements of a page, in order, as ``(label, bytes)``.
 
     ``data:`` URIs, files beside the page (the page's folder or below, never
@@ -906,7 +908,9 @@ def _image_sources(text: str, name: str, cache: str | os.PathLike | None = None)
     missing); when every image fails, the first failure is raised.
 
     Raises:
-        GicstatsError: when the page has remote images and none could be fetched.
+        GicstatsError: when the page has remote images and none could be
+            fetched, or more images than ``limit`` (checked as they are
+            found: a page of ten thousand ``<img>`` is not fetched).
     """
     import base64
     import binascii
@@ -960,6 +964,8 @@ def _image_sources(text: str, name: str, cache: str | os.PathLike | None = None)
             continue
         if image_kind(data) is not None:
             out.append((label, data))
+            if limit is not None and len(out) > limit:
+                raise GicstatsError(name, beyond("pictures to OCR", limit, "max_ocr_pages"))
     if failed and not out:
         raise failed[0]
     return out
@@ -983,12 +989,11 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
 
     if _has_anchor(doc.lines):
         return doc
-    sources = _image_sources(text, name, cache)
+    limits = current()
+    sources = _image_sources(text, name, cache, limits.max_ocr_pages)
     if not sources:
         return doc
     require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
-    limits = current()
-    _check_ocr_pages(name, len(sources), limits)
     pages: list[PageImage] = []
     labels: dict[int, str] = {}
     for label, data in sources:
