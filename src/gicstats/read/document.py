@@ -30,6 +30,7 @@ class Line:
     structured: bool
     markdown: bool = False  # a row of a Markdown table: a spanned cell is written as an empty cell after it
     dump: bool = False  # a row of a text dump, whose producer may have dropped cells (``46 | 0 | 46``)
+    grid: bool = False  # a row of a drawn grid (a PDF table): empty cells may only pad a row that lost cells
 
 
 @dataclass
