@@ -6,6 +6,7 @@ outputs), not only on their having run.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -42,8 +43,13 @@ def test_report_notebook(tmp_path, bundled_corpus):
     assert len(images) == 4
     html = notebooks.export_html(nb, tmp_path / "r.html", title="平潭 <2021>")
     page = html.read_text(encoding="utf-8")
-    assert '<meta charset="utf-8">' in page and "平潭 &lt;2021&gt;" in page
-    assert "http://" not in page and "https://" not in page
+    # the notebook's own title (agency and year) wins over the caller's; escaping: tests/unit/test_page.py
+    assert '<meta charset="utf-8">' in page and "平潭 &lt;2021&gt;" not in page
+    assert "<title>平潭综合实验区 2021年政府信息公开工作年度报告 · 数据核查</title>" in page
+    # the one external URL is the report's own page (原文链接), a link to click, never a resource to load
+    source = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202202/t20220208_80613.htm"
+    assert re.findall(r"https?://[^\s\"<>]+", page) == [source, source]
+    assert f'<a href="{source}">{source}</a>' in page
     assert page.count("data:image/png;base64") == 4
     assert "予以公开" in page and "import gicstats" not in page and "from gicstats" not in page
 
