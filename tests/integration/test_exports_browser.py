@@ -101,7 +101,10 @@ def test_links_back_and_across_are_followed_by_a_click(site, browser):
     report = _page(site, "report", f"{AGENCY}_2021")
     landings = {
         "← 全部导出 All exports": ("index.html", None),
-        f"{AGENCY} 历年趋势 Trend": (f"trend/{AGENCY}.html", f"{AGENCY} 2019–2025年政府信息公开工作年度报告 · 历年趋势"),
+        f"{AGENCY} 历年趋势 Trend": (
+            f"trend/{AGENCY}.html",
+            f"{AGENCY} 2019–2025年政府信息公开工作年度报告 · 历年趋势",
+        ),
         "2023年报告 Report": (f"report/{AGENCY}_2023.html", f"{AGENCY} 2023年政府信息公开工作年度报告 · 数据核查"),
         "机关比较 Compare 2019-2025": ("compare/2019-2025.html", "2019–2025年政府信息公开工作年度报告 · 机关比较"),
     }
@@ -174,7 +177,8 @@ def test_table_three_keeps_its_group_labels(site, browser):
     assert groups == ["三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"]
     # each "1." row sits under its group: the labels in printed order
     table = dom[dom.index("三、本年度办理结果") :]
-    order = [table.index(x) for x in ("（三）不予公开", "1.属于国家秘密", "（四）无法提供", "1.本机关不掌握相关政府信息")]
+    labels = ("（三）不予公开", "1.属于国家秘密", "（四）无法提供", "1.本机关不掌握相关政府信息")
+    order = [table.index(x) for x in labels]
     assert order == sorted(order)
 
 
@@ -227,9 +231,7 @@ def test_sortable_tables_work_from_file_with_the_network_off(site, browser):
 
 
 def test_numbers_are_formatted_one_way(site):
-    text = "".join(
-        html.unescape(re.sub(r"<[^>]+>", " ", p.read_text(encoding="utf-8"))) for p in site.glob("*/*.html")
-    )
+    text = "".join(html.unescape(re.sub(r"<[^>]+>", " ", p.read_text(encoding="utf-8"))) for p in site.glob("*/*.html"))
     body = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", text)
     for raw in (r"<NA>", r"agency_key", r"disclosure_rate", r"0\.347826", r"\b23\.0\b", r"\bnan\b"):
         assert not re.search(raw, body), raw

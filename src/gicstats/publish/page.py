@@ -56,7 +56,7 @@ SORT_JS = """(function () {
     if (!td) { return null; }
     var v = td.getAttribute("data-v");
     if (v === null) { v = td.textContent.trim(); }
-    if (v === "" || v === "\\u2014") { return null; }
+    if (v === "" || v.charAt(0) === "\\u2014") { return null; }
     var n = Number(v);
     return isNaN(n) ? v : n;
   }
@@ -232,7 +232,7 @@ class Table:
     """A table for display: text cells escaped and never cut, numbers already formatted.
 
     ``rows`` hold display strings; ``keys`` (same shape, optional) the
-    values the browser sorts by; ``text`` names the columns shown
+    values the browser sorts by (``None``: the text; NaN: a null, last); ``text`` names the columns shown
     left-aligned (prose). ``groups`` maps a row position to a group label
     printed above it (table 三's headings). ``highlight`` marks rows.
     """
@@ -256,7 +256,8 @@ class Table:
             cells = []
             for j, (column, shown) in enumerate(zip(self.columns, row)):
                 key = self.keys[i][j] if self.keys else None
-                data = "" if key is None or (isinstance(key, float) and pd.isna(key)) else f' data-v="{esc(key)}"'
+                # no key: sorted by its text; NaN: a null, sorted last
+                data = "" if key is None else ' data-v=""' if pd.isna(key) else f' data-v="{esc(key)}"'
                 cells.append(f'<td class="{"t" if column in self.text else "n"}"{data}>{esc(shown)}</td>')
             mark = ' class="hl"' if i in self.highlight else ""
             body.append(f"<tr{mark}>{''.join(cells)}</tr>")

@@ -624,7 +624,7 @@ def _formatted(column: str, value, by_id: dict, reason: str | None) -> tuple[str
         labels = [by_id[i].label_zh if i in by_id else i for i in str(value).split("、") if i]
         return "、".join(labels), None
     if value is None or pd.isna(value):
-        return "—" + (f"（{reason}）" if reason else ""), None
+        return "—" + (f"（{reason}）" if reason else ""), float("nan")
     value = float(value)
     if column == "有错误的报告占比 Share of reports with errors":
         return _rate(value), value
