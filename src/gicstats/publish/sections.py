@@ -250,11 +250,11 @@ def compare_header(
     ]
     links = [_index_link()]
     for name in [agency] if agency else selection.agencies:
-        years = _years_of(corpus, name)
-        if len(years) >= 2:
+        have = _years_of(corpus, name)
+        if len(have) >= 2:
             links.append((f"{name} 历年趋势 Trend", page.export_href("trend", name)))
-        elif years:
-            links.append((f"{name} {years[0]}年报告 Report", page.export_href("report", f"{name}_{years[0]}")))
+        elif have:
+            links.append((f"{name} {have[0]}年报告 Report", page.export_href("report", f"{name}_{have[0]}")))
     record(page.RECORD_TITLE, title)
     return page.Header(title, facts, links)
 
@@ -351,7 +351,9 @@ def table_view(report: Report, table_id: str) -> page.Table:
     values = report.table(table_id, labels=False)
     part = report.cells[report.cells["table"] == table_id]
     raw = {(r, c): (x, u) for r, c, x, u in zip(part["row"], part["column"], part["raw"], part["unit"])}
-    rows, groups, seen = [], {}, set()
+    rows: list[list[str]] = []
+    groups: dict[int, str] = {}
+    seen: set[str] = set()
     for row_id in values.index:
         row = spec.row(row_id)
         if row.group and row.group not in seen:
@@ -422,9 +424,9 @@ def _summarised(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _one_per_rule(rule: str, group: pd.DataFrame) -> dict:
     messages = list(group["message"])
-    parts = [_WHERE.match(m) for m in messages]
-    if all(parts) and len({p["what"] for p in parts if p}) == 1:
-        wheres = page.joined(p["where"] for p in parts if p)
+    parts = [hit for hit in (_WHERE.match(m) for m in messages) if hit]
+    if len(parts) == len(messages) and len({p["what"] for p in parts}) == 1:
+        wheres = page.joined(p["where"] for p in parts)
         message = f"{len(messages)}处无法核对{parts[0]['what']}（所需单元格为空或缺失）：{wheres}"
     else:
         message = f"{len(messages)}处：" + "；".join(messages)
@@ -445,7 +447,7 @@ def _strays_by_row(group: pd.DataFrame) -> list[dict]:
         hit = _STRAY.match(str(finding["message"]))
         key = (finding["report_id"], hit["head"], hit["at"], hit["tail"]) if hit else (id(finding),)
         rows.setdefault(key, []).append((finding, hit))
-    out = []
+    out: list[dict] = []
     for items in rows.values():
         first, hit = items[0]
         if len(items) == 1 or hit is None:
