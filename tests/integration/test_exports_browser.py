@@ -196,6 +196,23 @@ def test_alt_text_of_every_chart_is_its_title(site, browser):
     assert "No description has been provided" not in text
 
 
+def test_an_all_zero_report_gets_sentences_not_empty_axes(site, browser):
+    # 天门市公安局 2020 printed 0 in every cell of tables 三 and 四; only its 主动公开 decisions are drawn
+    tianmen = _page(site, "report", "天门市公安局_2020")
+    script = "return Array.prototype.map.call(document.images, function (i) { return i.alt; });"
+    images = probe_result(browser.dom(probe(tianmen, script, "probe-zero.html").as_uri()))
+    assert images == [
+        "主动公开：行政许可、处罚、强制等处理决定数量 Decisions published (licensing, penalties, coercion)"
+    ]
+    dom = browser.dom(tianmen.as_uri())
+    for title in (
+        "本年新收申请的申请人构成 New applications by applicant type",
+        "本年度办理结果 Outcomes of applications handled",
+        "行政复议、行政诉讼结果 Administrative review and litigation outcomes",
+    ):
+        assert f'<p class="gicstats-note">{title}：表中各项均为0，无可绘制 (every value is 0)</p>' in dom
+
+
 def test_sortable_tables_work_from_file_with_the_network_off(site, browser):
     trend = _page(site, "trend", AGENCY)
     # under the page's own CSP the script ran (its hash matched) and readied the tables

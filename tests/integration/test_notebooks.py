@@ -109,3 +109,27 @@ def test_charts_render_chinese_without_missing_glyphs():
             fig = make(report)
             fig.canvas.draw()
     assert plots.setup_fonts() is not None
+
+
+def test_compare_of_one_agency_shows_it_among_its_peers(bundled_corpus):
+    from gicstats.publish import sections as nb
+
+    corpus = nb.open_corpus(bundled_corpus)
+    selection = nb.compare_selection(corpus, 2025, 2025)
+    assert selection.agencies == ["平潭综合实验区"]
+    drawn, focus = nb.peers(corpus, selection)
+    # no other agency reported for 2025: its peers are every readable report of the corpus
+    assert focus == "平潭综合实验区" and len(drawn) == 7 and len(drawn.agencies) == 4
+    table = nb.compare_table(drawn, ["disclosure_rate"], keep=False)
+    fig = nb.ranking_chart(table, "disclosure_rate", "公开率排名", highlight=focus)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    orange = [
+        label
+        for label, bar in zip(labels, ax.patches)
+        if bar.get_facecolor()[:3] == (0xDD / 255, 0x84 / 255, 0x52 / 255)
+    ]
+    # 天门 2020 has no rate (分母为0): six bars, the four years of 平潭 highlighted
+    assert len(labels) == 6 and sorted(orange) == [f"平潭综合实验区 {y}" for y in (2019, 2021, 2023, 2025)]
+    assert ax.xaxis.get_major_formatter()(0.5, 0) == "50%"
+    assert plots.title_of(fig) == "公开率排名"

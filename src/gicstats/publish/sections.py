@@ -777,16 +777,17 @@ def peers(corpus: Corpus, selection: Corpus, agency: str = "") -> tuple[Corpus, 
     return every, focus
 
 
-def ranking_chart(table: pd.DataFrame, indicator: str, label: str, *, highlight: str = "") -> None:
+def ranking_chart(table: pd.DataFrame, indicator: str, label: str, *, highlight: str = ""):
     """Bar chart ranking agency-years on one indicator, on a percent axis; small samples hatched.
 
-    ``highlight`` (an agency) draws its bars in a second colour.
+    ``highlight`` (an agency) draws its bars in a second colour. Outside a
+    notebook the figure is returned.
     """
     names = [f"{a} {int(y)}" for a, y in table.index]
     series = pd.Series(table[indicator].astype(float).values, index=names)
     flagged = pd.Series([indicator in s.split("、") for s in table["样本过小 Small sample"]], index=names)
     marked = {n for n, (a, _) in zip(names, table.index) if highlight and a == highlight}
-    show_figure(
+    return show_figure(
         plots.ranking(series, title=label, xlabel="百分比 (%)", flagged=flagged, percent=True, highlight=marked)
     )
 
