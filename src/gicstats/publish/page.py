@@ -244,7 +244,6 @@ class Table:
     sortable: bool = True
     groups: dict[int, str] = field(default_factory=dict)
     highlight: set[int] = field(default_factory=set)
-    caption: str = ""
 
     def _repr_html_(self) -> str:
         cls = "gicstats-table gicstats-sortable" if self.sortable and not self.groups else "gicstats-table"
@@ -261,8 +260,7 @@ class Table:
                 cells.append(f'<td class="{"t" if column in self.text else "n"}"{data}>{esc(shown)}</td>')
             mark = ' class="hl"' if i in self.highlight else ""
             body.append(f"<tr{mark}>{''.join(cells)}</tr>")
-        caption = f"<caption>{esc(self.caption)}</caption>" if self.caption else ""
-        return f'<table class="{cls}">{caption}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+        return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
     def frame(self) -> pd.DataFrame:
         """The shown strings as a DataFrame (for a terminal or a test)."""
@@ -276,11 +274,6 @@ class Table:
     def __len__(self) -> int:
         """The number of rows."""
         return len(self.rows)
-
-
-def paragraph(text: str) -> Note:
-    """A sentence shown as a paragraph (escaped)."""
-    return Note(text)
 
 
 @dataclass
