@@ -9,6 +9,7 @@ import re
 import pandas as pd
 
 from gicstats.publish import page
+from gicstats.publish.batch import Run
 
 
 def test_title_header_and_tables_escape_text_from_reports():
@@ -49,6 +50,14 @@ def test_links_follow_the_batch_naming():
     )
     # a name a file cannot hold gets the batch's hash suffix, so the link still finds it
     assert page.export_key("report", "甲局/乙处_2021").startswith("report/甲局_乙处_2021-")
+    for notebook, label in (
+        ("report", "平潭综合实验区_2021"),
+        ("report", "甲局/乙处_2021"),
+        ("trend", "<script>alert(1)</script>"),
+        ("trend", "很长的机关名称" * 10),
+        ("compare", "2019-2025"),
+    ):
+        assert page.export_key(notebook, label) == Run(notebook, {}, label).key
 
 
 def test_table_sort_keys_mark_nulls_and_text():

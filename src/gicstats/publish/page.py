@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gicstats.paths import safe_name
+
+RECORD_MIME = "application/vnd.gicstats.record+json"
 RECORD_TITLE = "page_title"
 TOC_SLOT = '<nav class="gicstats-toc"></nav>'
 # nbconvert re-serialises outputs (BeautifulSoup): match the slot loosely
@@ -156,11 +159,16 @@ def document(body: str, *, title: str) -> str:
 
 
 def title_of(nb) -> str | None:
-    """The title the notebook's header recorded, if any."""
-    from gicstats.publish.execute import records
+    """The title the notebook's header recorded (:func:`gicstats.publish.sections.record`), if any."""
+    import json
 
-    value = records(nb).get(RECORD_TITLE)
-    return str(value) if value else None
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            rec = output.get("data", {}).get(RECORD_MIME)
+            rec = json.loads(rec) if isinstance(rec, str) else rec
+            if rec and rec.get("name") == RECORD_TITLE and rec.get("value"):
+                return str(rec["value"])
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -211,10 +219,16 @@ def href(*parts: str) -> str:
 
 
 def export_key(notebook: str, label: str) -> str:
-    """The output name a batch run gives ``notebook`` for ``label`` (see :attr:`gicstats.publish.batch.Run.key`)."""
-    from gicstats.publish.batch import Run
+    """The output name a batch run gives ``notebook`` for ``label``.
 
-    return Run(notebook, {}, label).key
+    As :attr:`gicstats.publish.batch.Run.key` makes it (which imports this
+    module's caller: importing it here would make a cycle); a test holds the
+    two equal.
+    """
+    name = safe_name(label, max_bytes=100)
+    if name != label:
+        name += "-" + hashlib.sha256(label.encode("utf-8")).hexdigest()[:8]
+    return f"{notebook}/{name}"
 
 
 def export_href(notebook: str, label: str) -> str:

@@ -21,7 +21,7 @@ from gicstats.form.rules import SEVERITIES, SEVERITY_LABELS
 from gicstats.publish import page
 from gicstats.read.report import Report
 
-RECORD_MIME = "application/vnd.gicstats.record+json"
+RECORD_MIME = page.RECORD_MIME
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}
 _ENGLISH = {"not_assessable": "n/a"}
@@ -159,7 +159,7 @@ def _generated() -> list[tuple[str, str, str | None]]:
     """The generation date (no time of day: two runs of a day give the same export) and version."""
     import datetime as dt
 
-    from gicstats import __version__
+    from gicstats._version import __version__
 
     return [("生成 Generated", dt.date.today().isoformat(), None), ("gicstats", __version__, None)]
 
