@@ -60,10 +60,9 @@ def check_identities(report: Report) -> list[Finding]:
         return []
     findings: list[Finding] = []
     values = report_values(report)
-    present_tables = set(report.cells["table"])
-    frame = report.cells
-    keys = zip(frame["table"], frame["row"], frame["column"], frame["locator"])
-    locators = {f"{t}.{r}.{c}": str(loc) for t, r, c, loc in keys}
+    rows = report.cell_rows()
+    present_tables = {c["table"] for c in rows}
+    locators: dict[str, str] | None = None  # built for the first failing identity only
     for inst in instances(report.template_version):
         identity = inst.identity
         if identity.table not in present_tables:
@@ -91,6 +90,8 @@ def check_identities(report: Report) -> list[Finding]:
         left, right = outcome.left, outcome.right
         # evaluate() gives both sums whenever the identity is assessable
         assert left is not None and right is not None
+        if locators is None:
+            locators = {f"{c['table']}.{c['row']}.{c['column']}": str(c["locator"]) for c in rows}
         lhs_text = (
             _side(table, inst.lhs, values, identity) if len(inst.lhs) <= 4 else f"{len(inst.lhs)}项之和({fmt(left)})"
         )

@@ -23,6 +23,7 @@ from gicstats.read.labels import Token, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, split_run
 from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
+from gicstats.read.values import format_number as _fmt
 
 # Longest text (characters) recorded as an unknown label; longer text inside
 # a table region is narrative that a scraper interleaved.
@@ -887,12 +888,6 @@ class Mapper:
 
 def _values(runs: list[_Event]) -> list[float | None]:
     return [parse_value(r.text).value for r in runs]
-
-
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "空"
-    return str(int(v)) if float(v).is_integer() else str(v)
 
 
 def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], list[Finding]]:

@@ -167,6 +167,24 @@ class Report:
         self.findings, self.checked = every.reset_index(drop=True), True
         return every.copy()
 
+    def cell_rows(self) -> list[dict]:
+        """The cells as rows: dicts of ``table, row, column, value, raw, unit, locator``.
+
+        ``value`` is a float or ``None`` (blank or unreadable), the strings
+        ``None`` where the frame has ``<NA>``. A report just read gives the
+        mapper's rows as they are (not to be changed), without building the
+        DataFrame: what the checks of a build iterate.
+        """
+        value = self.__dict__["_cells_frame"]
+        if isinstance(value, PendingCells):
+            return value.cells
+        names = ("table", "row", "column", "value", "raw", "unit", "locator")
+        columns = [value[name].tolist() if name in value else [None] * len(value) for name in names]
+        return [
+            {name: None if item is None or item is pd.NA or item != item else item for name, item in zip(names, row)}
+            for row in zip(*columns)
+        ]
+
     def cells_arrow(self) -> pa.Table:
         """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`, strings and float64).
 
