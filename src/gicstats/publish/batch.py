@@ -42,7 +42,7 @@ from gicstats._version import __version__
 from gicstats.corpus.store import Corpus, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
-from gicstats.publish import NOTEBOOKS
+from gicstats.publish import NOTEBOOKS, profile
 from gicstats.publish.execute import execute, export_html, notebook_path, records
 
 if TYPE_CHECKING:  # imported where a kernel is started, so a plain import stays light
@@ -414,22 +414,29 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     timed_out = threading.Event()
     try:
         kc = None
+        prof = profile.active()
         if reuse:
             km, kc = _warm_kernel(options.kernel_name, record["log"])
-            _reset_kernel(kc)
+            if prof is not None:  # its start, for the first notebook; else what it did idle
+                prof.kernel(km, "kernel: start (warm, first notebook only)")
+            with profile.stage("kernel: reset (warm)"):
+                _reset_kernel(kc)
             if options.timeout:
                 timer = _Watchdog(options.timeout, km, timed_out)
                 timer.start()
         else:
-            fresh = _take_spare() or _fresh(options.kernel_name, start=True)
-            if options.prestart:
-                _spares.put(_fresh(options.kernel_name, start=True))
-            # the time limit counts the kernel's start, as when papermill started it
-            if options.timeout:
-                timer = _Watchdog(options.timeout, fresh[0], timed_out)
-                timer.start()
-            fresh = _ready_fresh(fresh, options.kernel_name, record["log"], timer)
-            km = fresh[0]
+            with profile.stage("kernel: start (fresh)"):
+                fresh = _take_spare() or _fresh(options.kernel_name, start=True)
+                if options.prestart:
+                    _spares.put(_fresh(options.kernel_name, start=True))
+                # the time limit counts the kernel's start, as when papermill started it
+                if options.timeout:
+                    timer = _Watchdog(options.timeout, fresh[0], timed_out)
+                    timer.start()
+                fresh = _ready_fresh(fresh, options.kernel_name, record["log"], timer)
+                km = fresh[0]
+                if prof is not None:  # what it cost to boot, ahead or not
+                    prof.kernel(km, "kernel: start (fresh)")
         # no cwd: papermill would chdir the whole process, which threads share
         nb = execute(
             run.target,
@@ -461,8 +468,9 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
         if timer is not None:
             timer.cancel()
         if fresh is not None:
-            _stop(fresh[0])
-            shutil.rmtree(fresh[1], ignore_errors=True)
+            with profile.stage("kernel: stop (fresh)"):
+                _stop(fresh[0])
+                shutil.rmtree(fresh[1], ignore_errors=True)
     record["seconds"] = round(time.perf_counter() - start, 2)
     return record
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from gicstats.analysis import plots
-from gicstats.corpus.store import Corpus, read_corpus
+from gicstats.corpus.store import Corpus, build_stamp, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.form.identities import IDENTITIES
 from gicstats.form.rules import SEVERITIES, SEVERITY_LABELS
@@ -118,9 +118,33 @@ def open_corpus(path: str | Path = "") -> Corpus:
 
     path = path or corpus_dir()
     try:
-        return read_corpus(path)
+        return _cached_corpus(Path(path))
     except GicstatsError as exc:
         raise NotebookStop(f"无法打开语料库 {path}：{exc}") from None
+
+
+# the corpus a kernel read last: (folder, build stamp, corpus); a warm kernel
+# runs notebook after notebook on the same corpus
+_last_corpus: tuple[Path, tuple, Corpus] | None = None
+
+
+def _cached_corpus(path: Path) -> Corpus:
+    """The corpus at ``path``, read once per build in this process.
+
+    Kept while its files are those of the same build (:func:`build_stamp`);
+    each caller gets a copy, so what one notebook changes the next never sees.
+    """
+    global _last_corpus
+    folder = path.resolve()
+    stamp = build_stamp(folder)
+    if stamp is not None and _last_corpus is not None and _last_corpus[:2] == (folder, stamp):
+        return _last_corpus[2].copy()
+    corpus = read_corpus(path)
+    if stamp is None or build_stamp(folder) != stamp:  # rebuilt while being read: keep nothing
+        _last_corpus = None
+        return corpus
+    _last_corpus = (folder, stamp, corpus)
+    return corpus.copy()
 
 
 def open_report(corpus: str | Path | Corpus, agency: str, year: int) -> Report:

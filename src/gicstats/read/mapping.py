@@ -34,6 +34,33 @@ MAX_COMBINATIONS = 100_000
 _MAX_EXPANSIONS = 64
 # Which meaning of a label wins when it has several (Mapper._choose).
 _KIND_ORDER = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
+# Chinese characters, CJK and full-width punctuation, and a rule read as a
+# stroke: text holding one is no misread digit (``。|1`` is two cells whose
+# rule was lost, not one value)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef|丨]")
+
+
+def _misread_digits(text: str) -> bool:
+    """Short text without a Chinese character that is not a value: what OCR makes of a digit it misreads (``L``, ``o``).
+
+    >>> [_misread_digits(t) for t in ("L", "0°", "维持", "12", "。|1")]
+    [True, True, False, False, False]
+    """
+    text = text.strip()
+    return 0 < len(text) <= 8 and not is_run(text) and not _CJK.search(text)
+
+
+def _speck_mark(raw: str, dtype: str) -> bool:
+    """A point in a whole number, or a sign in a count: what a speck makes OCR read (50 as 5.0).
+
+    A cell read by OCR with such a mark is unreadable, never another number.
+
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("5.0", "count"), ("-3", "count"), ("-3", "signed"))]
+    [True, True, False]
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("1.5", "amount"), ("50", "count"), ("1,234", "count"))]
+    [False, False, False]
+    """
+    return (dtype != "amount" and "." in raw) or (dtype == "count" and any(s in raw for s in "-+−"))
 
 
 @dataclass
@@ -170,6 +197,10 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     """
     if not tokens:
         return [_Event("run", "", cell.locator, positional=True)]
+    if "OCR confidence" in cell.locator and _misread_digits(cell.text):
+        # OCR read a digit as a letter (1 as L): an unreadable value of its
+        # column, so that its neighbours keep theirs (and it opens no row)
+        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
     if len(tokens) == 1:  # most cells: one value, one label or one text
         kind = tokens[0].kind
         if kind == "run":
@@ -748,7 +779,16 @@ class Mapper:
             return
         self.seen[key] = locator
         self.seen[(table.id, row_id)] = locator
-        if implausible:
+        if value is not None and "OCR confidence" in locator and _speck_mark(raw, col.dtype):
+            self.finding(
+                "parse.unreadable_cell",
+                "warning",
+                f"单元格{'.'.join(key)}由OCR识别为“{raw}”，整数栏中的小数点或正负号可能是污点，记为空值",
+                cells=".".join(key),
+                actual=raw,
+            )
+            value = None
+        elif implausible:
             digits = sum(ch.isdigit() for ch in raw)
             shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
             self.finding(

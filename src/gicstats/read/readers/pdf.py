@@ -846,22 +846,26 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
             owner = item
 
 
-def _title_hints(lines: list[_VisualLine]) -> list[str]:
+def _title_hints(
+    lines: list[_VisualLine], size_of: Callable = max, larger: float = 1.1, alike: float = 0.95
+) -> list[str]:
     """The first page's title.
 
     The leading lines in the largest type, joined (a title often breaks
-    after the agency's name).
+    after the agency's name): a line's type is ``size_of`` its words'
+    heights; the title's is more than ``larger`` times the body's, and the
+    title's lines are at least ``alike`` times its largest.
     """
     if not lines:
         return []
-    sizes = [max(w.height for s in ln.segments for w in s.words) for ln in lines]
+    sizes = [size_of(w.height for s in ln.segments for w in s.words) for ln in lines]
     body = statistics.median(sizes)
     top = max(sizes[:8])
-    if top <= body * 1.1:
+    if top <= body * larger:
         return []
     title = []
     for line, size in zip(lines, sizes):
-        if size >= top * 0.95:
+        if size >= top * alike:
             title.append(line.text)
         elif title:
             break
