@@ -35,6 +35,15 @@ def _side(table: T.Table, cells: tuple[CellKey, ...], values: dict, identity: Id
     return " + ".join(parts)
 
 
+def _rhs_text(table: T.Table, inst, values: dict, right: float) -> str:
+    """The right-hand side as the left one is shown: its terms, and ``= sum`` when it has several."""
+    terms = inst.rhs
+    if len(terms) > 4:
+        return f"{len(terms)}项之和 = {fmt(right)}"
+    text = _side(table, terms, values, inst.identity)
+    return f"{text} = {fmt(right)}" if len(terms) > 1 else text
+
+
 def _cell_id(cell: CellKey) -> str:
     return ".".join(cell)
 
@@ -95,7 +104,7 @@ def check_identities(report: Report) -> list[Finding]:
                 fmt(left),
                 fmt(right),
                 f"{where}不符合“{identity.description}”：{lhs_text} = {fmt(left)}，"
-                f"而{_side(table, inst.rhs, values, identity)}，相差{fmt(abs(left - right))}，请核对原表"
+                f"而{_rhs_text(table, inst, values, right)}，相差{fmt(abs(left - right))}，请核对原表"
                 # cells read by OCR: a misread or a misprint, and which cells to look at
                 + misread_note({_cell_id(c): locators.get(_cell_id(c), "") for c in inst.cells}),
             )

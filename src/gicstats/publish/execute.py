@@ -10,7 +10,6 @@ our own: no CDN, no require.js or MathJax, a few KiB of CSS, UTF-8 declared.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
@@ -23,6 +22,7 @@ from pathlib import Path
 from gicstats.errors import GicstatsError
 from gicstats.paths import notebooks_dir, write_atomic
 from gicstats.publish import NOTEBOOKS, profile
+from gicstats.publish.page import document, title_of
 
 # bundled, but not run for every agency and year by default
 OTHER_NOTEBOOKS = ("explore",)
@@ -42,17 +42,6 @@ class _QuietZmqTeardown(logging.Filter):
 
 
 logging.getLogger("traitlets").addFilter(_QuietZmqTeardown())
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
-h1,h2,h3,h4{line-height:1.25}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:12px}
-.jp-InputArea,.input{margin-top:1em}.jp-OutputArea-output pre{background:none}
-.gicstats-meta{color:#666;font-size:12px}
-"""
 
 
 def notebook_path(name: str | os.PathLike) -> Path:
@@ -420,11 +409,8 @@ def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = 
         shown = _without_records(nb)
     with profile.stage("exporting HTML"):
         body, _ = exporter.from_notebook_node(shown)
-        page = (
-            '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-        )
+        # the header, contents, sorting script and CSP: gicstats.publish.page
+        page = document(body, title=title_of(nb) or title)
     output = Path(output)
     with profile.stage("writing files"):
         write_atomic(output, lambda p: p.write_text(page, encoding="utf-8"))

@@ -118,7 +118,11 @@ class Report:
             raw: Show the cell text as printed instead of the values.
 
         Counts come out as nullable integers, amounts as floats; a cell
-        missing from the source or printed blank is ``<NA>``.
+        missing from the source or printed blank is ``<NA>``. With labels,
+        the columns are named by the table's title, and the rows of a table
+        with printed groups (table 三) are indexed by (group, label): the
+        ``1.`` rows of （三）不予公开, （四）无法提供 … keep their group;
+        rows outside any group have ``""``.
         """
         if name not in self.template.table_ids:
             raise UnknownTable(name, self.template)
@@ -136,9 +140,12 @@ class Report:
                 else:
                     wide[column.id] = series.astype("Float64")
         if labels:
-            wide.index = [spec.row(r).label for r in wide.index]
-            wide.columns = [spec.column(c).label for c in wide.columns]
-            wide.index.name = spec.title
+            if spec.groups:  # table 三: each row under its printed group, as 三、本年度办理结果 prints them
+                pairs = [(spec.row(r).group or "", spec.row(r).label) for r in wide.index]
+                wide.index = pd.MultiIndex.from_tuples(pairs)
+            else:
+                wide.index = [spec.row(r).label for r in wide.index]
+            wide.columns = pd.Index([spec.column(c).label for c in wide.columns], name=spec.title)
         return wide
 
     def check(self) -> pd.DataFrame:
