@@ -23,6 +23,26 @@ DATA = ROOT / "data"
 TRUTH = Path(__file__).resolve().parent / "truth"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
+# Headless Chromium, offline: no first-run work, no updates, no name
+# resolution (a page that tried to load anything from the network would fail
+# to), sandbox and /dev/shm off as containers need. Add --user-data-dir.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",  # tests often run as root in containers
+    "--disable-gpu",
+    "--disable-dev-shm-usage",  # small /dev/shm in containers
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--disable-breakpad",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+)
+
 
 def load_truth(name: str) -> dict:
     """The hand-checked truth of a bundled report (``tests/truth/<name>.json``)."""

@@ -45,14 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from helpers import CHROMIUM_FLAGS, DATA, SHARED_CORPUS, TRUTH
 
 import gicstats
 from gicstats.errors import GicstatsError
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-TRUTH = ROOT / "tests" / "truth"
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless_shell")
 
 
@@ -183,16 +180,7 @@ class Workshop:
         self.run(
             [
                 self.tools["chromium"] or "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-extensions",
-                "--disable-breakpad",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
+                *CHROMIUM_FLAGS,
                 f"--user-data-dir={self.home / 'chromium-profile'}",
                 "--no-pdf-header-footer",
                 f"--print-to-pdf={out}",

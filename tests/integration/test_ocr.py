@@ -16,7 +16,7 @@ import re
 import sys
 
 import pytest
-from helpers import DATA, TRUTH, assert_truth, load_truth
+from helpers import CHROMIUM_FLAGS, DATA, TRUTH, assert_truth, load_truth
 
 import gicstats
 from gicstats.read.readers import ocr
@@ -538,19 +538,7 @@ def test_build_caches_ocr_so_a_rebuild_does_not_ocr_again(hongze_pages, tmp_path
 # --------------------------------------------------------------------------
 
 HTML_REPORTS = sorted(p.name for p in DATA.glob("*.html"))
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-extensions",
-    "--disable-breakpad",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-    "--hide-scrollbars",
-)
+SCREENSHOT_FLAGS = (*CHROMIUM_FLAGS, "--hide-scrollbars")
 # Window of the screenshots: a desktop browser's width, and taller than any
 # bundled report so that one screenshot holds the whole page.
 WINDOW = (1280, 9000)
@@ -575,7 +563,7 @@ def screenshots(tmp_path_factory) -> dict:
     out = {}
     for name in HTML_REPORTS:
         png = shop.root / f"{name}.png"
-        command = [find_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={shop.home / 'chromium-profile'}"]
+        command = [find_chromium(), *SCREENSHOT_FLAGS, f"--user-data-dir={shop.home / 'chromium-profile'}"]
         command += [f"--window-size={WINDOW[0]},{WINDOW[1]}", f"--screenshot={png}", (DATA / name).as_uri()]
         shop.run(command, timeout=180)
         with Image.open(png) as shot:
