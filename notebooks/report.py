@@ -11,12 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # 政府信息公开工作年度报告：单份报告
-# One agency-year report: headline figures, the four tables as printed, every
-# finding of the checks, and charts. All numbers come from the corpus built by
-# `gicstats build`; each cell keeps the file and the text it was read from.
-
 # %% tags=["parameters"]
 corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
 agency = "平潭综合实验区"
@@ -25,10 +19,16 @@ year = 2021
 # %%
 from gicstats.publish import sections as nb
 
-report = nb.open_report(corpus, agency, year)
+data = nb.open_corpus(corpus)
+report = nb.open_report(data, agency, year)
 checks = report.check()
 nb.record("title", f"{report.agency} {report.year}")
-print(f"{report.agency} {report.year}年 · 模板 {report.template_version}版 · 来源 {report.name} ({report.id})")
+nb.report_header(report, data)
+
+# %% [markdown]
+# One agency-year report: headline figures, the four tables as printed, every
+# finding of the checks, and charts. All numbers come from the corpus built by
+# `gicstats build`; each cell keeps the file and the text it was read from.
 
 # %% [markdown]
 # ## 主要数字 Headline figures

@@ -11,13 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # 政府信息公开工作年度报告：历年趋势
-# One agency across years: volumes and rates over time with the change of
-# template marked, carry-over continuity between years, and findings across the
-# series. Rates are harmonised across the 2019 and 2021 templates only where
-# the rows mean the same.
-
 # %% tags=["parameters"]
 corpus = ""  # empty: $GICSTATS_CORPUS (set by `gicstats lab`), else reports/corpus
 agency = "平潭综合实验区"
@@ -25,11 +18,21 @@ agency = "平潭综合实验区"
 # %%
 from gicstats.publish import sections as nb
 
-series = nb.agency_series(nb.open_corpus(corpus), agency)
+data = nb.open_corpus(corpus)
+series = nb.agency_series(data, agency)
 change = nb.template_change_year(series)
 nb.record("years", series.years)
+nb.trend_header(series, data, agency)
+
+# %% [markdown]
+# One agency across years: volumes and rates over time with the change of
+# template marked, carry-over continuity between years, and findings across the
+# series. Rates are harmonised across the 2019 and 2021 templates only where
+# the rows mean the same.
+
+# %%
 print(
-    f"{agency}：{len(series)}份报告，{series.years[0]}–{series.years[-1]}年"
+    f"{series.agencies[0]}：{len(series)}份报告，{series.years[0]}–{series.years[-1]}年"
     + (f"；{change}年起使用2021版模板" if change else "")
 )
 
@@ -69,4 +72,4 @@ nb.carry_over_continuity(series)
 nb.findings_by_year(series)
 
 # %%
-nb.findings(series.findings[series.findings["severity"].isin(["error", "warning"])])
+nb.findings(nb.series_findings(series))

@@ -45,14 +45,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from helpers import CHROMIUM_FLAGS, DATA, SHARED_CORPUS, TRUTH
 
 import gicstats
 from gicstats.errors import GicstatsError
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
-TRUTH = ROOT / "tests" / "truth"
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "headless_shell")
 
 
@@ -183,16 +180,7 @@ class Workshop:
         self.run(
             [
                 self.tools["chromium"] or "chromium",
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-extensions",
-                "--disable-breakpad",
-                "--host-resolver-rules=MAP * ~NOTFOUND",
+                *CHROMIUM_FLAGS,
                 f"--user-data-dir={self.home / 'chromium-profile'}",
                 "--no-pdf-header-footer",
                 f"--print-to-pdf={out}",
@@ -269,6 +257,61 @@ def collapsed_runs(text: str) -> str:
     return "\n".join(out) + "\n" if changed else text
 
 
+_ROW = re.compile(r"<tr\b.*?</tr\s*>", re.S | re.I)
+_CELL = re.compile(r"<t([dh])\b[^>]*>.*?</t\1\s*>", re.S | re.I)
+
+
+def _cell_text(cell: str) -> str:
+    return "".join(html.unescape(re.sub(r"<[^>]*>", "", cell)).split())
+
+
+def collapsed_html(page: str) -> str:
+    """A web page whose table cells equal to the cell before them are gone.
+
+    As an archiver that drops consecutive identical text nodes leaves a
+    page (``46 | 0 | 0 | 0 | 0 | 0 | 46`` -> ``46 | 0 | 46``): each ``td``
+    whose text is that of the cell before it in its row is left out, so the
+    row holds fewer cells and the browsers and dumps lay it out under the
+    first columns.
+    """
+
+    def row(m: re.Match) -> str:
+        text = m.group(0)
+        out, last, before = [], 0, None
+        for cell in _CELL.finditer(text):
+            seen = _cell_text(cell.group(0))
+            out.append(text[last : cell.start()])
+            if not (seen and seen == before):
+                out.append(cell.group(0))
+            before, last = seen, cell.end()
+        out.append(text[last:])
+        return "".join(out)
+
+    return _ROW.sub(row, page)
+
+
+def narrow_label_page(page: str, breaks: int, label_pt: int = 22) -> str:
+    """The Shanghai page with table 三 fitted to the page and its row labels wrapped, pushed down by ``breaks`` lines.
+
+    The table is given the page's width and its label cells no fixed width
+    or ``nowrap``, in a larger font, so that LibreOffice wraps each label over
+    two or three lines and fits the table in A4 (the page as published is cut
+    at the right edge); ``breaks`` empty lines before the section move the
+    page break through the table, into a label's lines at some of them
+    (LibreOffice breaks a row over two pages).
+    """
+    at = page.index("三、收到和处理政府信息公开申请情况")
+    start = page.rindex("<table", 0, page.index("本年新收政府信息公开申请数量"))
+    end = page.index("</table>", start)
+    table = page[start:end].replace('nowrap="nowrap" ', "")
+    table = table.replace('style="width:217px;"', 'width="10%"').replace(
+        '<table align="center"', '<table width="100%" align="center"', 1
+    )
+    table = re.sub(r'(<td colspan="3"[^>]*>)<p>', lambda m: m.group(1) + f'<p style="font-size:{label_pt}pt">', table)
+    fitted = page[:start] + table + page[end:]
+    return fitted[:at] + "<br>" * breaks + fitted[at:]
+
+
 MUTILATIONS: dict[str, Callable[[str], str | bytes]] = {
     "gbk": gbk,
     "radicals": radicals,
@@ -303,6 +346,17 @@ class Outputs:
         self.items[(report, producer)] = Output(report, producer, path, skipped)
 
 
+# A web page with its repeated cells dropped (collapsed_html), and what the
+# browsers and dumps make of it.
+COLLAPSED_PAGE = (
+    "collapsed.html",
+    "collapsed.html|w3m",
+    "collapsed.html|lynx",
+    "collapsed.html|html2text",
+    "collapsed.html|chromium.pdf",
+    "collapsed.html|chromium.pdf|pdftotext",
+)
+
 PRODUCERS = (
     "source",
     "lo.pdf",
@@ -318,6 +372,7 @@ PRODUCERS = (
     "lynx",
     "html2text",
     *(f"text|{m}" for m in MUTILATIONS),
+    *COLLAPSED_PAGE,
 )
 
 
@@ -345,6 +400,7 @@ def produce(srcs: list[Source], root: Path) -> Outputs:
     _pdftotext(r)
     _dumps(r)
     _mutilations(r)
+    _collapsed_pages(r)
     return out
 
 
@@ -530,6 +586,50 @@ def _mutilations(r: _Producing) -> None:
             else:
                 target.write_text(result, encoding="utf-8")
             out.add(n, producer, target)
+
+
+def _collapsed_pages(r: _Producing) -> None:
+    """Each web page with its repeated cells dropped, through the browsers and dumps."""
+    out, root, staged, have = r.out, r.root, r.staged, r.have
+    r.not_for(r.texts + r.pdfs, "collapsed.html", "only web pages are collapsed (see text|collapsed)")
+    for producer in COLLAPSED_PAGE[1:]:
+        r.not_for(r.texts + r.pdfs, producer, "only web pages are collapsed")
+    folder = root / "collapsed"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in r.htmls:
+        page = folder / staged[n].name
+        page.write_text(collapsed_html(staged[n].read_text(encoding="utf-8")), encoding="utf-8")
+        out.add(n, "collapsed.html", page)
+        for tool in ("w3m", "lynx"):
+            if have[tool]:
+                target = folder / f"{staged[n].stem}.{tool}.txt"
+                r.shop.dump(tool, page, target)
+                out.add(n, f"collapsed.html|{tool}", target)
+            else:
+                out.add(n, f"collapsed.html|{tool}", None, _missing(tool))
+        if _html2text_available():
+            import html2text
+
+            converter = html2text.HTML2Text()
+            converter.body_width = 0
+            target = folder / f"{staged[n].stem}.md"
+            target.write_text(converter.handle(page.read_text(encoding="utf-8")), encoding="utf-8")
+            out.add(n, "collapsed.html|html2text", target)
+        else:
+            out.add(n, "collapsed.html|html2text", None, _missing("html2text (PyPI)"))
+        if have["chromium"]:
+            target = folder / f"{staged[n].stem}.pdf"
+            r.shop.chromium_pdf(page, target)
+            out.add(n, "collapsed.html|chromium.pdf", target)
+        else:
+            out.add(n, "collapsed.html|chromium.pdf", None, _missing("chromium"))
+        pdf = out.items[(n, "collapsed.html|chromium.pdf")].path
+        if have["pdftotext"] and pdf is not None:
+            target = folder / f"{staged[n].stem}.pdftotext.txt"
+            r.shop.pdftotext(pdf, target)
+            out.add(n, "collapsed.html|chromium.pdf|pdftotext", target)
+        else:
+            out.add(n, "collapsed.html|chromium.pdf|pdftotext", None, "no PDF to read, or pdftotext missing")
 
 
 # --------------------------------------------------------------------------

@@ -34,6 +34,17 @@ def data_dir() -> Path:
     return here if here.is_dir() else _CHECKOUT / "data"
 
 
+def bundled_data_dir() -> Path:
+    """The sample reports that come with gicstats: ``$GICSTATS_DATA``, else the checkout's ``data/``.
+
+    Unlike :func:`data_dir`, never ``./data``: ``gicstats demo`` shows the
+    bundled reports wherever it is started.
+    """
+    if os.environ.get("GICSTATS_DATA"):
+        return Path(os.environ["GICSTATS_DATA"])
+    return _CHECKOUT / "data"
+
+
 def reports_dir() -> Path:
     """Where exports go: ``$GICSTATS_REPORTS``, else ``./reports``."""
     return Path(os.environ.get("GICSTATS_REPORTS", Path.cwd() / "reports"))

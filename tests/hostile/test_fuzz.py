@@ -22,7 +22,7 @@ Budgets:
 - The default run (CI) fuzzes each target for ``FUZZ_EXAMPLES`` hypothesis
   examples, about a minute for the whole file with the adversarial cases.
 - ``pytest -m slow tests/hostile/test_fuzz.py`` runs the long fuzz: every target
-  for ``GICSTATS_FUZZ_MINUTES`` minutes in total (default 10), then atheris
+  for ``GICSTATS_FUZZ_ROUNDS`` rounds of 50 examples (default 20), then atheris
   (coverage-guided, if ``pip install atheris`` worked) for
   ``GICSTATS_ATHERIS_SECONDS`` (default 300). Failing inputs are shrunk by
   hypothesis and kept in its example database (``.hypothesis/``), so the
@@ -42,7 +42,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Callable
 from copy import deepcopy
@@ -52,6 +51,7 @@ from pathlib import Path
 
 import generate as G
 import pytest
+from helpers import python_calls
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -63,12 +63,20 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 NAME = "fuzzed-报告.html"  # what errors must name (no folder: the mapper names the base name)
 
-# One input may take this long before it counts as a hang. A normal report
-# reads in well under a second; the slowest legitimate adversarial input
-# (every digit run exhausting the split budget) takes about ten.
-MAX_SECONDS = float(os.environ.get("GICSTATS_FUZZ_MAX_SECONDS", 60))
+# An input may make this many calls of Python functions (counted by cProfile:
+# work, the same on a busy machine as on an idle one, where a clock is not)
+# before it counts as a runaway. A generated page makes about 30,000, a page
+# of cells run together about 110,000; 50 million is about the ten seconds
+# the slowest legitimate input (every digit run exhausting the split budget)
+# once took. Counting costs about as much again as the reading, so every
+# COUNT_EVERY-th input is counted (the same ones on every run of the same
+# examples); a hang in any input is left to the suite's timeout.
+MAX_CALLS = int(os.environ.get("GICSTATS_FUZZ_MAX_CALLS", 50_000_000))
+COUNT_EVERY = int(os.environ.get("GICSTATS_FUZZ_COUNT_EVERY", 10))
 FUZZ_EXAMPLES = int(os.environ.get("GICSTATS_FUZZ_EXAMPLES", 250))
-FUZZ_MINUTES = float(os.environ.get("GICSTATS_FUZZ_MINUTES", 10))
+# The long fuzz: this many rounds of 50 fresh examples of every target (a
+# number of examples, not minutes, so that a run is the same work wherever it runs).
+FUZZ_ROUNDS = int(os.environ.get("GICSTATS_FUZZ_ROUNDS", 20))
 ATHERIS_SECONDS = int(os.environ.get("GICSTATS_ATHERIS_SECONDS", 300))
 CRASHES = ROOT / ".fuzz-crashes"  # atheris's crash and timeout inputs, kept after pytest's temporary folders go
 
@@ -545,26 +553,36 @@ def check_input(data: bytes, fmt: str | None = None, name: str = NAME) -> gicsta
     """Read ``data``.
 
     A Report, or a GicstatsError naming ``name`` on one line; anything
-    else (another exception, a hang) fails.
+    else (another exception, a runaway count of calls) fails.
     """
-    start = time.perf_counter()
-    try:
-        report = gicstats.read_report(data, name=name, format=fmt)
-    except GicstatsError as exc:
-        outcome: gicstats.Report | GicstatsError = exc
-        message = str(exc)
-        assert message.startswith(f"{name}: "), message
-        assert "\n" not in message and exc.problem, message
-    else:
-        outcome = report
-        assert report.source == name
-        keys = report.cells[["table", "row", "column"]]
-        assert not keys.duplicated().any(), "a cell key appears twice"
-        assert report.template_version in (None, *VERSIONS)
+
+    def read() -> gicstats.Report | GicstatsError:
+        try:
+            report = gicstats.read_report(data, name=name, format=fmt)
+        except GicstatsError as exc:
+            return exc
         report.check()  # what `gicstats build` does with every report it reads
-    elapsed = time.perf_counter() - start
-    assert elapsed < MAX_SECONDS, f"{len(data)} bytes took {elapsed:.1f} s"
-    return outcome
+        return report
+
+    _INPUTS[0] += 1
+    if _INPUTS[0] % COUNT_EVERY:
+        outcome = read()
+    else:
+        outcome, calls = python_calls(read, builtins=False)
+        assert calls < MAX_CALLS, f"{len(data)} bytes took {calls:,} calls"
+    if isinstance(outcome, GicstatsError):
+        message = str(outcome)
+        assert message.startswith(f"{name}: "), message
+        assert "\n" not in message and outcome.problem, message
+    else:
+        assert outcome.source == name
+        keys = outcome.cells[["table", "row", "column"]]
+        assert not keys.duplicated().any(), "a cell key appears twice"
+        assert outcome.template_version in (None, *VERSIONS)
+    return outcome  # type: ignore[return-value]
+
+
+_INPUTS = [0]  # inputs read so far (which of them are counted)
 
 
 def _fuzz_once(target: Target, max_examples: int):
@@ -587,19 +605,13 @@ def test_fuzz(target: Target) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(FUZZ_MINUTES * 60 + 600)  # past the suite's 600 s per test: the budget plus a last round
+@pytest.mark.timeout(FUZZ_ROUNDS * 300 + 600)  # a net for a hang only: past the suite's 600 s per test
 def test_fuzz_long() -> None:
-    """The long fuzz: every target in turn, in rounds of fresh examples.
-
-    It runs until ``GICSTATS_FUZZ_MINUTES`` have passed.
-    """
-    deadline = time.monotonic() + FUZZ_MINUTES * 60
-    rounds = 0
-    while time.monotonic() < deadline:
+    """The long fuzz: every target in turn, ``GICSTATS_FUZZ_ROUNDS`` rounds of 50 fresh examples."""
+    for _ in range(FUZZ_ROUNDS):
         for target in TARGETS:
             _fuzz_once(target, 50)
-        rounds += 1
-    print(f"long fuzz: {rounds} rounds of 50 examples x {len(TARGETS)} targets in {FUZZ_MINUTES:g} min")
+    print(f"long fuzz: {FUZZ_ROUNDS} rounds of 50 examples x {len(TARGETS)} targets")
 
 
 # --------------------------------------------------------------------------
@@ -698,13 +710,26 @@ def _cells(report: gicstats.Report) -> dict:
     return {(t, r, c): v for t, r, c, v in report.cells[["table", "row", "column", "value"]].itertuples(index=False)}
 
 
+# Work bounds of the tests below, in calls of Python functions (cProfile):
+# the same on a busy machine as on an idle one, where seconds are not. About
+# a million calls a second on an idle core, so each bound is what its old
+# bound in seconds allowed there.
+CALLS_PER_SECOND = 1_000_000
+
+
 def _refused(data: bytes | str, problem: str, fmt: str | None = None, seconds: float = 10) -> None:
     data = data.encode("utf-8") if isinstance(data, str) else data
-    start = time.perf_counter()
-    with pytest.raises(GicstatsError) as info:
-        gicstats.read_report(data, name=NAME, format=fmt)
-    assert time.perf_counter() - start < seconds
-    assert str(info.value) == f"{NAME}: {problem}"
+
+    def read() -> GicstatsError | None:
+        try:
+            gicstats.read_report(data, name=NAME, format=fmt)
+        except GicstatsError as exc:
+            return exc
+        return None
+
+    error, calls = python_calls(read, builtins=False)
+    assert calls < seconds * CALLS_PER_SECOND, calls
+    assert str(error) == f"{NAME}: {problem}"
 
 
 def _measure(path: Path) -> dict:
@@ -728,7 +753,7 @@ def test_fifty_megabyte_page_reads_in_bounded_time_and_memory(tmp_path: Path) ->
     assert path.stat().st_size > 49_000_000
     out = _measure(path)
     assert out.get("cells") == len(_cells(gicstats.read_report(page.encode(), name="small.html"))), out
-    assert out["seconds"] < 60 and out["rss_mb"] < 1024, out
+    assert out["calls"] < 60 * CALLS_PER_SECOND and out["rss_mb"] < 1024, out
 
 
 def test_fifty_megabyte_table_is_refused_before_parsing(tmp_path: Path) -> None:
@@ -746,7 +771,7 @@ def test_fifty_megabyte_table_is_refused_before_parsing(tmp_path: Path) -> None:
     assert out["error"] == (
         f"{path}: page has 10,091,736 tags ('<' characters), over the limit of 2,000,000 (GICSTATS_MAX_TAGS)"
     ), out
-    assert out["seconds"] < 10 and out["rss_mb"] < 1024, out
+    assert out["calls"] < 10 * CALLS_PER_SECOND and out["rss_mb"] < 1024, out
 
 
 @pytest.mark.parametrize(
@@ -792,9 +817,8 @@ def test_tables_nested_three_hundred_deep_are_read_once_each() -> None:
     head, rest = page.split('<div class="article">', 1)
     nest = "<table><tr><td>布局</td><td>" * 300
     deep = head + nest + '<div class="article">' + rest.replace("</body>", "</td></tr></table>" * 300 + "</body>")
-    start = time.perf_counter()
-    report = gicstats.read_report(deep.encode(), name="nested.html")
-    assert time.perf_counter() - start < 10
+    report, calls = python_calls(gicstats.read_report, deep.encode(), name="nested.html", builtins=False)
+    assert calls < 10 * CALLS_PER_SECOND, calls
     assert _cells(report) == _cells(gicstats.read_report(page.encode(), name="flat.html"))
 
 
@@ -813,9 +837,10 @@ def test_two_hundred_digits_after_every_row_label(version: str) -> None:
     value.
     """
     digits = "".join(str(i * 7 % 10) for i in range(200))
-    start = time.perf_counter()
-    report = gicstats.read_report(_labelled_runs(version, digits).encode(), name="runs.txt")
-    assert time.perf_counter() - start < 10
+    report, calls = python_calls(
+        gicstats.read_report, _labelled_runs(version, digits).encode(), name="runs.txt", builtins=False
+    )
+    assert calls < 10 * CALLS_PER_SECOND, calls
     read = report.cells[report.cells["value"].notna()]
     assert (read["raw"] == digits).all() and read["locator"].str.contains("split at its spaces").all()
     assert "parse.unsplittable" in set(report.findings["rule"])
@@ -829,9 +854,8 @@ def test_two_hundred_digits_in_a_cell(shape: str) -> None:
     pattern = r"<td>\d+</td>" if shape == "html" else r" \| \d+ \|"
     text = re.sub(pattern, f"<td>{digits}</td>" if shape == "html" else f" | {digits} |", text, count=1)
     assert digits in text
-    start = time.perf_counter()
-    report = gicstats.read_report(text.encode(), name=f"digits.{shape}")
-    assert time.perf_counter() - start < 10
+    report, calls = python_calls(gicstats.read_report, text.encode(), name=f"digits.{shape}", builtins=False)
+    assert calls < 10 * CALLS_PER_SECOND, calls
     assert (report.cells["raw"] == digits).sum() == 1
 
 
@@ -842,9 +866,8 @@ def test_unsplittable_runs_share_one_budget(monkeypatch) -> None:
     """
     monkeypatch.setenv("GICSTATS_MAX_REPORT_STEPS", "200000")
     text = "\n".join(_labelled_runs("2021", "1" * 30) for _ in range(80))
-    start = time.perf_counter()
-    report = gicstats.read_report(text.encode(), name="runs.txt")
-    assert time.perf_counter() - start < 15
+    report, calls = python_calls(gicstats.read_report, text.encode(), name="runs.txt", builtins=False)
+    assert calls < 15 * CALLS_PER_SECOND, calls
     exhausted = report.findings[report.findings["rule"] == "parse.split_exhausted"]
     assert len(exhausted) > 100
     read = report.cells[report.cells["value"].notna()]
@@ -854,9 +877,8 @@ def test_unsplittable_runs_share_one_budget(monkeypatch) -> None:
 @pytest.mark.slow
 def test_unsplittable_runs_default_budget() -> None:
     text = "\n".join(_labelled_runs("2021", "1" * 30) for _ in range(80))
-    start = time.perf_counter()
-    gicstats.read_report(text.encode(), name="runs.txt")
-    assert time.perf_counter() - start < 60
+    _, calls = python_calls(gicstats.read_report, text.encode(), name="runs.txt", builtins=False)
+    assert calls < 60 * CALLS_PER_SECOND, calls
 
 
 def test_split_budget_is_charged() -> None:
@@ -993,10 +1015,9 @@ def test_layout_table_does_not_repeat_the_report() -> None:
 
 
 def _bounded(page: str, seconds: float = 10) -> gicstats.Report | GicstatsError:
-    start = time.perf_counter()
-    outcome = check_input(page.encode("utf-8"), "html")
-    assert time.perf_counter() - start < seconds
-    return outcome
+    outcome, calls = python_calls(check_input, page.encode("utf-8"), "html", builtins=False)
+    assert calls < seconds * CALLS_PER_SECOND, calls
+    return outcome  # type: ignore[return-value]
 
 
 def test_huge_spans_are_bounded() -> None:
@@ -1033,7 +1054,6 @@ def test_headings_nested_in_headings_are_bounded() -> None:
     from gicstats.read.readers.html import read_html
 
     page = _page().replace("<body>", "<body>" + "<h1><div>" * 500 + "标题" * 2_000_000 + "</div></h1>" * 500)
-    start = time.perf_counter()
-    doc = read_html(page)
-    assert time.perf_counter() - start < 10
+    doc, calls = python_calls(read_html, page, builtins=False)
+    assert calls < 10 * CALLS_PER_SECOND, calls
     assert doc.title_hints == ["某市某局2021年政府信息公开工作年度报告"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-from helpers import DATA
+from helpers import CHROMIUM_FLAGS, DATA
 
 from gicstats.publish.execute import execute, export_html, records
 from gicstats.publish.index import write_index
@@ -91,20 +91,7 @@ class Browser:
         self.profiles += 1
         command = [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",  # tests often run as root in containers
-            "--disable-gpu",
-            "--disable-dev-shm-usage",  # small /dev/shm in containers
-            "--disable-quic",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            "--disable-default-apps",
-            "--disable-breakpad",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
+            *CHROMIUM_FLAGS,
             f"--user-data-dir={self.home / f'profile-{self.profiles}'}",
             *args,
             url,

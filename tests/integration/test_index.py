@@ -316,11 +316,11 @@ def test_sortable_headers_and_filter_controls_are_there():
     parsed = Page(page)
     sortable = [a for a in parsed.all("th") if "data-type" in a]
     assert [a["data-type"] for a in sortable] == ["text", "text", "num", "text", "text", "num", "num", "num", "num"]
-    assert len(parsed.all("button")) == len(sortable) + 3  # plus the three status counts
+    assert len(parsed.all("button")) == len(sortable) + 4  # plus the four status counts
     assert {a.get("id") for a in parsed.all("input")} == {"q", "grouped"}
     assert {a.get("id") for a in parsed.all("select")} == {"status", "notebook"}
     values = [a["value"] for a in parsed.all("option")]
-    assert values == ["", "done", "skipped", "failed", "", "report", "trend", "compare"]
+    assert values == ["", "done", "skipped", "earlier", "failed", "", "report", "trend", "compare"]
     assert '<td class="num" data-v="2.7">2.7</td>' in page
 
 
@@ -350,3 +350,20 @@ def test_write_index_is_atomic_and_returns_the_path(tmp_path):
     assert "没有运行 No runs" in path.read_text(encoding="utf-8")
     assert [p.name for p in path.parent.iterdir()] == ["index.html"]  # no temporary file left
     assert path.stat().st_mode & 0o644 == 0o644
+
+
+def test_header_counts_the_exports_up_to_date_and_those_of_earlier_runs():
+    runs = [
+        run("report/甲_2021", status="skipped", agency="甲", year=2021),
+        run("report/甲_2022", agency="甲", year=2022),
+        run("report/乙_2021", status="earlier", agency="乙", year=2021),
+        run("report/丙_2021", status="failed", agency="丙", year=2021),
+    ]
+    page = render_index(runs)
+    summary = re.search(r'<div class="summary".*?</div>', page, re.S).group(0)
+    assert "<b>4</b> 次运行 runs" in summary
+    assert "最新 up to date: <b>2</b>" in summary  # done now or unchanged; not the earlier nor the failed
+    assert "此前 earlier run <b>1</b>" in summary
+    row = re.search(r'<tr [^>]*data-key="report/乙_2021">.*?</tr>', page, re.S).group(0)
+    assert 'data-status="earlier"' in row and "此前 earlier run" in row
+    assert 'href="report/%E4%B9%99_2021.html"' in row  # its export is linked like any other

@@ -6,6 +6,7 @@ outputs), not only on their having run.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -42,8 +43,13 @@ def test_report_notebook(tmp_path, bundled_corpus):
     assert len(images) == 4
     html = notebooks.export_html(nb, tmp_path / "r.html", title="平潭 <2021>")
     page = html.read_text(encoding="utf-8")
-    assert '<meta charset="utf-8">' in page and "平潭 &lt;2021&gt;" in page
-    assert "http://" not in page and "https://" not in page
+    # the notebook's own title (agency and year) wins over the caller's; escaping: tests/unit/test_page.py
+    assert '<meta charset="utf-8">' in page and "平潭 &lt;2021&gt;" not in page
+    assert "<title>平潭综合实验区 2021年政府信息公开工作年度报告 · 数据核查</title>" in page
+    # the one external URL is the report's own page (原文链接), a link to click, never a resource to load
+    source = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202202/t20220208_80613.htm"
+    assert re.findall(r"https?://[^\s\"<>]+", page) == [source, source]
+    assert f'<a href="{source}">{source}</a>' in page
     assert page.count("data:image/png;base64") == 4
     assert "予以公开" in page and "import gicstats" not in page and "from gicstats" not in page
 
@@ -103,3 +109,27 @@ def test_charts_render_chinese_without_missing_glyphs():
             fig = make(report)
             fig.canvas.draw()
     assert plots.setup_fonts() is not None
+
+
+def test_compare_of_one_agency_shows_it_among_its_peers(bundled_corpus):
+    from gicstats.publish import sections as nb
+
+    corpus = nb.open_corpus(bundled_corpus)
+    selection = nb.compare_selection(corpus, 2025, 2025)
+    assert selection.agencies == ["平潭综合实验区"]
+    drawn, focus = nb.peers(corpus, selection)
+    # no other agency reported for 2025: its peers are every readable report of the corpus
+    assert focus == "平潭综合实验区" and len(drawn) == 7 and len(drawn.agencies) == 4
+    table = nb.compare_table(drawn, ["disclosure_rate"], keep=False)
+    fig = nb.ranking_chart(table, "disclosure_rate", "公开率排名", highlight=focus)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    orange = [
+        label
+        for label, bar in zip(labels, ax.patches)
+        if bar.get_facecolor()[:3] == (0xDD / 255, 0x84 / 255, 0x52 / 255)
+    ]
+    # 天门 2020 has no rate (分母为0): six bars, the four years of 平潭 highlighted
+    assert len(labels) == 6 and sorted(orange) == [f"平潭综合实验区 {y}" for y in (2019, 2021, 2023, 2025)]
+    assert ax.xaxis.get_major_formatter()(0.5, 0) == "50%"
+    assert plots.title_of(fig) == "公开率排名"

@@ -29,16 +29,19 @@ import shapes as S
 
 # The matrix as measured, in the layout bench/shape_matrix.py prints ("·":
 # the producer does not apply to the report), with the text-side shapes of
-# issue 12 (radicals, Markdown, wrapped titles, collapsed cells) read.
+# issue 12 (radicals, Markdown, wrapped titles, collapsed cells) read. A page
+# whose repeated cells were dropped (collapsed.html) leaves no evidence that
+# its producer does not collapse: its dumps' and PDF's rows that end in
+# padding and could be collapsed ones are null with parse.ambiguous_collapse.
 EXPECTED = """
-                    | source  | lo.pdf    | lo.writer.pdf | lo.docx  | lo.xlsx | lo.docx.pdf | chromium.pdf | pdftotext | lo.pdf|pdftotext | chromium.pdf|pdftotext | w3m   | lynx | html2text | text|gbk | text|radicals | text|footers | text|title_wrap | text|collapsed
-hongze_2024         | 57/57   | ·         | ·             | ·        | ·       | ·           | ·            | 57/57     | ·                | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·
-pingtan_2019        | 57/57   | 43/57     | ·             | 57/57    | ·       | 43/57       | ·            | ·         | 0/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·
-pingtan_2021        | 57/57   | 57/57     | ·             | 57/57    | ·       | 57/57       | ·            | ·         | 0/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·
-pingtan_2023        | 57/57   | 50/57     | ·             | 57/57    | ·       | 50/57       | ·            | ·         | 7/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·
-pingtan_2025        | 57/57   | 50/57     | ·             | 57/57    | ·       | 50/57       | ·            | ·         | 14/57            | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·
-shanghai_bgt_2019   | 57/57   | 39/57 m:a | 39/57         | 57/57    | 57/57   | 36/57       | 57/57        | ·         | 0/57 m:a         | 0/57                   | 57/57 | 0/57 | 57/57     | 57/57    | 57/57         | 57/57        | 57/57           | ·
-tianmen_police_2020 | 201/201 | 21/201 S3 | ·             | 0/201 S3 | ·       | 21/201 S3   | ·            | ·         | 190/201 S3       | ·                      | ·     | ·    | ·         | 201/201  | 201/201 m:a   | 201/201      | 201/201         | 192/201
+                    | source  | lo.pdf    | lo.writer.pdf | lo.docx  | lo.xlsx | lo.docx.pdf | chromium.pdf | pdftotext | lo.pdf|pdftotext | chromium.pdf|pdftotext | w3m   | lynx | html2text | text|gbk | text|radicals | text|footers | text|title_wrap | text|collapsed | collapsed.html | collapsed.html|w3m | collapsed.html|lynx | collapsed.html|html2text | collapsed.html|chromium.pdf | collapsed.html|chromium.pdf|pdftotext
+hongze_2024         | 57/57   | ·         | ·             | ·        | ·       | ·           | ·            | 57/57     | ·                | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·              | ·              | ·                  | ·                   | ·                        | ·                           | ·
+pingtan_2019        | 57/57   | 43/57     | ·             | 57/57    | ·       | 43/57       | ·            | ·         | 0/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·              | ·              | ·                  | ·                   | ·                        | ·                           | ·
+pingtan_2021        | 57/57   | 57/57     | ·             | 57/57    | ·       | 57/57       | ·            | ·         | 0/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·              | ·              | ·                  | ·                   | ·                        | ·                           | ·
+pingtan_2023        | 57/57   | 50/57     | ·             | 57/57    | ·       | 50/57       | ·            | ·         | 7/57             | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·              | ·              | ·                  | ·                   | ·                        | ·                           | ·
+pingtan_2025        | 57/57   | 50/57     | ·             | 57/57    | ·       | 50/57       | ·            | ·         | 14/57            | ·                      | ·     | ·    | ·         | 57/57    | 57/57         | 57/57        | 57/57           | ·              | ·              | ·                  | ·                   | ·                        | ·                           | ·
+shanghai_bgt_2019   | 57/57   | 39/57 m:a | 39/57         | 57/57    | 57/57   | 36/57       | 57/57        | ·         | 0/57 m:a         | 0/57                   | 57/57 | 0/57 | 57/57     | 57/57    | 57/57         | 57/57        | 57/57           | ·              | 55/57          | 43/57              | 0/57                | 43/57                    | 43/57                       | 0/57
+tianmen_police_2020 | 201/201 | 21/201 S3 | ·             | 0/201 S3 | ·       | 21/201 S3   | ·            | ·         | 190/201 S3       | ·                      | ·     | ·    | ·         | 201/201  | 201/201 m:a   | 201/201      | 201/201         | 190/201        | ·              | ·                  | ·                   | ·                        | ·                           | ·
 """  # noqa: E501 (a table, as the script prints it)
 
 # Outputs that read wrong numbers today, and why. Each is an expected
@@ -112,7 +115,7 @@ def matrix(tmp_path_factory):
 def _score(matrix, report: str, producer: str) -> S.Score:
     have = S.tools()
     missing = [t for t in _needed(producer, report) if not have[t]]
-    if producer == "html2text" and not S._html2text_available():
+    if producer.endswith("html2text") and not S._html2text_available():
         missing.append("html2text (PyPI)")
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed")
@@ -243,3 +246,34 @@ def test_a_page_break_anywhere_loses_nothing_more(page_breaks):
         score = S.score(pdf, truth)
         assert (score.exact, score.wrong, score.null_silent) == (39, 0, 0), (pdf.name, score.short(), score.null_cells)
         assert set(score.null_cells) == _CUT_RIGHT, pdf.name
+
+
+@pytest.mark.parametrize("producer", ["collapsed.html|w3m", "collapsed.html|chromium.pdf"])
+def test_a_collapsed_row_padded_to_the_grid_is_never_read_as_printed(matrix, producer):
+    """The Shanghai page with its repeated cells dropped, through w3m and Chromium's PDF.
+
+    ``（一）予以公开 258 | 12 | | | 1 | 1 |`` loses its second 1; w3m and
+    the PDF's grid pad the row with empty cells up to the table's width.
+    Read as printed, 其他 would be blank where the report prints 1 (and a
+    row such as ``46 | 0 | 46`` would put 46 under 科研机构). Nothing on the
+    page prints two equal values side by side any more, so each row that
+    ends in padding and could be a collapsed one is null, with the row as
+    printed and its expansions in the finding; rows that end in a value
+    (``821 | 35 | | | 2 | 1 | 859``) are read.
+    """
+    score = _score(matrix, "shanghai_bgt_2019", producer)
+    assert score.wrong == 0 and score.null_silent == 0, (score.wrong_cells, score.null_cells)
+    import gicstats
+
+    outputs, _ = matrix
+    report = gicstats.read_report(outputs.items[("shanghai_bgt_2019", producer)].path)
+    assert report.value("applications", "new_received", "total") == 859
+    assert report.table("applications", labels=False).loc["granted"].isna().all()
+    found = report.findings[report.findings["cells"].str.startswith("applications.granted.", na=False)]
+    assert list(found["rule"]) == ["parse.ambiguous_collapse"]
+    printed = found["expected"].iloc[0].split(" | ")[0]
+    assert printed == "258,12,空,空,1,空,空", printed
+    # the page as printed (not collapsed) prints 1 | 1: its rows are read as printed
+    plain = gicstats.read_report(outputs.items[("shanghai_bgt_2019", producer.split("|", 1)[1])].path)
+    assert plain.value("applications", "granted", "other") == 1
+    assert not (plain.findings["rule"] == "parse.ambiguous_collapse").any()

@@ -91,6 +91,17 @@ def test_balance_and_row_total_errors():
         ("applications.balance", "applications.new_received.commercial"),
         ("applications.balance", "applications.new_received.total"),
     }
+    # both sides of an identity with their sums, in full
+    (total,) = [
+        f.message
+        for f in check_identities(report)
+        if f.rule == "applications.balance" and f.cells.startswith("applications.new_received.total")
+    ]
+    assert total == (
+        "“总计”列不符合“本年新收 + 上年结转 = （七）总计 + 结转下年度”："
+        "一、本年新收政府信息公开申请数量(5) + 二、上年结转政府信息公开申请数量(1) = 6，"
+        "而（七）总计(5) + 四、结转下年度继续办理(0) = 5，相差1，请核对原表"
+    )
 
 
 def test_negative_count_is_an_error_but_negative_change_is_not():

@@ -96,3 +96,20 @@ def test_pingtan_table_two_ambiguity_is_a_finding_not_a_guess():
     assert "69,3,665" in amb["expected"].iloc[0]
     assert report.value("active_art20_8", "admin_fees", "fee_amount_wan_yuan") == pytest.approx(24252.311082)
     assert report.value("active_art20_5", "admin_licensing", "decisions") == 2293
+
+
+def test_table_three_rows_keep_their_printed_groups():
+    report = gicstats.read_report(DATA / "pingtan_2021.txt")
+    wide = report.table("applications")
+    assert wide.columns.name == "三、收到和处理政府信息公开申请情况" and wide.index.names == [None, None]
+    # the three "1." rows are told apart by their group, as printed
+    assert wide.loc[("（三）不予公开", "1.属于国家秘密"), "总计"] == 0
+    assert wide.loc[("（四）无法提供", "1.本机关不掌握相关政府信息"), "总计"] == 25
+    assert wide.loc[("（五）不予处理", "1.信访举报投诉类申请"), "总计"] == 0
+    assert wide.loc[("三、本年度办理结果", "（七）总计"), "总计"] == 69
+    assert wide.loc[("", "一、本年新收政府信息公开申请数量"), "总计"] == 70
+    groups = list(dict.fromkeys(g for g, _ in wide.index if g))
+    assert groups == ["三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"]
+    # tables without groups keep one level, named by the table's title and no header row of its own
+    art6 = report.table("active_art20_6")
+    assert list(art6.index) == ["行政处罚", "行政强制"] and art6.index.name is None

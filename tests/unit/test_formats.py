@@ -324,7 +324,7 @@ def test_bad_files_through_the_cli(tmp_path):
         text=True,
         timeout=120,
     )
-    assert done.returncode == 1
+    assert done.returncode == 2  # a file that cannot be read exits 2, as for `check` (issue 15)
     assert done.stderr.splitlines() == [f"gicstats: {tmp_path}/{BAD_FILES[name][1]}" for name in sorted(BAD_FILES)]
     assert "Traceback" not in done.stderr
     # the good file among them is still read

@@ -407,7 +407,8 @@ def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
     Tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
     table 四's line of fifteen zeros as one ``0``. Table 二 has no identity to
     expand under: its collapsed rows (``规章 | 0 | 18``) are null, with a
-    finding.
+    finding; so is ``行政事业性收费 | 0 | |``, whose empty cell may pad the
+    row to the table's width (0, 0 collapsed) or be a blank cell (0, blank).
     """
     source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
     collapsed = _collapse_pipe_rows(source)
@@ -415,10 +416,20 @@ def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
     report = gicstats.read_report(collapsed.encode("utf-8"), name="tianmen_collapsed.txt")
     wrong, unread = _score(report, TRUTHS["tianmen_police_2020"])
     assert not wrong, wrong
-    assert {key.split(".")[0] for key, _, _ in unread} <= {"active_art20_1", "active_art20_5", "active_art20_6"}
+    assert {key.split(".")[0] for key, _, _ in unread} <= {
+        "active_art20_1",
+        "active_art20_5",
+        "active_art20_6",
+        "active_art20_8",
+    }
     short = report.findings[report.findings["rule"] == "parse.short_row"]
     for key, _, _ in unread:
-        assert short["cells"].str.contains(key, regex=False).any(), key
+        if not key.startswith("active_art20_8."):
+            assert short["cells"].str.contains(key, regex=False).any(), key
+    fee = report.findings[report.findings["cells"].str.startswith("active_art20_8.admin_fees.")]
+    assert list(fee["rule"]) == ["parse.ambiguous_collapse"]
+    assert fee["expected"].iloc[0] == "0,空 | 0,0"
+    assert report.table("active_art20_8", labels=False).isna().all().all()
     assert not any(key.startswith(("applications.", "review_litigation.")) for key, _, _ in unread)
     expanded = report.findings[report.findings["rule"] == "parse.collapsed_cells"]
     assert len(expanded) >= 20  # every table-三 row and table 四
@@ -545,9 +556,9 @@ def test_collapsed_pipe_rows_never_give_a_wrong_number(version, data, variant):
     listed.
     """
     values = data.draw(balanced_values(version), label="values")
-    # rows without the trailing cells that pad them to the grid's width: a
-    # collapsed row whose padding makes up its count is a known limit
-    piped = re.sub(r" \|\|+$", " |", G.render_pipe(values, version, "某市某局", 2021, variant=variant), flags=re.M)
+    # rows keep the empty cells that pad them to the grid's width: a
+    # collapsed row whose padding makes up its count is not read as printed
+    piped = G.render_pipe(values, version, "某市某局", 2021, variant=variant)
     text = _collapse_pipe_rows(piped)
     report = gicstats.read_report(text.encode("utf-8"), name="collapsed.txt")
     got = read_values(report)
@@ -561,3 +572,40 @@ def test_collapsed_pipe_rows_never_give_a_wrong_number(version, data, variant):
     unread = {k for k in values if got.get(k) is None and k[0] in ("applications", "review_litigation")}
     excused = {tuple(c.split(".")) for text in found["cells"] for c in text.split(", ") if c}
     assert unread <= excused
+
+
+def test_a_collapsed_row_padded_to_the_tables_width():
+    """``46 | 0 | 46`` with empty cells after it that make up the seven columns.
+
+    On a page where nothing prints two equal values side by side (an archiver
+    dropped every repeated cell), the printed reading (46 under 科研机构,
+    总计 blank) breaks the row identity and one expansion satisfies it: that
+    one is read, with parse.collapsed_cells. ``0`` padded out could be 0 and
+    six blanks or seven 0s: null, both listed. On a page that prints repeats,
+    the same rows are read as printed.
+    """
+    lines = _collapse_pipe_rows((DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")).split("\n")
+    rows = {"一、本年新收政府信息公开申请数量": "46 | 0 | 46 | | | | |", "(七)总计": "46 | 0 | 46 | | | | | |"}
+    for i, line in enumerate(lines):
+        for label, cells in rows.items():
+            if line.startswith(label + " |"):
+                lines[i] = f"{label} | {cells}"
+    report = gicstats.read_report("\n".join(lines).encode("utf-8"), name="padded.txt")
+    apps = report.table("applications", labels=False)
+    assert list(apps.loc["new_received"]) == [46, 0, 0, 0, 0, 0, 46]
+    assert list(apps.loc["results_total"]) == [46, 0, 0, 0, 0, 0, 46]
+    found = report.findings.set_index("cells")
+    new = found.loc[", ".join(f"applications.new_received.{c}" for c in apps.columns)]
+    assert (new["rule"], new["expected"]) == ("parse.collapsed_cells", "46,0,0,0,0,0,46")
+    # 二、上年结转 is "0 | ||" collapsed: its padding does not reach seven cells, a short row expanded
+    assert list(apps.loc["carried_over_from_prev"]) == [0] * 7
+    # with a row that prints repeats, the page's producer does not collapse: read as printed
+    lines[next(i for i, ln in enumerate(lines) if ln.startswith("二、上年结转"))] = (
+        "二、上年结转政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
+    )
+    plain = gicstats.read_report("\n".join(lines).encode("utf-8"), name="padded.txt")
+    assert list(plain.table("applications", labels=False).loc["new_received"].iloc[:3]) == [46, 0, 46]
+    assert plain.table("applications", labels=False).loc["new_received"].iloc[3:].isna().all()
+    assert "parse.collapsed_cells" not in set(
+        plain.findings[plain.findings["cells"].str.startswith("applications.new_received", na=False)]["rule"]
+    )

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from gicstats.read.report import Report
 
@@ -113,18 +114,50 @@ def _caption(fig, report: Report | None, extra: str = "") -> None:
     fig.text(0.01, 0.01, text, fontsize=8, color="#555555", ha="left", va="bottom")
 
 
+def title_of(fig) -> str:
+    """A chart's title on one line: what its image's alt text says."""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return " ".join(" ".join(titles).split())
+
+
+def nothing_to_draw(fig) -> str:
+    """Why the chart has nothing to draw (every value blank, or every value 0), or ``""``.
+
+    A notebook then says so in a sentence instead of showing empty axes.
+    """
+    return getattr(fig, "_gicstats_empty", "")
+
+
+def _mark_empty(fig, why: str) -> None:
+    fig._gicstats_empty = why
+
+
+_ALL_ZERO = "表中各项均为0，无可绘制 (every value is 0)"
+
+
+def _all_zero(values) -> bool:
+    present = [float(v) for v in values if pd.notna(v)]
+    return bool(present) and all(v == 0 for v in present)
+
+
 def _barh(ax, labels: list[str], values: list[float], color: str = COLORS[0]) -> None:
+    if _all_zero(values):
+        _mark_empty(ax.figure, _ALL_ZERO)
     ax.barh(range(len(values)), values, color=color)
     ax.set_yticks(range(len(values)), labels)
     ax.invert_yaxis()
     top = max([v for v in values if pd.notna(v)] or [0])
     for i, v in enumerate(values):
         if pd.notna(v):
-            ax.text(v + top * 0.01, i, f"{v:g}", va="center", fontsize=9)
+            # every digit: "%g" would print 1234567 as 1.23457e+06
+            ax.text(
+                v + top * 0.01, i, f"{int(v)}" if float(v).is_integer() else repr(float(v)), va="center", fontsize=9
+            )
     ax.set_xlim(0, top * 1.15 if top else 1)
 
 
 def _blank_note(ax, text: str = "表中无数据 (no data)") -> None:
+    _mark_empty(ax.figure, text)
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777777")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -217,6 +250,8 @@ def review_litigation(report: Report):
     if wide[[c.id for c in outcomes]].isna().all().all():
         _blank_note(ax)
     else:
+        if _all_zero(wide[[c.id for c in outcomes]].stack().tolist()):
+            _mark_empty(fig, _ALL_ZERO)
         left = pd.Series(0.0, index=wide.index)
         for color, col in zip(COLORS, outcomes):
             vals = wide[col.id].astype("Float64").fillna(0).astype(float)
@@ -268,12 +303,13 @@ def trend(
     ylabel: str,
     template_change: int | None = None,
     caption: str = "",
+    percent: bool = False,
 ):
     """Lines over years.
 
     ``frame`` is indexed by year; ``columns`` maps column → legend label.
     ``template_change`` marks the first year on the 2021 template with a
-    dashed line.
+    dashed line. ``percent``: the values are ratios, shown on a percent axis.
     """
     setup_fonts()
     fig, ax = _subplots((7, 3.6))
@@ -291,6 +327,8 @@ def trend(
             color="#555555",
         )
     ax.set_xticks(list(frame.index))
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     if len(ylabel) <= 2:  # a short Chinese unit reads better upright
         ax.set_ylabel(ylabel, rotation=0, ha="right", va="center")
     else:
@@ -302,10 +340,21 @@ def trend(
     return fig
 
 
-def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | None = None, caption: str = ""):
+def ranking(
+    series: pd.Series,
+    *,
+    title: str,
+    xlabel: str,
+    flagged: pd.Series | None = None,
+    caption: str = "",
+    percent: bool = False,
+    highlight: set | None = None,
+):
     """Horizontal bars of one indicator across agencies.
 
-    ``flagged`` marks small samples, drawn hatched.
+    ``flagged`` marks small samples, drawn hatched; ``highlight`` names the
+    bars drawn in a second colour (the agency a comparison is about, among
+    its peers); ``percent``: the values are ratios, on a percent axis.
     """
     setup_fonts()
     series = series.dropna().sort_values(ascending=False)
@@ -313,7 +362,10 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
     if series.empty:
         _blank_note(ax)
     else:
-        bars = ax.barh(range(len(series)), series.values, color=COLORS[0])
+        if _all_zero(series.tolist()):
+            _mark_empty(fig, _ALL_ZERO)
+        colours = [COLORS[1] if highlight and key in highlight else COLORS[0] for key in series.index]
+        bars = ax.barh(range(len(series)), series.values, color=colours)
         if flagged is not None:
             for bar, key in zip(bars, series.index):
                 if bool(flagged.get(key, False)):
@@ -322,12 +374,18 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
         ax.set_yticks(range(len(series)), list(series.index))
         ax.invert_yaxis()
         ax.set_xlabel(xlabel)
+        if percent:
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+            for i, v in enumerate(series.values):
+                ax.text(v, i, f" {v * 100:.1f}%", va="center", fontsize=8)
     ax.set_title(title, fontsize=11)
-    note = "斜线：样本过小 (hatched: small sample)" if flagged is not None else ""
+    notes = ["斜线：样本过小 (hatched: small sample)"] if flagged is not None else []
+    if highlight:
+        notes.append("橙色：所比较的机关 (orange: the agency compared)")
     fig.text(
         0.01,
         0.01,
-        "；".join(x for x in (caption or "来源 Source：gicstats corpus", note) if x),
+        "；".join(x for x in (caption or "来源 Source：gicstats corpus", *notes) if x),
         fontsize=8,
         color="#555555",
     )
@@ -335,13 +393,35 @@ def ranking(series: pd.Series, *, title: str, xlabel: str, flagged: pd.Series | 
     return fig
 
 
-def distribution(data: dict[str, pd.Series], *, caption: str = ""):
-    """Box plots of rate indicators (label → values) across agency-years."""
+def distribution(
+    data: dict[str, pd.Series],
+    *,
+    caption: str = "",
+    highlight: dict[str, pd.Series] | None = None,
+    highlight_label: str = "",
+):
+    """Box plots of rate indicators (label → values) across agency-years, on a percent axis.
+
+    ``highlight`` (label → values) draws one agency's values as points over
+    the boxes of its peers, named ``highlight_label`` in the legend.
+    """
     setup_fonts()
     fig, ax = _subplots((7, 3.6))
     ax.boxplot([v.values for v in data.values()], tick_labels=list(data))
-    ax.set_ylabel("比率 (ratio)")
+    if highlight:
+        named = False
+        for i, label in enumerate(data, start=1):
+            points = highlight.get(label, pd.Series(dtype=float)).dropna()
+            if points.empty:
+                continue
+            ax.scatter(
+                [i] * len(points), points.values, color=COLORS[1], zorder=3, label=None if named else highlight_label
+            )
+            named = True
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_ylabel("百分比 (%)")
     ax.set_title("指标分布 Distribution of indicators", fontsize=11)
     fig.text(0.01, 0.01, caption or "来源 Source：gicstats corpus", fontsize=8, color="#555555")
-    _layout(fig, ax)
+    _layout(fig, ax, right=1.6 if highlight else 0.35)
     return fig

@@ -35,6 +35,15 @@ def _side(table: T.Table, cells: tuple[CellKey, ...], values: dict, identity: Id
     return " + ".join(parts)
 
 
+def _rhs_text(table: T.Table, inst, values: dict, right: float) -> str:
+    """The right-hand side as the left one is shown: its terms, and ``= sum`` when it has several."""
+    terms = inst.rhs
+    if len(terms) > 4:
+        return f"{len(terms)}项之和 = {fmt(right)}"
+    text = _side(table, terms, values, inst.identity)
+    return f"{text} = {fmt(right)}" if len(terms) > 1 else text
+
+
 def _cell_id(cell: CellKey) -> str:
     return ".".join(cell)
 
@@ -51,10 +60,9 @@ def check_identities(report: Report) -> list[Finding]:
         return []
     findings: list[Finding] = []
     values = report_values(report)
-    present_tables = set(report.cells["table"])
-    frame = report.cells
-    keys = zip(frame["table"], frame["row"], frame["column"], frame["locator"])
-    locators = {f"{t}.{r}.{c}": str(loc) for t, r, c, loc in keys}
+    rows = report.cell_rows()
+    present_tables = {c["table"] for c in rows}
+    locators: dict[str, str] | None = None  # built for the first failing identity only
     for inst in instances(report.template_version):
         identity = inst.identity
         if identity.table not in present_tables:
@@ -82,6 +90,8 @@ def check_identities(report: Report) -> list[Finding]:
         left, right = outcome.left, outcome.right
         # evaluate() gives both sums whenever the identity is assessable
         assert left is not None and right is not None
+        if locators is None:
+            locators = {f"{c['table']}.{c['row']}.{c['column']}": str(c["locator"]) for c in rows}
         lhs_text = (
             _side(table, inst.lhs, values, identity) if len(inst.lhs) <= 4 else f"{len(inst.lhs)}项之和({fmt(left)})"
         )
@@ -94,7 +104,7 @@ def check_identities(report: Report) -> list[Finding]:
                 fmt(left),
                 fmt(right),
                 f"{where}不符合“{identity.description}”：{lhs_text} = {fmt(left)}，"
-                f"而{_side(table, inst.rhs, values, identity)}，相差{fmt(abs(left - right))}，请核对原表"
+                f"而{_rhs_text(table, inst, values, right)}，相差{fmt(abs(left - right))}，请核对原表"
                 # cells read by OCR: a misread or a misprint, and which cells to look at
                 + misread_note({_cell_id(c): locators.get(_cell_id(c), "") for c in inst.cells}),
             )

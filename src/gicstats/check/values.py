@@ -6,13 +6,15 @@ import pandas as pd
 
 from gicstats.form.identities import CellKey
 from gicstats.read.report import Report
+from gicstats.read.values import format_number
 
 
 def fmt(v: float | None) -> str:
-    """A value for a message: ``3228``, ``117.785``; ``空`` for a blank."""
-    if v is None:
-        return "空"
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    """A value for a message: ``3228``, ``117.785``; ``空`` for a blank.
+
+    See :func:`~gicstats.read.values.format_number`.
+    """
+    return format_number(v)
 
 
 def cell_values(cells: pd.DataFrame) -> dict[CellKey, float | None]:
@@ -24,5 +26,8 @@ def cell_values(cells: pd.DataFrame) -> dict[CellKey, float | None]:
 
 
 def report_values(report: Report) -> dict[CellKey, float | None]:
-    """:func:`cell_values` of one report."""
-    return cell_values(report.cells)
+    """:func:`cell_values` of one report, from its rows (no DataFrame is built)."""
+    return {
+        (c["table"], c["row"], c["column"]): None if c["value"] is None else float(c["value"])
+        for c in report.cell_rows()
+    }

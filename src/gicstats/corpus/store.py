@@ -52,8 +52,11 @@ class Corpus:
     aliases: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     matched: dict[str, list[str]] = field(default_factory=dict)
-    # row positions of each report in cells, findings and sections, made on first use
-    _index: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # row positions of each report in cells, findings and sections, made on first use,
+    # with the row index of the table they were made for
+    _index: dict[str, tuple[pd.Index, dict[str, np.ndarray]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def _rows(self, name: str, report_ids: Iterable[str]) -> pd.DataFrame:
         """The rows of these reports in table ``name``, in table order within each report.
@@ -61,12 +64,36 @@ class Corpus:
         One grouping of the table, then only their rows.
         """
         frame: pd.DataFrame = getattr(self, name)
-        if name not in self._index:
-            self._index[name] = frame.groupby("report_id", sort=False).indices if len(frame) else {}
-        index = self._index[name]
+        made = self._index.get(name)
+        # rows dropped or reordered since (a copy's table changed in place): group anew
+        if made is None or not (made[0] is frame.index or _same_rows(made[0], frame.index)):
+            made = (frame.index, frame.groupby("report_id", sort=False).indices if len(frame) else {})
+            self._index[name] = made
+        index = made[1]
         parts = [index[rid] for rid in report_ids if rid in index]
         positions = np.concatenate(parts) if parts else np.array([], dtype=np.intp)
         return frame.iloc[positions].reset_index(drop=True)
+
+    def copy(self) -> Corpus:
+        """A copy to hand out while this one is kept (a kernel's cache of a corpus).
+
+        Its tables are pandas' lazy copies: changing them changes neither
+        this corpus nor the next copy. It reuses the row positions already
+        made, while its tables keep the same rows in the same order.
+        """
+        for name in ("cells", "findings", "sections"):
+            self._rows(name, ())
+        out = Corpus(
+            self.reports.copy(deep=False),
+            self.cells.copy(deep=False),
+            self.findings.copy(deep=False),
+            self.sections.copy(deep=False),
+            dict(self.aliases),
+            self.path,
+            {k: list(v) for k, v in self.matched.items()},
+        )
+        out._index.update(self._index)
+        return out
 
     def canonical(self, agency: str) -> str:
         """The grouping name of ``agency`` under the reviewed alias file."""
@@ -262,6 +289,43 @@ class Corpus:
         for name in TABLES:
             con.register(name, getattr(self, name))
         return con
+
+
+def _same_rows(a: pd.Index, b: pd.Index) -> bool:
+    """Whether two row indexes are the same range (a cheap test; other indexes count as changed)."""
+    return isinstance(a, pd.RangeIndex) and isinstance(b, pd.RangeIndex) and a.equals(b)
+
+
+def build_stamp(path: str | os.PathLike) -> tuple | None:
+    """What tells the corpus files at ``path`` apart from any other build's: a cache key.
+
+    Each table's ``build_id`` as its Parquet footer's statistics give it
+    (every row group must agree), with the file's identity (inode, size,
+    modification time). ``None`` when that cannot be told (a file missing or
+    without statistics): then nothing may be cached.
+    """
+    path = Path(path)
+    stamp = []
+    for name in TABLES:
+        file = path / SCHEMAS[name].file
+        try:
+            st = file.stat()
+            meta = pq.ParquetFile(file).metadata
+        except Exception:
+            return None
+        index = meta.schema.to_arrow_schema().get_field_index("build_id")
+        ids = set()
+        for i in range(meta.num_row_groups):
+            stats = meta.row_group(i).column(index).statistics if index >= 0 else None
+            if meta.row_group(i).num_rows == 0:
+                continue
+            if stats is None or not stats.has_min_max or stats.min != stats.max:
+                return None
+            ids.add(stats.min)
+        if len(ids) > 1:
+            return None
+        stamp.append((name, next(iter(ids), None), st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stamp)
 
 
 def read_corpus(path: str | os.PathLike) -> Corpus:

@@ -22,12 +22,15 @@ import json
 import os
 import queue
 import shutil
+import signal
 import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +42,7 @@ from gicstats._version import __version__
 from gicstats.corpus.store import Corpus, read_corpus
 from gicstats.errors import GicstatsError
 from gicstats.paths import kernel_dir_prefix, safe_name, sweep_kernel_dirs, sweep_temp_files, write_atomic
-from gicstats.publish import NOTEBOOKS
+from gicstats.publish import NOTEBOOKS, profile
 from gicstats.publish.execute import execute, export_html, notebook_path, records
 
 if TYPE_CHECKING:  # imported where a kernel is started, so a plain import stays light
@@ -100,9 +103,19 @@ class Options:
 
 @dataclass
 class BatchResult:
-    """What a batch did: one record per run, with its status."""
+    """What a batch did: one record per run, with its status.
+
+    A status is ``done``, ``failed`` or ``skipped`` (unchanged since its last
+    success); after Ctrl-C also ``interrupted`` (stopped while running) or
+    ``cancelled`` (never started). ``notes`` says what the plan left out and
+    why; ``earlier`` holds the records of exports that earlier runs left in
+    the output folder, which the index lists too.
+    """
 
     records: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    earlier: list[dict] = field(default_factory=list)
+    interrupted: bool = False
 
     def count(self, status: str) -> int:
         """The number of runs with ``status``."""
@@ -138,6 +151,20 @@ def _inputs_hash(corpus: Corpus, run: Run, options: Options) -> str:
     return digest.hexdigest()
 
 
+class Plan(list):
+    """The runs of :func:`plan` (a list of :class:`Run`), with what was left out and why.
+
+    ``notes`` holds one line per run not planned (a trend of an agency with
+    one year, a report that could not be read, an agency with none of the
+    years asked for); :func:`run_batch` passes them to the summary.
+    """
+
+    def __init__(self, runs: Iterable[Run] = (), notes: Iterable[str] = ()) -> None:
+        """The runs, and the notes on what was left out."""
+        super().__init__(runs)
+        self.notes: list[str] = list(notes)
+
+
 def plan(
     corpus_dir: str | os.PathLike,
     *,
@@ -146,16 +173,23 @@ def plan(
     years: Iterable[int] | None = None,
     options: Options | None = None,
     parameters: dict | None = None,
-) -> list[Run]:
+) -> Plan:
     """Every run for the corpus.
 
     A report per agency-year, a trend per agency with two or more years, and
-    one comparison over the years selected.
+    one comparison over the years selected. What is left out is said in
+    ``notes`` of the result.
 
     ``notebooks`` may also name ``explore`` or the paths of notebooks of your
     own (see :mod:`gicstats.publish.user`), planned from the parameters they
     declare. ``parameters`` are set in every run of a notebook that declares
     them; one that no notebook declares is rejected with the closest names.
+
+    Raises:
+        GicstatsError: an agency that is not a name or alias of the corpus
+            (part of one included), a year the corpus has no report for, or a
+            selection with no readable report; each with the known agencies or
+            years and the closest.
     """
     from gicstats.publish.user import check_extra, is_own, own_runs
 
@@ -164,15 +198,26 @@ def plan(
     extra = check_extra(wanted, parameters or {})  # before anything else: a misspelt name stops at once
     corpus_dir = Path(corpus_dir).resolve()
     corpus = read_corpus(corpus_dir)
-    selected = corpus.select(
-        agency=list(agencies) if agencies else None, year=list(years) if years else None, ok_only=True
-    )
-    base = {"corpus": str(corpus_dir)}
-    runs: list[Run] = []
     unknown = {n for n in wanted if n not in NOTEBOOKS and not is_own(n)}
     if unknown:
         raise GicstatsError("gicstats run", f"unknown notebook {', '.join(sorted(unknown))}")
-    rows = selected.reports.sort_values(["agency_key", "year"])
+    agencies = list(dict.fromkeys(agencies)) if agencies else None
+    years = list(dict.fromkeys(int(y) for y in years)) if years else None
+    problems = []
+    for check in (lambda: _known_agencies(corpus, agencies), lambda: _known_years(corpus, years)):
+        try:  # both checked, so that one message says all that is wrong
+            check()
+        except GicstatsError as exc:
+            problems.append(exc.problem)
+    if problems:
+        raise GicstatsError("gicstats run", "; ".join(problems))
+    selected = corpus.select(agency=agencies, year=years, ok_only=True)
+    notes = _left_out(corpus, agencies, years)
+    if not len(selected):
+        raise GicstatsError("gicstats run", "nothing to run: " + ("; ".join(notes) or "the corpus has no reports"))
+    base = {"corpus": str(corpus_dir)}
+    runs = Plan(notes=notes)
+    rows = selected.reports.dropna(subset=["agency_key", "year"]).sort_values(["agency_key", "year"])
     if "report" in wanted:
         for row in rows.itertuples():
             sub = selected.select(agency=row.agency_key, year=int(row.year))
@@ -190,6 +235,10 @@ def plan(
         for agency in selected.agencies:
             sub = corpus.select(agency=agency, ok_only=True)
             if len(sub) < 2:
+                runs.notes.append(
+                    f"trend/{agency}: not planned, the corpus has one year of it ({sub.years[0]}); "
+                    "a trend needs two or more"
+                )
                 continue
             region = _na(sub.reports["region"].iloc[0])
             run = Run("trend", {**base, "agency": agency, **extra.get("trend", {})}, agency, agency, region)
@@ -208,6 +257,93 @@ def plan(
                 run.inputs = _inputs_hash(reads, run, options)
                 runs.append(run)
     return runs
+
+
+def _known_agencies(corpus: Corpus, names: Iterable[str] | None) -> None:
+    """Check ``names`` against the corpus: each an agency's name or alias, exactly.
+
+    Part of a name is not taken: a batch writes files under the names it
+    selects, and a guess there would run what was not asked for.
+
+    Raises:
+        GicstatsError: for the names that are not, with the closest names
+            (those containing it first) and every agency of the corpus.
+    """
+    if not names:
+        return
+    import difflib
+
+    from gicstats.form import template as T
+
+    known = {T.normalize(n) for col in ("agency_key", "agency") for n in corpus.reports[col].dropna().unique()}
+    known |= {alias for alias, name in corpus.aliases.items() if T.normalize(name) in known}
+    bad = [
+        n for n in dict.fromkeys(names) if T.normalize(n) not in known and T.normalize(corpus.canonical(n)) not in known
+    ]
+    if not bad:
+        return
+    problems = []
+    for name in bad:
+        close = list(corpus.find_agency(name)["agency"]) if name.strip() else []
+        close += [c for c in difflib.get_close_matches(name, corpus.agencies, n=3, cutoff=0.3) if c not in close]
+        hint = f" (did you mean {' or '.join(close[:3])}?)" if close else ""
+        problems.append(f"no agency {name!r} in the corpus{hint}")
+    raise GicstatsError("gicstats run", f"{'; '.join(problems)}; its agencies: {', '.join(corpus.agencies)}")
+
+
+def _known_years(corpus: Corpus, years: Iterable[int] | None) -> None:
+    """Check ``years`` against the years the corpus has reports for.
+
+    Raises:
+        GicstatsError: for a year it has none of, with the closest year and
+            every year of the corpus.
+    """
+    if not years:
+        return
+    have = corpus.years
+    bad = [y for y in dict.fromkeys(int(y) for y in years) if y not in have]
+    if not bad:
+        return
+    problems = []
+    for year in bad:
+        close = min(have, key=lambda y: (abs(y - year), y)) if have else None
+        problems.append(f"no report for {year} in the corpus" + (f" (did you mean {close}?)" if close else ""))
+    listed = ", ".join(map(str, have)) or "none"
+    raise GicstatsError("gicstats run", f"{'; '.join(problems)}; its years: {listed}")
+
+
+_MAX_NOTES = 10
+
+
+def _left_out(corpus: Corpus, agencies: list[str] | None, years: list[int] | None) -> list[str]:
+    """A line for each report of the selection that no run reads, and why.
+
+    An unreadable report, one whose agency or year was not found, and an
+    agency asked for that has none of the years asked for.
+    """
+    notes = []
+    every = corpus.select(agency=agencies, year=years)
+    unreadable = every.reports[every.reports["error"].notna()]
+    if len(unreadable) > _MAX_NOTES:  # one line for them all, as a big corpus may have many
+        names = ", ".join(unreadable["report"].head(_MAX_NOTES))
+        notes.append(
+            f"{len(unreadable)} reports not planned, as they could not be read: {names}, …; "
+            "their errors are in the corpus's reports table"
+        )
+    for row in every.reports.itertuples():
+        if pd.notna(row.error):
+            if len(unreadable) <= _MAX_NOTES:
+                notes.append(f"{row.report}: not planned, it could not be read ({row.error})")
+        elif pd.isna(row.agency_key) or pd.isna(row.year):
+            what = " and ".join(w for w, v in (("agency", row.agency_key), ("year", row.year)) if pd.isna(v))
+            notes.append(f"{row.report}: not planned, its {what} could not be read")
+    if agencies and years:
+        for name in agencies:
+            have = corpus.select(agency=name, ok_only=True).years
+            if not set(have) & set(years):
+                its = ", ".join(map(str, have)) or "none readable"
+                notes.append(f"{name}: no report for {', '.join(map(str, years))} (its years: {its})")
+    return notes
 
 
 def _na(value):
@@ -258,6 +394,7 @@ def _new_kernel(kernel_name: str, folder: str):
     else:
         km = KernelManager(kernel_name=kernel_name, transport="tcp", ip="127.0.0.1")
     km.connection_file = str(Path(folder) / f"kernel-{uuid.uuid4().hex[:12]}.json")
+    _live_kernels.add(km)  # so that Ctrl-C can reach it: see stop_kernels
     return km
 
 
@@ -277,22 +414,29 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
     timed_out = threading.Event()
     try:
         kc = None
+        prof = profile.active()
         if reuse:
             km, kc = _warm_kernel(options.kernel_name, record["log"])
-            _reset_kernel(kc)
+            if prof is not None:  # its start, for the first notebook; else what it did idle
+                prof.kernel(km, "kernel: start (warm, first notebook only)")
+            with profile.stage("kernel: reset (warm)"):
+                _reset_kernel(kc)
             if options.timeout:
                 timer = _Watchdog(options.timeout, km, timed_out)
                 timer.start()
         else:
-            fresh = _take_spare() or _fresh(options.kernel_name, start=True)
-            if options.prestart:
-                _spares.put(_fresh(options.kernel_name, start=True))
-            # the time limit counts the kernel's start, as when papermill started it
-            if options.timeout:
-                timer = _Watchdog(options.timeout, fresh[0], timed_out)
-                timer.start()
-            fresh = _ready_fresh(fresh, options.kernel_name, record["log"], timer)
-            km = fresh[0]
+            with profile.stage("kernel: start (fresh)"):
+                fresh = _take_spare() or _fresh(options.kernel_name, start=True)
+                if options.prestart:
+                    _spares.put(_fresh(options.kernel_name, start=True))
+                # the time limit counts the kernel's start, as when papermill started it
+                if options.timeout:
+                    timer = _Watchdog(options.timeout, fresh[0], timed_out)
+                    timer.start()
+                fresh = _ready_fresh(fresh, options.kernel_name, record["log"], timer)
+                km = fresh[0]
+                if prof is not None:  # what it cost to boot, ahead or not
+                    prof.kernel(km, "kernel: start (fresh)")
         # no cwd: papermill would chdir the whole process, which threads share
         nb = execute(
             run.target,
@@ -324,8 +468,9 @@ def run_one(run: Run, out_dir: str, options: Options) -> dict:
         if timer is not None:
             timer.cancel()
         if fresh is not None:
-            _stop(fresh[0])
-            shutil.rmtree(fresh[1], ignore_errors=True)
+            with profile.stage("kernel: stop (fresh)"):
+                _stop(fresh[0])
+                shutil.rmtree(fresh[1], ignore_errors=True)
     record["seconds"] = round(time.perf_counter() - start, 2)
     return record
 
@@ -579,6 +724,106 @@ def _record(run: Run, status: str) -> dict:
 
 
 # --------------------------------------------------------------------------
+# Stopping on Ctrl-C
+# --------------------------------------------------------------------------
+
+# Every kernel manager this process made (_new_kernel adds it), held weakly:
+# kernels run in sessions of their own, so Ctrl-C on the terminal does not
+# reach them, and the batch stops them through their managers instead.
+_live_kernels: weakref.WeakSet = weakref.WeakSet()
+
+
+def stop_kernels() -> int:
+    """Shut down at once every kernel this process started that still runs.
+
+    Their runs fail (and are thrown away on Ctrl-C). Shut down rather than
+    sent SIGINT: an interrupt lets an idle kernel go on to its next cell, and
+    makes one that is still starting print a KeyboardInterrupt traceback on
+    the terminal; an interrupted cell's run is lost either way.
+
+    Returns:
+        How many kernels were still running.
+    """
+    running = 0
+    for km in list(_live_kernels):
+        try:
+            if km.has_kernel:
+                running += 1
+                km.shutdown_kernel(now=True)
+        except Exception:  # the kernel is ending anyway
+            pass
+    return running
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch; what it did is recorded, and ``result`` says so."""
+
+    def __init__(self, result: BatchResult) -> None:
+        """Keep the batch's ``result``."""
+        super().__init__("interrupted")
+        self.result = result
+
+
+class _Stop:
+    """The SIGINT handler of a batch: asks it to stop instead of raising KeyboardInterrupt.
+
+    A KeyboardInterrupt could land anywhere in the main thread, between a
+    run's end and its record; a flag is looked at only where stopping is
+    safe. A second Ctrl-C stops the wait for runs whose kernels were shut
+    down but that have not ended yet.
+    """
+
+    # seconds to wait for the running runs to end once their kernels are gone
+    LAST_WAIT = 30.0
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.hurry = threading.Event()
+
+    def __call__(self, signum, frame) -> None:
+        (self.hurry if self.requested.is_set() else self.requested).set()
+
+    def is_set(self) -> bool:
+        return self.requested.is_set()
+
+    @contextmanager
+    def installed(self):
+        """Handle SIGINT while in the block.
+
+        Only the main thread can; and not where SIGINT is ignored (a
+        background job of a shell script), which stays so.
+        """
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        ):
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+    def wind_down(self, running: set, wait_some: Callable[[set, float], tuple[set, set]], collect) -> None:
+        """Stop the kernels of the ``running`` runs and collect each as it ends.
+
+        A run that was exporting when Ctrl-C came needs no kernel and ends
+        as done; the others fail when their kernel goes. Kernels a run starts
+        meanwhile (a replacement, the next spare) are shut down as they
+        come. Gives up waiting after :attr:`LAST_WAIT` seconds, or at a
+        second Ctrl-C.
+        """
+        give_up = time.monotonic() + self.LAST_WAIT
+        while running and time.monotonic() < give_up and not self.hurry.is_set():
+            stop_kernels()
+            done, running = wait_some(running, 0.2)
+            for fut in done:
+                collect(fut)
+        stop_kernels()  # the warm and spare kernels too
+
+
+# --------------------------------------------------------------------------
 # The batch
 # --------------------------------------------------------------------------
 
@@ -601,6 +846,21 @@ class _State:
         if not (out / f"{run.key}.html").is_file() or not (out / f"{run.key}.ipynb").is_file():
             return None
         return prev["record"]
+
+    def earlier(self, out: Path, shown: set[str]) -> list[dict]:
+        """The records of exports on disk from earlier runs, other than those of ``shown`` keys.
+
+        Each with status ``earlier``: a run not in this batch (another
+        selection, or cancelled by Ctrl-C), whose inputs were not compared.
+        """
+        found = []
+        for key, entry in sorted(self.data.items()):
+            record = entry.get("record") if isinstance(entry, dict) else None
+            if key in shown or not isinstance(record, dict) or record.get("key") != key:
+                continue
+            if record.get("html") and (out / record["html"]).is_file():
+                found.append({**record, "status": "earlier"})
+        return found
 
     def save(self, run: Run, record: dict) -> None:
         with self.lock:
@@ -625,10 +885,20 @@ def run_batch(
 ) -> BatchResult:
     """Execute ``runs`` into ``out_dir``, skipping unchanged ones, then write ``index.html``.
 
-    Failures are recorded, never raised.
+    Failures are recorded, never raised. The index lists every export in the
+    folder: this batch's runs and those earlier runs left (see
+    :class:`BatchResult`).
+
+    Ctrl-C (SIGINT, when called from the main thread) stops the batch within
+    seconds: queued runs are cancelled, running kernels shut down (their
+    runs are ``interrupted``), every run that finished is recorded and the index
+    written; then :class:`Interrupted` (a KeyboardInterrupt) is raised with
+    the result. A rerun does only what is missing.
     """
     from gicstats.publish.index import write_index
 
+    if executor not in ("local", "dask"):
+        raise GicstatsError("gicstats run", f"unknown executor {executor!r}; use local or dask")
     options = options or Options()
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -638,7 +908,7 @@ def run_batch(
     sweep_kernel_dirs()
     jobs = jobs or os.cpu_count() or 1
     state = _State(out)
-    result = BatchResult()
+    result = BatchResult(notes=list(getattr(runs, "notes", ())))
     todo = []
     for run in runs:
         prev = state.done(run, out)
@@ -647,41 +917,69 @@ def run_batch(
         else:
             todo.append(run)
     bar = _Progress(len(runs), progress, skipped=len(result.records))
+    stop = _Stop()
 
     def finish(run: Run, record: dict) -> None:
+        if stop.is_set() and record["status"] == "failed":
+            # stopped by Ctrl-C, most likely; not a failure of the notebook
+            record["status"] = "interrupted"
         state.save(run, record)
         result.records.append(record)
         bar.update(record["status"])
         if on_record:
             on_record(record)
 
-    if executor == "dask":
-        _run_dask(todo, out, jobs, scheduler, options, finish)
-    elif executor == "local":
-        _run_local(todo, out, jobs, options, finish)
-    else:
-        raise GicstatsError("gicstats run", f"unknown executor {executor!r}; use local or dask")
-    bar.close()
-    order = {run.key: i for i, run in enumerate(runs)}
-    result.records.sort(key=lambda r: order.get(r["key"], len(order)))
-    write_index(result.records, out)
+    with stop.installed():
+        try:
+            if executor == "dask":
+                _run_dask(todo, out, jobs, scheduler, options, finish, stop)
+            else:
+                _run_local(todo, out, jobs, options, finish, stop)
+        finally:
+            bar.close()
+        recorded = {r["key"] for r in result.records}
+        result.records += [{**_record(run, "cancelled"), "error": "Ctrl-C"} for run in todo if run.key not in recorded]
+        result.interrupted = stop.is_set()
+        order = {run.key: i for i, run in enumerate(runs)}
+        result.records.sort(key=lambda r: order.get(r["key"], len(order)))
+        shown = [r for r in result.records if r["status"] in ("done", "skipped", "failed")]
+        result.earlier = state.earlier(out, {r["key"] for r in shown})
+        write_index(shown + result.earlier, out)
+    if result.interrupted:
+        raise Interrupted(result)
     return result
 
 
-def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish) -> None:
+def _run_local(todo: list[Run], out: Path, jobs: int, options: Options, finish, stop: _Stop) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
     from dataclasses import replace
 
     options = replace(options, prestart=not options.reuse_kernels)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run")
     try:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="gicstats-run") as pool:
-            futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
-            for fut in as_completed(futures):
+        futures = {pool.submit(run_one, run, str(out), options): run for run in todo}
+        pending = set(futures)
+        while pending and not stop.is_set():
+            # a short wait, so that Ctrl-C is seen within a fraction of a second
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for fut in done:
                 finish(futures[fut], fut.result())
-            if options.reuse_kernels:
-                barrier = threading.Barrier(jobs)
-                for _ in range(jobs):  # one task per thread: each stops its own warm kernel
-                    pool.submit(_stop_warm_at, barrier)
+        if stop.is_set():
+            running = {fut for fut in pending if not fut.cancel()}
+
+            def wait_some(running: set, seconds: float) -> tuple[set, set]:
+                done, left = wait(running, timeout=seconds, return_when=FIRST_COMPLETED)
+                return set(done), set(left)
+
+            stop.wind_down(running, wait_some, lambda fut: finish(futures[fut], fut.result()))
+        elif options.reuse_kernels:
+            barrier = threading.Barrier(jobs)
+            for _ in range(jobs):  # one task per thread: each stops its own warm kernel
+                pool.submit(_stop_warm_at, barrier)
     finally:
+        # after Ctrl-C, a run whose kernel would not die is not waited for;
+        # otherwise the tasks that stop the warm kernels are still queued
+        pool.shutdown(wait=not stop.is_set(), cancel_futures=stop.is_set())
         stop_spare_kernels()
 
 
@@ -693,10 +991,11 @@ def _stop_warm_at(barrier: threading.Barrier) -> None:
     shutdown_warm_kernels()
 
 
-def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish) -> None:
+def _run_dask(
+    todo: list[Run], out: Path, jobs: int, scheduler: str | None, options: Options, finish, stop: _Stop
+) -> None:
     try:
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
     except ImportError:
         raise GicstatsError("gicstats run", "the dask executor needs `pip install 'gicstats[dask]'`") from None
     cluster = None
@@ -705,18 +1004,44 @@ def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, opti
     else:
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
+
+    def collect(fut) -> None:
+        try:
+            record = fut.result()
+        except Exception as exc:
+            record = _record(futures[fut], "failed")
+            record["error"] = f"dask: {type(exc).__name__}: {exc}".splitlines()[0]
+        finish(futures[fut], record)
+
     try:
         futures = {
             client.submit(run_one, run, str(out), options, pure=False, key=f"run-{i}"): run
             for i, run in enumerate(todo)
         }
-        for fut in dask_completed(list(futures)):
+        pending = set(futures)
+        while pending and not stop.is_set():
+            done = {fut for fut in pending if fut.done()}
+            for fut in done:
+                collect(fut)
+            pending -= done
+            if not done:
+                time.sleep(0.2)  # polled, so that Ctrl-C is seen at once
+        if stop.is_set() and pending:
+            # a run that was exporting ends within a moment: recorded; the
+            # rest is cancelled, and the kernels of those running are shut
+            # down on every worker (a cancelled task's thread runs on)
+            moment = time.monotonic() + 1.0
+            while pending and time.monotonic() < moment:
+                done = {fut for fut in pending if fut.done()}
+                for fut in done:
+                    collect(fut)
+                pending -= done
+                time.sleep(0.1)
+            client.cancel(list(pending))
             try:
-                record = fut.result()
-            except Exception as exc:
-                record = _record(futures[fut], "failed")
-                record["error"] = f"dask: {type(exc).__name__}: {exc}".splitlines()[0]
-            finish(futures[fut], record)
+                client.run(stop_kernels)
+            except Exception:  # a worker that is gone has no kernels left
+                pass
     finally:
         client.close()
         if cluster is not None:
@@ -726,36 +1051,72 @@ def _run_dask(todo: list[Run], out: Path, jobs: int, scheduler: str | None, opti
 class _Progress:
     """A tqdm bar with counts of done, failed and skipped, and time left."""
 
-    def __init__(self, total: int, enabled: bool, skipped: int = 0) -> None:
+    def __init__(self, total: int, enabled: bool, skipped: int = 0, file=None) -> None:
         self.counts = {"done": 0, "failed": 0, "skipped": skipped}
         self.bar = None
         if enabled and total:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=skipped, unit="nb", desc="gicstats run")
+            self.bar = tqdm(total=total, initial=skipped, unit="nb", desc="gicstats run", file=file)
             self.bar.set_postfix(self.counts, refresh=True)
 
     def update(self, status: str) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
         if self.bar is not None:
-            self.bar.update(1)
+            # the counts first, then one refresh that shows them with the
+            # new position (set after update(), they were a run behind)
             self.bar.set_postfix(self.counts, refresh=False)
+            self.bar.update(1)
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    """``1 run``, ``2 runs``."""
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
 def summary(result: BatchResult) -> str:
-    """One line of counts, then one line per failed run."""
+    """What the batch did, in a few lines.
+
+    The counts of done, failed and skipped (unchanged) runs first; after
+    Ctrl-C, what was not finished; then one line per run that failed, per
+    run the plan left out (and why), per note of a run, and how many
+    exports the index lists.
+    """
     lines = [f"{result.count('done')} done, {result.count('failed')} failed, {result.count('skipped')} skipped"]
+    if result.interrupted:
+        stopped = result.count("interrupted") + result.count("cancelled")
+        lines.append(
+            f"interrupted: {result.count('interrupted')} stopped while running, {result.count('cancelled')} "
+            f"not started; run the same command again to do only the {_n(stopped, 'run')} left"
+        )
     for r in result.failed:
         cell = f" (cell {r['failed_cell']})" if r.get("failed_cell") else ""
         lines.append(f"  failed: {r['key']}{cell}: {r['error']}")
+    lines.extend(f"  left out: {note}" for note in result.notes)
     for r in result.records:
-        if r["status"] != "skipped":
+        if r["status"] in ("done", "failed"):
             lines.extend(f"  note: {r['key']}: {line}" for line in r.get("log") or ())
+    up_to_date = result.count("done") + result.count("skipped")
+    indexed = up_to_date + result.count("failed") + len(result.earlier)
+    earlier = f", from earlier runs: {len(result.earlier)}" if result.earlier else ""
+    lines.append(f"the index lists {_n(indexed, 'run')}, up to date: {up_to_date}{earlier}")
     return "\n".join(lines)
 
 
-__all__ = ["BatchResult", "Options", "Run", "plan", "run_batch", "run_one", "summary"]
+__all__ = [
+    "BatchResult",
+    "Interrupted",
+    "Options",
+    "Plan",
+    "Run",
+    "plan",
+    "run_batch",
+    "run_one",
+    "stop_kernels",
+    "summary",
+]

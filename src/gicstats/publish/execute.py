@@ -10,7 +10,6 @@ our own: no CDN, no require.js or MathJax, a few KiB of CSS, UTF-8 declared.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import math
@@ -22,7 +21,8 @@ from pathlib import Path
 
 from gicstats.errors import GicstatsError
 from gicstats.paths import notebooks_dir, write_atomic
-from gicstats.publish import NOTEBOOKS
+from gicstats.publish import NOTEBOOKS, profile
+from gicstats.publish.page import document, title_of
 
 # bundled, but not run for every agency and year by default
 OTHER_NOTEBOOKS = ("explore",)
@@ -42,17 +42,6 @@ class _QuietZmqTeardown(logging.Filter):
 
 
 logging.getLogger("traitlets").addFilter(_QuietZmqTeardown())
-
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif;
-max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}
-h1,h2,h3,h4{line-height:1.25}table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 7px;text-align:right;vertical-align:top}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
-img{max-width:100%;height:auto}pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:12px}
-.jp-InputArea,.input{margin-top:1em}.jp-OutputArea-output pre{background:none}
-.gicstats-meta{color:#666;font-size:12px}
-"""
 
 
 def notebook_path(name: str | os.PathLike) -> Path:
@@ -104,10 +93,27 @@ def _parsed(path: Path, mtime_ns: int):
         raise GicstatsError(path, f"not a notebook jupytext can read ({type(exc).__name__}: {exc})") from None
     # a script written by hand has no kernelspec; Python notebooks run on python3
     nb.metadata.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    _papermill_metadata(nb)
     try:
         return nb, _inspect(nb)
     except Exception as exc:
         raise GicstatsError(path, f"cannot read its parameters ({type(exc).__name__}: {exc})") from None
+
+
+def _papermill_metadata(nb) -> None:
+    """What papermill's ``load_notebook_node`` adds to a notebook it reads from a file.
+
+    The text is parsed here once, and never written out for papermill to read.
+    """
+    from papermill import __version__ as papermill_version
+
+    nb.metadata.setdefault(
+        "papermill",
+        {"default_parameters": {}, "parameters": {}, "environment_variables": {}, "version": papermill_version},
+    )
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+        cell.metadata.setdefault("papermill", {})
 
 
 def _unpaired(nb):
@@ -188,6 +194,10 @@ def execute(
     ``km`` runs it on a kernel the caller manages (and shuts down); ``kc``, a
     started client of that kernel, reuses it instead of connecting anew.
 
+    papermill's own steps run on the notebook in memory: the text is parsed
+    once (and cached), never written out and read back; the executed notebook
+    is validated once and written once.
+
     Returns:
         The executed notebook node.
 
@@ -195,44 +205,88 @@ def execute(
         GicstatsError: unknown parameters, or the notebook failed; the
             message names the failing cell and the error.
     """
-    import nbformat
-    import papermill
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import prepare_notebook_metadata, raise_for_execution_errors, remove_error_markers
+    from papermill.parameterize import parameterize_notebook
+    from papermill.utils import chdir
 
     validate_parameters(name, parameters)
-    nb = load(name)
     label = notebook_label(name)
-    _readable_parameters()
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    with profile.stage("injecting parameters"):
+        _readable_parameters()
+        nb = load(name)
+        if parameters:
+            nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name)
+        # the paths papermill records: the notebook's text and the export
+        nb = remove_error_markers(prepare_notebook_metadata(nb, str(notebook_path(name)), str(output)))
+    kwargs = _hooks()
+    if km is not None:
+        kwargs["km"] = km
+    engine = None
+    if kc is not None:
+        engine = _warm_engine()
+        kwargs["warm_kc"] = kc
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / f"{notebook_path(name).stem}.ipynb"
-        nbformat.write(nb, src)
-        tmp_out = Path(tmp) / "out.ipynb"
-        kwargs = {"km": km} if km is not None else {}
-        if kc is not None:
-            kwargs.update(engine_name=_warm_engine(), warm_kc=kc)
+        failed_copy = Path(tmp) / "failed.ipynb"  # written only when a cell failed
         try:
-            executed = papermill.execute_notebook(
-                str(src),
-                str(tmp_out),
-                parameters=parameters,
-                kernel_name=kernel_name,
-                cwd=str(cwd) if cwd else None,
-                progress_bar=False,
-                request_save_on_cell_execute=False,  # one write at the end, not one per cell
-                execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
-                **kwargs,
-            )
+            with profile.stage(profile.EXECUTE), chdir(str(cwd) if cwd else None):
+                nb = papermill_engines.execute_notebook_with_engine(
+                    engine,
+                    nb,
+                    input_path=None,
+                    output_path=None,  # no write per cell: one at the end
+                    kernel_name=kernel_name,
+                    progress_bar=False,
+                    log_output=False,
+                    start_timeout=60,
+                    execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
+                    **kwargs,
+                )
+            raise_for_execution_errors(nb, str(failed_copy))
         except PapermillExecutionError as exc:
-            if tmp_out.exists():
+            if failed_copy.exists():
                 failed = output.parent / f"{output.stem}.failed.ipynb"
-                write_atomic(failed, lambda p: p.write_bytes(tmp_out.read_bytes()))
+                write_atomic(failed, lambda p: p.write_bytes(failed_copy.read_bytes()))
             raise GicstatsError(label, f"cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from None
         except Exception as exc:
             raise GicstatsError(label, f"{type(exc).__name__}: {exc}".splitlines()[0]) from None
-        write_atomic(output, lambda p: p.write_bytes(tmp_out.read_bytes()))
-    return executed
+    with profile.stage("validating"):
+        text = _validated_json(nb)
+    with profile.stage("writing files"):
+        write_atomic(output, lambda p: p.write_text(text, encoding="utf-8"))
+    return nb
+
+
+def _validated_json(nb) -> str:
+    """The notebook as ``nbformat.writes`` gives it, validated once.
+
+    Like ``writes``, a schema error is logged, not raised.
+    """
+    import nbformat
+
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        logging.getLogger("nbformat").error("Notebook JSON is invalid: %s", exc)
+    return nbformat.versions[nb.nbformat].writes_json(nb)
+
+
+def _hooks() -> dict:
+    """Cell hooks for nbclient that time each cell when a profile is on."""
+    prof = profile.active()
+    if prof is None:
+        return {}
+
+    def started(cell, cell_index):
+        prof.cell_start(cell)
+
+    def executed(cell, cell_index, execute_reply):
+        prof.cell_end(cell)
+
+    return {"on_cell_execute": started, "on_cell_executed": executed}
 
 
 def _readable_parameters() -> None:
@@ -319,48 +373,67 @@ def _warm_engine() -> str:
 _exporters = threading.local()
 
 
+def _exporter(with_code: bool):
+    """This thread's HTML exporter: built once, its Jinja environment and template reused."""
+    exporter = getattr(_exporters, f"code_{with_code}", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        class _Exporter(HTMLExporter):
+            def _validate_preprocessor(self, nbc, preprocessor):
+                # execute() validated the notebook just before: once is enough
+                pass
+
+        exporter = _Exporter(
+            template_name="basic",
+            exclude_input=not with_code,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            exclude_anchor_links=True,
+            optimistic_validation=True,
+        )
+        # nbconvert gives chart images a generic alt text and logs each time
+        exporter.log.setLevel(logging.ERROR)
+        setattr(_exporters, f"code_{with_code}", exporter)
+    return exporter
+
+
 def export_html(nb, output: str | os.PathLike, *, title: str, with_code: bool = False) -> Path:
     """Write a self-contained HTML export of an executed notebook.
 
     No external URL is referenced: images are inline ``data:`` URIs and the
     stylesheet is a few KiB inline. ``title`` is escaped.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = getattr(_exporters, f"code_{with_code}", None)
-    if exporter is None:  # building an exporter sets up Jinja: once per thread
-        exporter = HTMLExporter(
-            template_name="basic",
-            exclude_input=not with_code,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            exclude_anchor_links=True,
-        )
-        # nbconvert gives chart images a generic alt text and logs each time
-        exporter.log.setLevel(logging.ERROR)
-        setattr(_exporters, f"code_{with_code}", exporter)
-    body, _ = exporter.from_notebook_node(_without_records(nb))
-    page = (
-        '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
+    exporter = _exporter(with_code)
+    with profile.stage("collecting outputs"):
+        shown = _without_records(nb)
+    with profile.stage("exporting HTML"):
+        body, _ = exporter.from_notebook_node(shown)
+        # the header, contents, sorting script and CSP: gicstats.publish.page
+        page = document(body, title=title_of(nb) or title)
     output = Path(output)
-    write_atomic(output, lambda p: p.write_text(page, encoding="utf-8"))
+    with profile.stage("writing files"):
+        write_atomic(output, lambda p: p.write_text(page, encoding="utf-8"))
     return output
 
 
 def _without_records(nb):
-    """A copy of ``nb`` without the machine-readable record outputs."""
-    import copy
+    """What the export shows of ``nb``: its cells without the machine-readable record outputs.
+
+    A new notebook node over the same cells' contents, not a deep copy: the
+    exporter copies what it is given before it changes anything.
+    """
+    from nbformat import NotebookNode
 
     from gicstats.publish.sections import RECORD_MIME
 
-    nb = copy.deepcopy(nb)
+    cells = []
     for cell in nb.cells:
+        cell = NotebookNode(cell)  # a shallow copy: its own id and outputs list
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
-    return _stable_ids(nb)
+        cells.append(cell)
+    return _stable_ids(NotebookNode({**nb, "cells": cells}))
 
 
 def records(nb) -> dict:

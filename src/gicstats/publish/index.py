@@ -1,7 +1,10 @@
 """The index page of a batch run.
 
-One self-contained ``index.html`` linking every export, with each run's
-status and headline figures.
+One self-contained ``index.html`` linking every export in the output
+folder, with each run's status and headline figures: this batch's runs
+(done, skipped as unchanged, or failed) and the exports earlier batches left
+(``earlier``, from the run state), so a partial run never shrinks it. The
+header counts those up to date (done or unchanged).
 
 The page is a plain table, grouped by region then agency then year, that
 works with JavaScript off; a small inline script adds sorting (click a column
@@ -38,8 +41,12 @@ from gicstats.paths import write_atomic
 
 DEFAULT_TITLE = "政府信息公开工作年度报告 · gicstats"
 
-STATUSES = ("done", "skipped", "failed")
-STATUS_LABEL = {"done": "完成 done", "skipped": "未变 skipped", "failed": "失败 failed"}
+# done and skipped (unchanged) are this batch's runs, up to date with their
+# inputs; earlier ones are exports an earlier batch left, not compared with
+# the corpus this time (another selection, or cancelled by Ctrl-C).
+STATUSES = ("done", "skipped", "earlier", "failed")
+STATUS_LABEL = {"done": "完成 done", "skipped": "未变 skipped", "earlier": "此前 earlier run", "failed": "失败 failed"}
+UP_TO_DATE = ("done", "skipped")
 NOTEBOOK_ORDER = ("report", "trend", "compare")
 NOTEBOOK_LABEL = {"report": "报告 report", "trend": "趋势 trend", "compare": "比较 compare"}
 
@@ -67,7 +74,7 @@ tr.grp .n{color:#567;font-weight:normal;font-size:12px;margin-left:.6em}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .status{display:inline-block;border-radius:3px;padding:0 .45em;font-size:12px;white-space:nowrap}
 .s-done{background:#e3f4e3;color:#1d5e1d}.s-skipped{background:#eceff3;color:#445}
-.s-failed{background:#fbe3e3;color:#8a1c1c}
+.s-failed{background:#fbe3e3;color:#8a1c1c}.s-earlier{background:#f6f1e3;color:#5a4a1c}
 tr.run.failed td{background:#fff7f7}
 .error{color:#8a1c1c;font-size:12px;margin-top:.2em;max-width:28em;overflow-wrap:anywhere}
 .f{white-space:nowrap;margin-right:.5em;font-size:12px}.f0{color:#aaa}.f-error{color:#b00;font-weight:bold}
@@ -422,8 +429,8 @@ def render_index(
     """The index page for ``runs`` (batch run records) as a string.
 
     Args:
-        runs: Run records: ``key``, ``notebook`` and ``status`` (done, failed
-            or skipped) are required; ``html`` and ``ipynb`` are paths
+        runs: Run records: ``key``, ``notebook`` and ``status`` (done,
+            skipped, earlier or failed) are required; ``html`` and ``ipynb`` are paths
             relative to the output folder; ``headline`` holds
             ``applications`` (件, 本年新收), ``disclosure_rate`` (a ratio 0–1:
             予以公开 + 部分公开 over 办理结果总计) and ``findings`` (counts by
@@ -485,8 +492,10 @@ def render_index(
         f'<button type="button" class="pill s-{s}" data-status="{s}">{STATUS_LABEL[s]} <b>{counts[s]}</b></button>'
         for s in STATUSES
     )
+    up_to_date = sum(counts[s] for s in UP_TO_DATE)
     summary = (
-        f'<div class="summary" id="summary"><span><b>{len(runs)}</b> 次运行 runs</span>{pills}'
+        f'<div class="summary" id="summary"><span><b>{len(runs)}</b> 次运行 runs</span>'
+        f'<span class="uptodate">最新 up to date: <b>{up_to_date}</b></span>{pills}'
         f"<span><b>{len(regions)}</b> 个地区 regions</span><span><b>{len(agencies)}</b> 个机关 agencies</span>"
         f"<span><b>{len(with_errors)}</b> 次运行发现错误 runs with errors found</span></div>"
     )

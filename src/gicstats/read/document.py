@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)  # readers make one per table cell: slots make that cheaper
 class Cell:
     """One cell of a source as a reader found it."""
 
@@ -17,7 +17,7 @@ class Cell:
     locator: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """A row of cells.
 
@@ -30,6 +30,7 @@ class Line:
     structured: bool
     markdown: bool = False  # a row of a Markdown table: a spanned cell is written as an empty cell after it
     dump: bool = False  # a row of a text dump, whose producer may have dropped cells (``46 | 0 | 46``)
+    grid: bool = False  # a row of a drawn grid (a PDF table): empty cells may only pad a row that lost cells
 
 
 @dataclass

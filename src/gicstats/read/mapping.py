@@ -21,8 +21,9 @@ from gicstats.form.identities import Status, evaluate, instances, row_identity
 from gicstats.read.document import Cell, Line
 from gicstats.read.labels import Token, is_run, tokenize
 from gicstats.read.limits import current as current_limits
-from gicstats.read.split import Budget, SearchExhausted, split_run
+from gicstats.read.split import Budget, SearchExhausted, expansions, split_run
 from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
+from gicstats.read.values import format_number as _fmt
 
 # Longest text (characters) recorded as an unknown label; longer text inside
 # a table region is narrative that a scraper interleaved.
@@ -33,6 +34,33 @@ MAX_COMBINATIONS = 100_000
 _MAX_EXPANSIONS = 64
 # Which meaning of a label wins when it has several (Mapper._choose).
 _KIND_ORDER = {"row": 0, "anchor": 1, "group": 2, "column": 3, "header": 4, "section": 5}
+# Chinese characters, CJK and full-width punctuation, and a rule read as a
+# stroke: text holding one is no misread digit (``。|1`` is two cells whose
+# rule was lost, not one value)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef|丨]")
+
+
+def _misread_digits(text: str) -> bool:
+    """Short text without a Chinese character that is not a value: what OCR makes of a digit it misreads (``L``, ``o``).
+
+    >>> [_misread_digits(t) for t in ("L", "0°", "维持", "12", "。|1")]
+    [True, True, False, False, False]
+    """
+    text = text.strip()
+    return 0 < len(text) <= 8 and not is_run(text) and not _CJK.search(text)
+
+
+def _speck_mark(raw: str, dtype: str) -> bool:
+    """A point in a whole number, or a sign in a count: what a speck makes OCR read (50 as 5.0).
+
+    A cell read by OCR with such a mark is unreadable, never another number.
+
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("5.0", "count"), ("-3", "count"), ("-3", "signed"))]
+    [True, True, False]
+    >>> [_speck_mark(raw, dtype) for raw, dtype in (("1.5", "amount"), ("50", "count"), ("1,234", "count"))]
+    [False, False, False]
+    """
+    return (dtype != "amount" and "." in raw) or (dtype == "count" and any(s in raw for s in "-+−"))
 
 
 @dataclass
@@ -45,6 +73,7 @@ class _Event:
     data_line: bool = False  # a table row of values only (table 四's data row)
     markdown: bool = False  # from a row of a Markdown table (see Line)
     dump: bool = False  # from a row of a text dump (see Line)
+    grid: bool = False  # from a row of a drawn grid (see Line)
 
 
 @dataclass
@@ -83,9 +112,9 @@ def _events(lines: list[Line]) -> list[_Event]:
         own: list[_Event] = []
         for cell in line.cells:
             own.extend(_structured_cell(cell, tokenize(cell.text)))
-        if line.markdown or line.dump:
+        if line.markdown or line.dump or line.grid:
             for ev in own:
-                ev.markdown, ev.dump = line.markdown, line.dump
+                ev.markdown, ev.dump, ev.grid = line.markdown, line.dump, line.grid
         if own and all(ev.kind == "run" for ev in own) and any(ev.text for ev in own):
             for ev in own:
                 ev.data_line = True
@@ -169,6 +198,10 @@ def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
     """
     if not tokens:
         return [_Event("run", "", cell.locator, positional=True)]
+    if "OCR confidence" in cell.locator and _misread_digits(cell.text):
+        # OCR read a digit as a letter (1 as L): an unreadable value of its
+        # column, so that its neighbours keep theirs (and it opens no row)
+        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
     if len(tokens) == 1:  # most cells: one value, one label or one text
         kind = tokens[0].kind
         if kind == "run":
@@ -237,6 +270,9 @@ class Mapper:
         self.max_split_steps = limits.max_split_steps
         # every digit run of the report draws on one budget of search steps
         self.split_budget = Budget(limits.max_report_steps)
+        # whether a table row of the document prints two equal values side by
+        # side: its producer does not collapse repeated cells (_padded_row)
+        self.prints_repeats = True
 
     # -- findings -----------------------------------------------------------
     def finding(
@@ -471,6 +507,11 @@ class Mapper:
                 return
             runs = padded
         if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
+            if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump or r.grid for r in runs):
+                padded = self._padded_row(pending, runs, k)
+                if padded is None:
+                    return
+                runs = padded
             self._assign_cells(pending, runs, slot_cells, k)
             return
         # free text: the values may have run together
@@ -575,6 +616,87 @@ class Mapper:
         self._emit_unsplit(pending, printed, locator)
         return None
 
+    def _padded_row(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
+        """A table row that ends in empty cells and has the template's count only with them.
+
+        An archiver that drops repeated cells leaves ``46 | 0 | 46`` of ``46 |
+        0 | 0 | 0 | 0 | 0 | 46``; a dump or a PDF that draws the table's grid
+        (w3m, a browser's PDF; a pipe text's ``||``) then pads the row with
+        empty cells, which make up the count: read as printed, the second 46
+        would land in 科研机构. Such a row is read as printed (returned) where
+        it cannot be a collapsed one: its document prints two equal values
+        side by side somewhere (its producer does not collapse), or the row
+        does; or the row as printed satisfies its identity (a blank counted
+        as 0, as reports print zeros) and no expansion does. Where exactly one
+        expansion satisfies it and the printed row does not, the row is
+        expanded, with ``parse.collapsed_cells`` naming it. Otherwise it is
+        not read (None), with ``parse.ambiguous_collapse`` listing the row as
+        printed and its expansions. Table 二 has no row identity: a row there
+        that may have been collapsed is never read.
+        """
+        last = max((i for i, r in enumerate(runs) if r.text.strip()), default=-1)
+        if last < 0 or last >= k or self.prints_repeats:
+            return runs  # nothing to misplace, values past the count (extra), or a producer that does not collapse
+        raws = [r.text.strip() for r in runs[: last + 1]]
+        if any(a and a == b for a, b in itertools.pairwise(raws)):
+            return runs
+        parsed = [parse_value(r) for r in raws]
+        values = [p.value if p.readable else None for p in parsed]
+        accept, group = self._row_identity(pending.table, pending)
+
+        def holds(cells: list[float | None]) -> bool:
+            return accept is None or accept([0.0 if v is None else v for v in cells])
+
+        if any(raw and v is None for raw, v in zip(raws, values)):
+            found: list[tuple[int, ...]] = []  # an unreadable value: no expansion can be checked
+            printed_holds = False
+        else:
+            found = expansions(values, k, holds, group or k, _MAX_EXPANSIONS)
+            padded = values + [None] * (k - len(values))
+            printed_holds = accept is not None and all(
+                holds(padded[g : g + (group or k)]) for g in range(0, k, group or k)
+            )
+        if printed_holds and not found:
+            return runs
+        shown = [",".join(r or "空" for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
+        printed = ",".join([r or "空" for r in raws] + ["空"] * (k - len(raws)))
+        if len(found) == 1 and not printed_holds and accept is not None:
+            self.finding(
+                "parse.collapsed_cells",
+                "warning",
+                f"{self._where(pending)}只有{len(raws)}个单元格“{' | '.join(raws)}”，其后为空单元格，"
+                f"按相邻相同单元格被合并读作{shown[0]}（唯一满足勾稽关系的展开；原样读作{printed}不满足）",
+                cells=self._cell_ids(pending),
+                expected=shown[0],
+                actual=" | ".join(raws),
+            )
+            note = f" (collapsed cells {' | '.join(raws)!r} expanded to {shown[0]})"
+            slots = [(rid, c) for rid in pending.row_ids for c in pending.table.columns]
+            cells = [(raw, p) for raw, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
+            for (rid, col), (raw, p) in zip(slots, cells):
+                self._emit(pending.table, rid, col, raw, p.value, p.unit, runs[0].locator + note, True)
+            return None
+        more = f" 等{len(found)}种" if len(found) > 8 else ""
+        why = (
+            f"若相邻相同的单元格被合并，可展开为{' | '.join(shown[:8])}{more}"
+            if found
+            else "原样与任何展开都不满足勾稽关系"
+        )
+        self.finding(
+            "parse.ambiguous_collapse",
+            "warning",
+            f"{self._where(pending)}只有{len(raws)}个单元格，其后的空单元格可能只是补齐表格宽度的占位（文档中没有相邻相同的数值，"
+            f"可能经过合并相同单元格的处理）：{why}，与原样读作{printed}无法区分，未读取（{pending.locator}）",
+            cells=self._cell_ids(pending),
+            expected=" | ".join([printed, *shown]),
+            actual=" | ".join(raws),
+        )
+        where = runs[0].locator + " (collapsed cells or padding undetermined)"
+        for rid in pending.row_ids:
+            for col in pending.table.columns:
+                self._emit(pending.table, rid, col, " | ".join(raws), None, None, where, True)
+        return None
+
     def _expand_collapsed(self, pending: _PendingRow, raws: list[str], locator: str) -> bool:
         """Expand a row whose runs of equal cells were collapsed to one.
 
@@ -601,24 +723,7 @@ class Mapper:
         values = [p.value for p in parsed if p.value is not None and p.readable]
         if len(values) < len(parsed):
             return False
-        found: list[tuple[int, ...]] = []
-
-        def rec(i: int, counts: list[int], row: list[float]) -> None:
-            if len(found) > _MAX_EXPANSIONS:
-                return
-            if i == len(values):
-                if len(row) == k:
-                    found.append(tuple(counts))
-                return
-            room = k - len(row) - (len(values) - i - 1)
-            for c in range(1, room + 1):
-                grown = row + [values[i]] * c
-                done = len(grown) // group * group
-                if any(not accept(grown[g : g + group]) for g in range(len(row) // group * group, done, group)):
-                    continue
-                rec(i + 1, [*counts, c], grown)
-
-        rec(0, [], [])
+        found = expansions(values, k, accept, group or k, _MAX_EXPANSIONS)
         if not found:
             return False
         shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
@@ -747,7 +852,16 @@ class Mapper:
             return
         self.seen[key] = locator
         self.seen[(table.id, row_id)] = locator
-        if implausible:
+        if value is not None and "OCR confidence" in locator and _speck_mark(raw, col.dtype):
+            self.finding(
+                "parse.unreadable_cell",
+                "warning",
+                f"单元格{'.'.join(key)}由OCR识别为“{raw}”，整数栏中的小数点或正负号可能是污点，记为空值",
+                cells=".".join(key),
+                actual=raw,
+            )
+            value = None
+        elif implausible:
             digits = sum(ch.isdigit() for ch in raw)
             shown = raw if len(raw) <= 40 else f"{raw[:20]}…{raw[-8:]}"
             self.finding(
@@ -889,10 +1003,21 @@ def _values(runs: list[_Event]) -> list[float | None]:
     return [parse_value(r.text).value for r in runs]
 
 
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "空"
-    return str(int(v)) if float(v).is_integer() else str(v)
+def _prints_repeats(lines: list[Line]) -> bool:
+    """Whether a table row prints two equal values side by side.
+
+    An archiver that drops repeated cells leaves none anywhere.
+    """
+    for line in lines:
+        if not line.structured:
+            continue
+        before = ""
+        for cell in line.cells:
+            text = cell.text.strip()
+            if text and text == before and is_run(text):
+                return True
+            before = text
+    return False
 
 
 def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], list[Finding]]:
@@ -932,5 +1057,6 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
             )
         )
     mapper = Mapper(mapping_version, report)
+    mapper.prints_repeats = _prints_repeats(lines)
     mapper.run(events)
     return version, mapper.cells, findings + mapper.findings

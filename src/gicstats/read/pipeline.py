@@ -20,6 +20,10 @@ from gicstats.read.readers.text import read_text
 from gicstats.read.report import PendingCells, PendingFindings, Report
 from gicstats.read.sources import FORMATS, Decoded, decode_source, is_url, load, sniff_format
 
+_IMG = re.compile("<img", re.I)
+# what every OCR locator holds (see readers.ocr.confidence)
+_OCR_MARK = "OCR confidence"
+
 
 def _damaged_bytes_finding(report_id: str, decoded: Decoded) -> Finding:
     """A warning for a page read as UTF-8 with damaged bytes replaced."""
@@ -105,7 +109,7 @@ def read_report(
         # the name as given, so a refusal past a limit reads like every other
         # error (``some/dir/big.html: page has …``)
         doc = read_html(decoded.text, src.name) if fmt == "html" else read_text(decoded.text, src.name)
-        if fmt == "html" and re.search("<img", decoded.text, re.I):
+        if fmt == "html" and _IMG.search(decoded.text):
             from gicstats.read.readers.ocr import with_pictured_tables
 
             # tables pasted into the page as pictures: read by OCR
@@ -134,7 +138,8 @@ def read_report(
         )
     from gicstats.read.readers.ocr import confidence_findings
 
-    findings.extend(confidence_findings(report_id, cells))
+    if any(_OCR_MARK in (cell.get("locator") or "") for cell in cells):
+        findings.extend(confidence_findings(report_id, cells))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))
     if year is None:

@@ -118,7 +118,11 @@ class Report:
             raw: Show the cell text as printed instead of the values.
 
         Counts come out as nullable integers, amounts as floats; a cell
-        missing from the source or printed blank is ``<NA>``.
+        missing from the source or printed blank is ``<NA>``. With labels,
+        the columns are named by the table's title, and the rows of a table
+        with printed groups (table 三) are indexed by (group, label): the
+        ``1.`` rows of （三）不予公开, （四）无法提供 … keep their group;
+        rows outside any group have ``""``.
         """
         if name not in self.template.table_ids:
             raise UnknownTable(name, self.template)
@@ -136,9 +140,12 @@ class Report:
                 else:
                     wide[column.id] = series.astype("Float64")
         if labels:
-            wide.index = [spec.row(r).label for r in wide.index]
-            wide.columns = [spec.column(c).label for c in wide.columns]
-            wide.index.name = spec.title
+            if spec.groups:  # table 三: each row under its printed group, as 三、本年度办理结果 prints them
+                pairs = [(spec.row(r).group or "", spec.row(r).label) for r in wide.index]
+                wide.index = pd.MultiIndex.from_tuples(pairs)
+            else:
+                wide.index = [spec.row(r).label for r in wide.index]
+            wide.columns = pd.Index([spec.column(c).label for c in wide.columns], name=spec.title)
         return wide
 
     def check(self) -> pd.DataFrame:
@@ -159,6 +166,24 @@ class Report:
         # from now on ``findings`` holds them all, so the two always agree
         self.findings, self.checked = every.reset_index(drop=True), True
         return every.copy()
+
+    def cell_rows(self) -> list[dict]:
+        """The cells as rows: dicts of ``table, row, column, value, raw, unit, locator``.
+
+        ``value`` is a float or ``None`` (blank or unreadable), the strings
+        ``None`` where the frame has ``<NA>``. A report just read gives the
+        mapper's rows as they are (not to be changed), without building the
+        DataFrame: what the checks of a build iterate.
+        """
+        value = self.__dict__["_cells_frame"]
+        if isinstance(value, PendingCells):
+            return value.cells
+        names = ("table", "row", "column", "value", "raw", "unit", "locator")
+        columns = [value[name].tolist() if name in value else [None] * len(value) for name in names]
+        return [
+            {name: None if item is None or item is pd.NA or item != item else item for name, item in zip(names, row)}
+            for row in zip(*columns)
+        ]
 
     def cells_arrow(self) -> pa.Table:
         """The cells as an Arrow table (columns of :data:`CELL_COLUMNS`, strings and float64).

@@ -219,3 +219,46 @@ def _unit(seg: str) -> tuple[str | None, str]:
     if m:
         return m.group(1), seg[: m.start()]
     return None, seg
+
+
+def expansions(
+    values: Sequence[float | None],
+    k: int,
+    accept: Callable[[list[float | None]], bool],
+    group: int,
+    limit: int,
+) -> list[tuple[int, ...]]:
+    """The ways a row of collapsed cells may have read: how many cells each printed value stood for.
+
+    An archiver that drops consecutive identical cells leaves one value of
+    each run of equal cells (``46 | 0 | 46`` of ``46 | 0 | 0 | 0 | 0 | 0 |
+    46``). Each value is repeated once or more so that the row has ``k``
+    cells; a blank (``None``) stands for itself alone. ``accept`` checks
+    each consecutive group of ``group`` cells as soon as it is complete.
+    The search stops past ``limit`` expansions.
+
+    >>> expansions([46.0, 0.0, 46.0], 7, lambda v: sum(v[:6]) == v[6], 7, 64)
+    [(1, 5, 1)]
+    >>> expansions([1.0, None, 1.0], 4, lambda v: True, 4, 64)
+    [(1, 1, 2), (2, 1, 1)]
+    """
+    found: list[tuple[int, ...]] = []
+    n = len(values)
+
+    def rec(i: int, counts: list[int], row: list[float | None]) -> None:
+        if len(found) > limit:
+            return
+        if i == n:
+            if len(row) == k:
+                found.append(tuple(counts))
+            return
+        room = k - len(row) - (n - i - 1)
+        for c in range(1, (room if values[i] is not None else min(room, 1)) + 1):
+            grown = row + [values[i]] * c
+            done = len(grown) // group * group
+            if any(not accept(grown[g : g + group]) for g in range(len(row) // group * group, done, group)):
+                continue
+            rec(i + 1, [*counts, c], grown)
+
+    rec(0, [], [])
+    return found

@@ -92,6 +92,27 @@ def parse_value(raw: str | None) -> Value:
     return Value(number, CELL_UNITS[unit] if unit else None, False, True)
 
 
+def format_number(value: float | None, blank: str = "空") -> str:
+    """A number as messages print it, the one way everywhere: ``3228``, ``117.785``; ``blank`` for none.
+
+    Whole numbers without a decimal point; others with up to 15 significant
+    digits, which is every digit a printed value can have (a float holds
+    15), so a value read from a report is shown exactly, never rounded to
+    fewer digits, while the noise of float arithmetic (``0.30000000000000004``)
+    is not shown. NaN counts as blank.
+
+    >>> format_number(3228.0), format_number(117.785), format_number(None), format_number(1234567.5)
+    ('3228', '117.785', '空', '1234567.5')
+    >>> format_number(0.1 + 0.2), format_number(float("nan"), blank="空白")
+    ('0.3', '空白')
+    """
+    if value is None or value != value:
+        return blank
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.15g}"
+
+
 def is_value_text(raw: str) -> bool:
     """True when ``raw`` reads as a number or a blank marker."""
     parsed = parse_value(raw)

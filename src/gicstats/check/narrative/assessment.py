@@ -9,12 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-import pandas as pd
-
 from gicstats.check.narrative.extraction import _MONEY_UNITS, extract_statements
 from gicstats.check.narrative.vocabulary import _APPLICANTS, Reading, Statement, _fmt, _split, cell_name
 from gicstats.form.findings import Finding
-from gicstats.form.identities import deduce_blanks, instances, parts_of
+from gicstats.form.identities import CellKey, deduce_blanks, instances, parts_of
 from gicstats.form.template import TEMPLATES
 
 # --------------------------------------------------------------------------
@@ -48,18 +46,21 @@ class _Table:
         self.raw: dict[str, str] = {}
         self.units: dict[str, str | None] = {}
         self.present: set[str] = set()
-        cells = report.cells
-        for table, row, column, value, raw, unit in zip(
-            cells["table"], cells["row"], cells["column"], cells["value"], cells["raw"], cells["unit"], strict=True
-        ):
-            key = f"{table}.{row}.{column}"
+        # the same cells keyed (table, row, column), as the identity engine takes them
+        self._present_keys: set[CellKey] = set()
+        self._known: dict[CellKey, float] = {}
+        for cell in report.cell_rows():
+            cell_key = (cell["table"], cell["row"], cell["column"])
+            key = ".".join(cell_key)
+            raw, unit, value = cell["raw"], cell["unit"], cell["value"]
             self.present.add(key)
-            self.raw[key] = "" if pd.isna(raw) else str(raw)
-            self.units[key] = None if pd.isna(unit) else str(unit)
-            if not pd.isna(value):
-                self.values[key] = float(value)
+            self._present_keys.add(cell_key)
+            self.raw[key] = "" if raw is None else str(raw)
+            self.units[key] = None if unit is None else str(unit)
+            if value is not None:
+                self.values[key] = self._known[cell_key] = float(value)
                 self.how[key] = "printed"
-        self.tables_present = {k.split(".")[0] for k in self.present}
+        self.tables_present = {k[0] for k in self._present_keys}
         self._propagate()
 
     def declared(self, cell: str) -> bool:
@@ -81,10 +82,16 @@ class _Table:
         a source that breaks its identities is never "repaired" with
         invented numbers.
         """
-        insts = [i for i in instances(self.version) if i.identity.table in self.tables_present]
-        present = {_split(k) for k in self.present}
-        known = {_split(k): v for k, v in self.values.items()}
-        for cell, (value, how) in deduce_blanks(insts, known, present).items():
+        known = self._known
+        # An instance whose cells are all printed can never change anything
+        # (the engine only fills blanks): leaving it out gives the same
+        # result, in the same order, for less work.
+        insts = [
+            i
+            for i in instances(self.version)
+            if i.identity.table in self.tables_present and not all(c in known for c in i.cells)
+        ]
+        for cell, (value, how) in deduce_blanks(insts, known, self._present_keys).items():
             key = ".".join(cell)
             self.values[key] = value
             self.how[key] = how

@@ -589,6 +589,20 @@ def _percent_statement(ctx: _Context, hit: _Hit, count: Statement) -> Statement 
     )
 
 
+_CLAUSE_SPLIT = re.compile(r"[,;。]")
+_NEGATION = re.compile(r"[无没未不]")
+_NO_CASES = re.compile(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,20}?(?:行政复议|复议|行政诉讼|诉讼)")
+_NO_APPLICATIONS = re.compile(r"(?:无一件|未收到|没有收到|未接到|没有接到|无任何|没有任何)[^,;。\d]{0,12}?申请")
+_NO_CARRY_OVER = re.compile(r"(?:无|没有|不存在)(?:需要?)?(上一?年度?)?(?:结转|顺延)")
+_DIGIT = re.compile(r"\d")
+_DIGIT_OR_CASE = re.compile(r"\d|复议|诉讼")
+
+
+def _negated_clauses(sentence: str) -> list[str]:
+    """The clauses of ``sentence``; none when it has no negation word, with which each zero pattern starts."""
+    return _CLAUSE_SPLIT.split(sentence) if _NEGATION.search(sentence) else []
+
+
 def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     """Statements without digits.
 
@@ -637,9 +651,9 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
             [Reading(f"{name}结果纠正", _rl(procs, ("corrected",)))],
             _clip(sentence, m.end()),
         )
-    for clause in re.split(r"[,;。]", sentence):
-        m = re.search(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,20}?(?:行政复议|复议|行政诉讼|诉讼)", clause)
-        if m and scoped and not re.search(r"\d", clause[m.start() :]):
+    for clause in _negated_clauses(sentence):
+        m = _NO_CASES.search(clause)
+        if m and scoped and not _DIGIT.search(clause, m.start()):
             rest = clause[m.start() :]
             named: list[tuple[str, ...]] = []
             if "复议" in rest:
@@ -651,12 +665,12 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
                 what = "review_total" if procs == ("review",) else "litigation_total"
                 add(what, f"{name}案件", [Reading(f"{name}总计", _rl(procs, ("total",)))], clause.strip())
             continue
-        m = re.search(r"(?:无一件|未收到|没有收到|未接到|没有接到|无任何|没有任何)[^,;。\d]{0,12}?申请", clause)
-        if m and not re.search(r"\d|复议|诉讼", clause[m.start() :]):
+        m = _NO_APPLICATIONS.search(clause)
+        if m and not _DIGIT_OR_CASE.search(clause, m.start()):
             add("new_received", "收到申请", [_N], clause.strip())
             continue
-        m = re.search(r"(?:无|没有|不存在)(?:需要?)?(上一?年度?)?(?:结转|顺延)", clause)
-        if m and not re.search(r"\d", clause[m.start() :]) and ("申请" in sentence or ctx.section == "applications"):
+        m = _NO_CARRY_OVER.search(clause)
+        if m and not _DIGIT.search(clause, m.start()) and ("申请" in sentence or ctx.section == "applications"):
             if m.group(1):
                 add(
                     "carried_over_from_prev",

@@ -6,11 +6,11 @@ and short names of cells for messages.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 
 from gicstats.form.template import RESULT_GROUPS, TEMPLATES, group_name, group_rows, summand_columns
+from gicstats.read.values import format_number
 
 # --------------------------------------------------------------------------
 # Statements
@@ -165,12 +165,8 @@ def cell_name(version: str, cell: str) -> str:
     return f"{name}·{col}"
 
 
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "空白"
-    if float(value).is_integer():
-        return str(int(value))
-    return f"{value:.6f}".rstrip("0").rstrip(".")
+def _fmt(value: float | None) -> str:
+    return format_number(value, blank="空白")
 
 
 # --------------------------------------------------------------------------

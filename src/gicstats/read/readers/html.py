@@ -125,6 +125,7 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
     for r, tr in enumerate(_rows(table)):
         col = 0
         cells: list[Cell] = []
+        where = f"table {number}, row {r + 1}, column "  # the locator, but for the column
         for td in tr.iterchildren("td", "th"):
             if occupied:
                 while occupied.pop((r, col), False):
@@ -140,7 +141,7 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
                     for dc in range(colspan):
                         if dr or dc:
                             occupied[(r + dr, col + dc)] = True
-            cells.append(Cell(_cell_text(td), f"table {number}, row {r + 1}, column {col + 1}"))
+            cells.append(Cell(_cell_text(td), f"{where}{col + 1}"))
             col += colspan
         if cells:
             lines.append(Line(cells, structured=True))

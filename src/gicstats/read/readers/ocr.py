@@ -75,7 +75,7 @@ ENGINE_SETTINGS = {
     "limit_side_len": 736,
     "box_thresh": 0.5,
     "unclip_ratio": 1.6,
-    "reader": 5,  # deskew, ruling lines, empty cells
+    "reader": 6,  # deskew, ruling lines, empty cells
 }
 
 _LOCATOR = re.compile(r"OCR confidence (\d+(?:\.\d+)?)")
@@ -201,7 +201,7 @@ def analyse(gray, dpi: float, cache: str | os.PathLike | None = None) -> Analysi
         except (ValueError, TypeError, KeyError, OSError):
             pass  # a damaged entry is read again
     straight, angle = deskew(gray)
-    mask, edges = ruling_lines(straight)
+    mask, edges = ruling_lines(straight, dpi)
     clean = without_lines(straight, mask)
     boxes = _read_by_cell(clean, _run_ocr(clean), edges, 72 / dpi)
     result = Analysis(angle, tuple(straight.shape), boxes, edges)
@@ -455,11 +455,14 @@ def deskew(gray) -> tuple[Any, float]:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=255), angle
 
 
-def ruling_lines(gray) -> tuple[object, list[dict]]:
+def ruling_lines(gray, dpi: float = MIN_DPI) -> tuple[object, list[dict]]:
     """The page's ruling lines: a mask of their pixels, and the lines as pdfplumber edges in pixels.
 
     A horizontal line is a run of ink at least 1/25 of the page wide and at
-    most 12 pixels thick, a vertical one at least 1/40 of the page high. A
+    most 12 pixels thick, a vertical one at least 1/40 of the page high, or
+    0.3 inch on a page taller than A4 (a full-page screenshot of a web
+    page, whose cells' borders are broken between rows by the cell
+    spacing, is several pages high: 1/40 of it is more than a row). A
     vertical line must meet horizontal ones at both ends (a cell border runs
     from rule to rule; the long stroke of ``中`` in a paragraph does not), a
     short horizontal one a vertical one. Runs are found on fragments of half
@@ -490,7 +493,7 @@ def ruling_lines(gray) -> tuple[object, list[dict]]:
     def meets(x: float, y: float) -> bool:
         return any(x0 - 6 <= x <= x1 + 6 and y0 - 6 <= y <= y1 + 6 for _, x0, y0, x1, y1 in horizontal)
 
-    v_labels, found = runs(max(h // 40, 20), False)
+    v_labels, found = runs(max(min(h // 40, round(0.3 * dpi)), 20), False)
     vertical = []
     for label, x, y, bw, bh in found:
         xc = x + bw / 2
@@ -775,29 +778,17 @@ def read_page_items(pages: list[PageImage], name: str, *, cache: str | os.PathLi
 def _title_hints(pg, starts) -> list[str]:
     """The title, as :func:`gicstats.read.readers.pdf._title_hints` finds it, with OCR's box heights.
 
-    That is the leading lines in the largest type; OCR's box heights vary by a
-    fifth with the characters of a line (a line without descenders or full-height
-    glyphs comes out lower).
+    OCR's box heights vary by a fifth with the characters of a line (a line
+    without descenders or full-height glyphs comes out lower), so a line's
+    size is its boxes' median, the title's lines need only be 0.8 of the
+    largest, and the title more than 1.15 times the body.
     """
     import statistics
 
+    from gicstats.read.readers.pdf import _title_hints as pdf_title_hints
     from gicstats.read.readers.pdf import _visual_lines
 
-    lines = _visual_lines(pg.groups, starts)
-    if not lines:
-        return []
-    sizes = [statistics.median(w.height for s in ln.segments for w in s.words) for ln in lines]
-    body = statistics.median(sizes)
-    top = max(sizes[:8])
-    if top <= body * 1.15:
-        return []
-    title = []
-    for line, size in zip(lines, sizes):
-        if size >= top * 0.8:
-            title.append(line.text)
-        elif title:
-            break
-    return ["".join(title)] if title else []
+    return pdf_title_hints(_visual_lines(pg.groups, starts), statistics.median, larger=1.15, alike=0.8)
 
 
 def _progress(total: int, name: str):
@@ -905,11 +896,21 @@ def misread_note(locators: dict[str, str]) -> str:
 _DATA_URI = re.compile(r"^data:image/[a-z0-9.+-]+;base64,(.*)$", re.I | re.S)
 
 
-def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
+def _image_sources(
+    text: str, name: str, cache: str | os.PathLike | None = None, limit: int | None = None
+) -> list[tuple[str, bytes]]:
     """The ``<img>`` elements of a page, in order, as ``(label, bytes)``.
 
-    ``data:`` URIs, and files beside the page (the page's folder or below,
-    never outside it). Remote images are not fetched here.
+    ``data:`` URIs, files beside the page (the page's folder or below, never
+    outside it), and ``http(s)`` images (an absolute ``src``, or a relative
+    one on a page read from a URL) fetched through the URL cache in
+    ``cache``. An image that cannot be fetched is left out (a logo gone
+    missing); when every image fails, the first failure is raised.
+
+    Raises:
+        GicstatsError: when the page has remote images and none could be
+            fetched, or more images than ``limit`` (checked as they are
+            found: a page of ten thousand ``<img>`` is not fetched).
     """
     import base64
     import binascii
@@ -927,6 +928,7 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
     page = Path(name)
     folder = page.parent.resolve() if not is_url(name) and page.is_file() else None
     out = []
+    failed: list[GicstatsError] = []
     for number, img in enumerate(root.iter("img"), start=1):
         src = (img.get("src") or "").strip()
         if not src:
@@ -946,10 +948,26 @@ def _image_sources(text: str, name: str) -> list[tuple[str, bytes]]:
                 continue
             data = path.read_bytes()
             label = f"image {number} ({path.relative_to(folder).as_posix()})"
+        elif is_url(src) or (is_url(name) and ":" not in src.split("/")[0]):
+            from urllib.parse import urljoin
+
+            from gicstats.read.fetch import fetch
+
+            url = src if is_url(src) else urljoin(name, src)
+            try:
+                data = fetch(url, cache_dir=cache).data
+            except GicstatsError as exc:
+                failed.append(exc)
+                continue
+            label = f"image {number} ({url})"
         else:
             continue
         if image_kind(data) is not None:
             out.append((label, data))
+            if limit is not None and len(out) > limit:
+                raise GicstatsError(name, beyond("pictures to OCR", limit, "max_ocr_pages"))
+    if failed and not out:
+        raise failed[0]
     return out
 
 
@@ -958,9 +976,10 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
 
     Only when its own text holds none of the form's tables.
 
-    Each ``<img>`` (a ``data:`` URI or a file beside the page) is read as a
-    page; its cells' locators name the image (``image 3 (t3.png), table 1,
-    row 4, column 2; OCR confidence …``).
+    Each ``<img>`` (a ``data:`` URI, a file beside the page, or an image on
+    the web fetched through the URL cache) is read as a page; its cells'
+    locators name the image (``image 3 (t3.png), table 1, row 4, column 2;
+    OCR confidence …``).
 
     Raises:
         GicstatsError: when the page's tables are pictures and the ``ocr``
@@ -970,12 +989,11 @@ def with_pictured_tables(doc: Document, text: str, name: str, *, cache: str | os
 
     if _has_anchor(doc.lines):
         return doc
-    sources = _image_sources(text, name)
+    limits = current()
+    sources = _image_sources(text, name, cache, limits.max_ocr_pages)
     if not sources:
         return doc
     require(name, f"page shows its tables as {len(sources)} picture{'s' if len(sources) > 1 else ''} (<img>)")
-    limits = current()
-    _check_ocr_pages(name, len(sources), limits)
     pages: list[PageImage] = []
     labels: dict[int, str] = {}
     for label, data in sources:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document, Line
-from gicstats.read.labels import is_run
+from gicstats.read.labels import is_run, tokenize
 from gicstats.read.limits import Limits, beyond, current, over
 from gicstats.read.readers.guards import check_pdf_objects, check_pdf_streams
 
@@ -282,15 +282,90 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
 
 
 def _document(items_by_page: list[list[_Item]], title_hints: list[str], repairs: _Repairs) -> Document:
-    """The document of the items of every page, in order: their lines, and the narrative they hold."""
+    """The document of the items of every page, in order: their lines, and the narrative they hold.
+
+    A table row that a page break cut in two is one line again (:func:`_continued_row`).
+    """
     lines: list[Line] = []
     narrative: list[str] = []
+    joined: set[int] = set()  # ids of the lines joined into the row above them
+    for items, after in itertools.pairwise([*items_by_page, []]):
+        above = next((it for it in reversed(items) if it.line.grid), None)
+        below = next((it for it in after if it.line.grid), None)
+        if above is not None and below is not None:
+            row = _continued_row(above.line, below.line)
+            if row is not None:
+                above.line = row
+                joined.add(id(below.line))
     for items in items_by_page:
         for item in items:
+            if id(item.line) in joined:
+                continue
             lines.append(item.line)
             if item.narrative is not None:
                 narrative.append(item.narrative)
     return Document(lines, "\n".join(narrative), title_hints, repairs.lines())
+
+
+def _continued_row(above: Line, below: Line) -> Line | None:
+    """The row a page break cut in two, from its part at the foot of a page and the rest atop the next.
+
+    LibreOffice breaks a table row over two pages: the first lines of its
+    label stay, with the values (printed on the label's first line), and the
+    last lines go on, under the same columns: ``一、本年新收政府信 | 821 | 35
+    | …`` at the foot of one page, ``息公开申请数量 | | | …`` atop the next.
+    They are one row when the text cells of ``below`` complete the last text
+    cells of ``above`` into row labels (each joined text is one label of the
+    form; no text of ``below`` is a whole label by itself, which would be a
+    row of its own) and only one part holds values. A text of ``below`` left of
+    those (the end of a group label that spans rows) goes with its group. The row keeps the cells of
+    the part with the values, in their columns (blanks stay blank where
+    they are), with its labels joined. None when the parts are not one row.
+    """
+
+    def texts(line: Line) -> list[int]:
+        return [i for i, c in enumerate(line.cells) if c.text.strip() and not _is_value(c.text)]
+
+    def has_values(line: Line) -> bool:
+        return any(_is_value(c.text) for c in line.cells)
+
+    top, rest = texts(above), texts(below)
+    if not rest or (has_values(above) and has_values(below)):
+        return None
+    # the end of a group label spanning rows (三、本年度办理结果's 果) may
+    # go on beside the row's: the rightmost texts are paired
+    spare = rest[: max(0, len(rest) - len(top))]
+    rest = rest[len(spare) :]
+    if any(_one_label(below.cells[i].text) for i in spare):
+        return None
+    pairs = list(zip(top[len(top) - len(rest) :], rest))
+    labels: dict[int, str] = {}
+    for i, j in pairs:
+        head, tail = above.cells[i].text.strip(), below.cells[j].text.strip()
+        if _CUT in head + tail or _one_label(tail) or not _one_label(head + tail):
+            return None
+        labels[i] = head + tail
+    where = below.cells[rest[0]].locator
+    if not has_values(below):
+        cells = list(above.cells)
+        for i, text in labels.items():
+            cells[i] = Cell(text, f"{cells[i].locator}; label continued on {where}")
+        return Line(cells, structured=True, grid=True)
+    # the values went on with the label's end: the row is the lower part,
+    # with the label's beginning (and a group label above it) put back
+    cells = list(below.cells)
+    for (i, j), text in zip(pairs, labels.values()):
+        cells[j] = Cell(text, f"{cells[j].locator}; label begun on {above.cells[i].locator}")
+    for i in top[: len(top) - len(rest)]:
+        if i < len(cells) and not cells[i].text.strip():
+            cells[i] = Cell(above.cells[i].text, above.cells[i].locator)
+    return Line(cells, structured=True, grid=True)
+
+
+def _one_label(text: str) -> bool:
+    """Whether ``text`` is one label of the form, whole."""
+    tokens = tokenize(text.strip())
+    return len(tokens) == 1 and tokens[0].kind == "label"
 
 
 def _check_pages(pdf, name: str, limits: Limits) -> None:
@@ -495,7 +570,7 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
             Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}") for c, text in survivors
         ]
         if out:
-            items.append(_Item(bbox[1], Line(out, structured=True)))
+            items.append(_Item(bbox[1], Line(out, structured=True, grid=True)))
     return items, [bbox for _, _, bbox in kept]
 
 
@@ -846,22 +921,26 @@ def _join_paragraphs(items: list[_Item], lines: list[_VisualLine]) -> None:
             owner = item
 
 
-def _title_hints(lines: list[_VisualLine]) -> list[str]:
+def _title_hints(
+    lines: list[_VisualLine], size_of: Callable = max, larger: float = 1.1, alike: float = 0.95
+) -> list[str]:
     """The first page's title.
 
     The leading lines in the largest type, joined (a title often breaks
-    after the agency's name).
+    after the agency's name): a line's type is ``size_of`` its words'
+    heights; the title's is more than ``larger`` times the body's, and the
+    title's lines are at least ``alike`` times its largest.
     """
     if not lines:
         return []
-    sizes = [max(w.height for s in ln.segments for w in s.words) for ln in lines]
+    sizes = [size_of(w.height for s in ln.segments for w in s.words) for ln in lines]
     body = statistics.median(sizes)
     top = max(sizes[:8])
-    if top <= body * 1.1:
+    if top <= body * larger:
         return []
     title = []
     for line, size in zip(lines, sizes):
-        if size >= top * 0.95:
+        if size >= top * alike:
             title.append(line.text)
         elif title:
             break
