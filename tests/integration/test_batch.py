@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gicstats.publish.batch import STATE_FILE, Options, plan, run_batch
+from gicstats.publish.batch import STATE_FILE, Options, plan, run_batch, summary
 
 EXPECTED_KEYS = {
     "report/上海市人民政府办公厅_2019",
@@ -167,7 +167,7 @@ def test_warm_kernels_give_identical_exports(full_run, tmp_path):
     runs, _, local_out = full_run
     out = tmp_path / "warm"
     result = run_batch(runs, out, jobs=2, options=Options(reuse_kernels=True))
-    assert result.count("done") == 9 and not result.failed
+    assert result.count("done") == 9 and not result.failed, summary(result)
     assert _exports(out) == _exports(local_out)
 
 
