@@ -28,6 +28,7 @@ from gicstats.publish.page import document, title_of
 OTHER_NOTEBOOKS = ("explore",)
 BUNDLED = NOTEBOOKS + OTHER_NOTEBOOKS
 _NOTEBOOK_SUFFIXES = frozenset({".py", ".ipynb", ".md", ".r", ".R", ".jl"})
+IOPUB_TIMEOUT = 60  # seconds to wait for a cell's outputs after its reply (nbclient: 4)
 
 
 class _QuietZmqTeardown(logging.Filter):
@@ -243,6 +244,12 @@ def execute(
                     log_output=False,
                     start_timeout=60,
                     execution_timeout=math.ceil(timeout) if timeout else None,  # per cell; needs an int
+                    # nbclient waits 4 s for a cell's outputs after its reply, then
+                    # drops the late ones with a warning: a starved machine would
+                    # export an incomplete notebook. Wait longer, and fail the run
+                    # rather than export it incomplete.
+                    iopub_timeout=IOPUB_TIMEOUT,
+                    raise_on_iopub_timeout=True,
                     **kwargs,
                 )
             raise_for_execution_errors(nb, str(failed_copy))
