@@ -262,5 +262,5 @@ def test_parse_command_reads_a_url(server, tmp_path, monkeypatch):
     server.routes["/r.pdf"] = {"body": HONGZE, "type": "application/pdf"}
     monkeypatch.setenv("GICSTATS_CACHE", str(tmp_path / "cache"))
     assert main(["parse", server.url("/r.pdf"), "--format", "csv"]) == 0
-    assert main(["parse", server.url("/missing.pdf")]) == 1
+    assert main(["parse", server.url("/missing.pdf")]) == 2  # cannot be read: 2, as for a missing file
     assert server.hits["/r.pdf"] == 1

@@ -40,7 +40,9 @@ def kernel_pid(km) -> int | None:
     return getattr(process, "pid", None)
 
 
-# what a cell of the bundled notebooks computes, by the first section it calls
+# what a cell of the bundled notebooks computes: the first of these sections
+# it calls, else the first section it calls (the report notebook opens the
+# corpus before the report, in the cell that loads the report)
 _CELL_CALL = re.compile(r"\bnb\.(\w+)\(")
 _CELL_STAGES = {
     "open_report": "cells: load report",
@@ -57,8 +59,9 @@ def cell_stage(cell) -> str:
     tags = cell.get("metadata", {}).get("tags", [])
     if "injected-parameters" in tags or "parameters" in tags:
         return "cells: parameters"
-    m = _CELL_CALL.search(cell.get("source", ""))
-    return _CELL_STAGES.get(m.group(1), f"cells: {m.group(1)}") if m else "cells: other"
+    calls = _CELL_CALL.findall(cell.get("source", ""))
+    known = [_CELL_STAGES[c] for c in calls if c in _CELL_STAGES]
+    return known[0] if known else f"cells: {calls[0]}" if calls else "cells: other"
 
 
 class Profile:
