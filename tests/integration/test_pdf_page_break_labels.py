@@ -14,7 +14,6 @@ Skipped when ``soffice`` is not installed (``.ci/run`` installs it).
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pandas as pd
@@ -46,7 +45,6 @@ def pdfs(tmp_path_factory):
 
 def _cut_labels(pdf) -> set[str]:
     """The labels of table 三 whose text is on two pages, found in the PDF's text layer."""
-    logging.getLogger("pdfminer").setLevel(logging.ERROR)
     with pdfplumber.open(pdf) as doc:
         pages = [re.sub(r"\s", "", p.extract_text() or "") for p in doc.pages]
     cut = set()
