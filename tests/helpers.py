@@ -23,6 +23,21 @@ DATA = ROOT / "data"
 TRUTH = Path(__file__).resolve().parent / "truth"
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
 
+# The runs of a full batch of the bundled corpus, by key (notebook/name)
+BUNDLED_RUN_KEYS = frozenset(
+    {
+        "report/上海市人民政府办公厅_2019",
+        "report/天门市公安局_2020",
+        "report/平潭综合实验区_2019",
+        "report/平潭综合实验区_2021",
+        "report/平潭综合实验区_2023",
+        "report/平潭综合实验区_2025",
+        "report/淮安市洪泽区人民政府_2024",
+        "trend/平潭综合实验区",
+        "compare/2019-2025",
+    }
+)
+
 # Headless Chromium, offline: no first-run work, no updates, no name
 # resolution (a page that tried to load anything from the network would fail
 # to), sandbox and /dev/shm off as containers need. Add --user-data-dir.

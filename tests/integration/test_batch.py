@@ -18,20 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import BUNDLED_RUN_KEYS
 
 from gicstats.publish.batch import STATE_FILE, Options, plan, run_batch, summary
 
-EXPECTED_KEYS = {
-    "report/上海市人民政府办公厅_2019",
-    "report/天门市公安局_2020",
-    "report/平潭综合实验区_2019",
-    "report/平潭综合实验区_2021",
-    "report/平潭综合实验区_2023",
-    "report/平潭综合实验区_2025",
-    "report/淮安市洪泽区人民政府_2024",
-    "trend/平潭综合实验区",
-    "compare/2019-2025",
-}
+EXPECTED_KEYS = BUNDLED_RUN_KEYS
 
 
 def _exports(out: Path) -> dict[str, bytes]:

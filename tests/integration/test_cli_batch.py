@@ -23,23 +23,13 @@ from urllib.parse import unquote
 
 import pytest
 from generate import balanced_values, render_pipe
-from helpers import DATA, ROOT
+from helpers import BUNDLED_RUN_KEYS, DATA, ROOT
 
 from gicstats import cli
 from gicstats.errors import GicstatsError
 from gicstats.publish.batch import STATE_FILE, _Progress, plan, run_batch
 
-ALL_KEYS = {
-    "report/上海市人民政府办公厅_2019",
-    "report/天门市公安局_2020",
-    "report/平潭综合实验区_2019",
-    "report/平潭综合实验区_2021",
-    "report/平潭综合实验区_2023",
-    "report/平潭综合实验区_2025",
-    "report/淮安市洪泽区人民政府_2024",
-    "trend/平潭综合实验区",
-    "compare/2019-2025",
-}
+ALL_KEYS = BUNDLED_RUN_KEYS
 AGENCIES = "上海市人民政府办公厅, 天门市公安局, 平潭综合实验区, 淮安市洪泽区人民政府"
 YEARS = "2019, 2020, 2021, 2023, 2024, 2025"
 

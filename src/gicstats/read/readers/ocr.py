@@ -51,6 +51,7 @@ from typing import Any
 from gicstats.errors import GicstatsError
 from gicstats.read.document import Cell, Document
 from gicstats.read.limits import Limits, beyond, current, over
+from gicstats.read.readers.pdf import _Box
 from gicstats.read.sources import image_kind
 
 OCR_HINT = 'install the OCR extra: pip install "gicstats[ocr]"'
@@ -555,7 +556,7 @@ def find_tables(edges: list[dict]) -> list[list[tuple]]:
 
 
 @dataclass
-class _OcrWord:
+class _OcrWord(_Box):
     """An OCR box in points, with what the locator needs."""
 
     text: str
@@ -565,18 +566,6 @@ class _OcrWord:
     top: float
     bottom: float
     px: tuple[int, int, int, int]
-
-    @property
-    def xc(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def yc(self) -> float:
-        return (self.top + self.bottom) / 2
-
-    @property
-    def height(self) -> float:
-        return max(self.bottom - self.top, 1.0)
 
 
 def _note(words: list[_OcrWord]) -> str:

@@ -61,9 +61,9 @@ _DIGIT = re.compile(r"\d")
 _CUT = "…"
 
 
-@dataclass
-class _Word:
-    text: str
+class _Box:
+    """Geometry of a word's box (``x0``, ``x1``, ``top``, ``bottom``, in points), from a text layer or OCR."""
+
     x0: float
     x1: float
     top: float
@@ -80,6 +80,15 @@ class _Word:
     @property
     def yc(self) -> float:
         return (self.top + self.bottom) / 2
+
+
+@dataclass
+class _Word(_Box):
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
 
 
 @dataclass
