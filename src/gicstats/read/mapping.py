@@ -671,10 +671,7 @@ class Mapper:
                 actual=" | ".join(raws),
             )
             note = f" (collapsed cells {' | '.join(raws)!r} expanded to {shown[0]})"
-            slots = [(rid, c) for rid in pending.row_ids for c in pending.table.columns]
-            cells = [(raw, p) for raw, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
-            for (rid, col), (raw, p) in zip(slots, cells):
-                self._emit(pending.table, rid, col, raw, p.value, p.unit, runs[0].locator + note, True)
+            self._emit_expanded(pending, raws, parsed, found[0], runs[0].locator + note)
             return None
         more = f" 等{len(found)}种" if len(found) > 8 else ""
         why = (
@@ -696,6 +693,15 @@ class Mapper:
             for col in pending.table.columns:
                 self._emit(pending.table, rid, col, " | ".join(raws), None, None, where, True)
         return None
+
+    def _emit_expanded(
+        self, pending: _PendingRow, raws: list[str], parsed: list, counts: tuple[int, ...], locator: str
+    ) -> None:
+        """Emit a collapsed row's cells: each printed value ``counts[i]`` times, in the row's slots in order."""
+        slots = [(rid, c) for rid in pending.row_ids for c in pending.table.columns]
+        cells = [(raw, p) for raw, p, c in zip(raws, parsed, counts) for _ in range(c)]
+        for (rid, col), (raw, p) in zip(slots, cells):
+            self._emit(pending.table, rid, col, raw, p.value, p.unit, locator, True)
 
     def _expand_collapsed(self, pending: _PendingRow, raws: list[str], locator: str) -> bool:
         """Expand a row whose runs of equal cells were collapsed to one.
@@ -729,8 +735,6 @@ class Mapper:
         shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
         printed = " ".join(raws)
         if len(found) == 1:
-            slots = [(rid, c) for rid in pending.row_ids for c in table.columns]
-            expanded = [(r, p) for r, p, c in zip(raws, parsed, found[0]) for _ in range(c)]
             note = f" (collapsed cells {printed!r} expanded to {shown[0]})"
             self.finding(
                 "parse.collapsed_cells",
@@ -741,8 +745,7 @@ class Mapper:
                 expected=shown[0],
                 actual=printed,
             )
-            for (rid, col), (raw, p) in zip(slots, expanded):
-                self._emit(table, rid, col, raw, p.value, p.unit, locator + note, True)
+            self._emit_expanded(pending, raws, parsed, found[0], locator + note)
             return True
         more = f" 等{len(found)}种" if len(found) > 8 else ""
         self.finding(
