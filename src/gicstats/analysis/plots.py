@@ -196,7 +196,7 @@ def png(fig) -> bytes:
     key = (width, height, fig.dpi)
     before = canvas.__dict__.get("renderer"), canvas._lastKey
     # FigureCanvasAgg.draw keeps a renderer whose key matches: ours
-    canvas.renderer, canvas._lastKey = _renderer(*key), key
+    canvas.renderer, canvas._lastKey = _renderer(*key), key  # type: ignore[assignment]  # stubs: None
     try:
         canvas.draw()
         rgba = np.asarray(canvas.renderer.buffer_rgba())
