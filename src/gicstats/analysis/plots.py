@@ -197,18 +197,20 @@ def png(fig) -> bytes:
     before = canvas.__dict__.get("renderer"), canvas._lastKey
     # FigureCanvasAgg.draw keeps a renderer whose key matches: ours
     canvas.renderer, canvas._lastKey = _renderer(*key), key  # type: ignore[assignment]  # stubs: None
-    try:
-        canvas.draw()
-        rgba = np.asarray(canvas.renderer.buffer_rgba())
-        opaque = bool(rgba[..., 3].min() == 0xFF)
-        image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba.copy())
-    finally:
-        # the renderer is shared: the figure keeps its own, if it had one
-        canvas.renderer, canvas._lastKey = before
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
     buf = io.BytesIO()
-    image.save(buf, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    try:
+        canvas.draw()
+        rgba = canvas.renderer.buffer_rgba()
+        # over the renderer's memory, encoded before another figure is drawn on it
+        image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+        if np.asarray(rgba)[..., 3].min() == 0xFF:
+            image = image.convert("RGB")
+        image.save(buf, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    finally:
+        # the renderer is shared: the figure keeps its own, if it had one
+        canvas.renderer, canvas._lastKey = before
     return buf.getvalue()
 
 
