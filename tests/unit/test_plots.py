@@ -128,3 +128,19 @@ def test_png_bytes_are_the_same_from_a_fresh_process(reports):
     )
     fresh = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True).stdout
     assert fresh == warm
+
+
+def test_rankings_of_many_heights_keep_a_few_renderers_and_their_pixels():
+    """A ranking's height follows its bars: each height is a renderer; only the last few are kept."""
+    sizes = []
+    for n in range(1, 13):
+        series = pd.Series({f"机关{i} 2021": (i + 1) / 20 for i in range(n)})
+        fig = plots.ranking(series, title="公开率排名", xlabel="百分比 (%)", percent=True)
+        _same_picture(fig)
+        sizes.append((*fig.canvas.get_width_height(physical=True), fig.dpi))
+    newest = list(dict.fromkeys(reversed(sizes)))[: plots._RENDERERS]
+    assert len(set(sizes)) > plots._RENDERERS  # 250 to 600 pixels high
+    kept = plots._renderers.by_size
+    # the newest sizes, sharing one pair of glyph caches
+    assert set(kept) == set(newest)
+    assert len({id(r._glyphs) for r in kept.values()}) == 1

@@ -83,10 +83,11 @@ def _subplots(figsize: tuple[float, float]):
 # PNG bytes: the picture savefig gives, for less CPU
 # --------------------------------------------------------------------------
 
-# renderers kept per (width, height, dpi), one set per thread: a figure is
-# drawn on one at a time
+# renderers kept per (width, height, dpi) and the glyph caches they share,
+# one set per thread: a figure is drawn on one at a time
 _renderers = threading.local()
-_CACHE_LIMIT = 50_000  # layouts or glyph bitmaps kept per renderer; then it starts afresh
+_RENDERERS = 8  # sizes kept (a ranking's height follows its bars); the oldest goes first
+_CACHE_LIMIT = 50_000  # layouts or glyph bitmaps kept; then the cache starts afresh
 # matplotlib 3.11's per-glyph text path, which _GlyphCachingRenderer repeats
 # with a cache; without it (another version) the renderer draws text as Agg does
 _GLYPH_API = all(hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform"))
@@ -105,11 +106,15 @@ class _GlyphCachingRenderer(RendererAgg):
     compares them byte for byte).
     """
 
-    def __init__(self, width, height, dpi) -> None:
-        """An Agg renderer of that size, with empty caches."""
+    def __init__(self, width, height, dpi, layouts: dict, glyphs: dict) -> None:
+        """An Agg renderer of that size, filling the given caches.
+
+        A glyph's bitmap does not depend on the canvas' size: renderers of
+        every size share them.
+        """
         super().__init__(width, height, dpi)
-        self._layouts: dict = {}
-        self._glyphs: dict = {}
+        self._layouts = layouts
+        self._glyphs = glyphs
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         """Draw ``s`` as :meth:`RendererAgg.draw_text` does, from the caches."""
@@ -164,9 +169,12 @@ def _renderer(width: int, height: int, dpi: float) -> RendererAgg:
     kept = getattr(_renderers, "by_size", None)
     if kept is None:
         kept = _renderers.by_size = {}
+        _renderers.caches = ({}, {})
     key = (width, height, dpi)
     if key not in kept:
-        kept[key] = _GlyphCachingRenderer(width, height, dpi)
+        if len(kept) >= _RENDERERS:
+            del kept[next(iter(kept))]
+        kept[key] = _GlyphCachingRenderer(width, height, dpi, *_renderers.caches)
     return kept[key]
 
 
