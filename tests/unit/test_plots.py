@@ -141,6 +141,6 @@ def test_rankings_of_many_heights_keep_a_few_renderers_and_their_pixels():
     newest = list(dict.fromkeys(reversed(sizes)))[: plots._RENDERERS]
     assert len(set(sizes)) > plots._RENDERERS  # 250 to 600 pixels high
     kept = plots._renderers.by_size
-    # the newest sizes, sharing one pair of glyph caches
+    # the most recently used sizes, sharing one pair of glyph caches
     assert set(kept) == set(newest)
     assert len({id(r._glyphs) for r in kept.values()}) == 1

@@ -86,7 +86,7 @@ def _subplots(figsize: tuple[float, float]):
 # renderers kept per (width, height, dpi) and the glyph caches they share,
 # one set per thread: a figure is drawn on one at a time
 _renderers = threading.local()
-_RENDERERS = 8  # sizes kept (a ranking's height follows its bars); the oldest goes first
+_RENDERERS = 8  # sizes kept (a ranking's height follows its bars); the least recently used goes first
 _CACHE_LIMIT = 50_000  # layouts or glyph bitmaps kept; then the cache starts afresh
 # matplotlib 3.11's per-glyph text path, which _GlyphCachingRenderer repeats
 # with a cache; without it (another version) the renderer draws text as Agg does
@@ -171,11 +171,13 @@ def _renderer(width: int, height: int, dpi: float) -> RendererAgg:
         kept = _renderers.by_size = {}
         _renderers.caches = ({}, {})
     key = (width, height, dpi)
-    if key not in kept:
+    renderer = kept.pop(key, None)
+    if renderer is None:
         if len(kept) >= _RENDERERS:
-            del kept[next(iter(kept))]
-        kept[key] = _GlyphCachingRenderer(width, height, dpi, *_renderers.caches)
-    return kept[key]
+            del kept[next(iter(kept))]  # the least recently used
+        renderer = _GlyphCachingRenderer(width, height, dpi, *_renderers.caches)
+    kept[key] = renderer  # last: the most recently used
+    return renderer
 
 
 PNG_COMPRESS_LEVEL = 1
