@@ -206,8 +206,11 @@ class Workshop:
 # --------------------------------------------------------------------------
 
 # Ideographs some fonts map to a CJK Radicals Supplement code point
-# (U+2E80–U+2EFF), which NFKC does not fold.
-RADICALS = {"民": "\u2ea0", "长": "\u2ed3", "黄": "\u2ee9", "车": "\u2ecb", "见": "\u2ec5", "门": "\u2ee8"}
+# (U+2E80–U+2EFF), which NFKC does not fold: each radical is the one whose
+# equivalent unified ideograph (Unicode's EquivalentUnifiedIdeograph.txt) is
+# the ideograph it replaces, so a reader that folds radicals reads the text
+# back (门 is U+2ED4 C-SIMPLIFIED GATE; U+2EE8 SIMPLIFIED WHEAT stands for 麦).
+RADICALS = {"民": "\u2ea0", "长": "\u2ed3", "黄": "\u2ee9", "车": "\u2ecb", "见": "\u2ec5", "门": "\u2ed4"}
 _TITLE = re.compile(r"^(.*?)((?:19|20)\d{2})\s*(年度?)(.*?政府信息公开)(工作)?(年度报告)", re.M)
 
 
