@@ -273,6 +273,9 @@ class Mapper:
         # whether a table row of the document prints two equal values side by
         # side: its producer does not collapse repeated cells (_padded_row)
         self.prints_repeats = True
+        # the document's lines, for the labels of local rows it prints (report_missing)
+        self.lines: list[Line] = []
+        self._printed: str | None = None
 
     # -- findings -----------------------------------------------------------
     def finding(
@@ -1000,6 +1003,23 @@ class Mapper:
                     f"表格“{table.title}”缺少以下行：{'；'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
                     cells=", ".join(f"{table.id}.{r.id}" for r in rows if (table.id, r.id) not in self.seen),
                 )
+            # a provincial variant's row is not expected, but one whose label
+            # the document prints and that was not read would leave its cells
+            # null with nothing saying why
+            unread = [r for r in table.rows if r.local and (table.id, r.id) not in self.seen and self.prints_label(r)]
+            if unread:
+                self.finding(
+                    "parse.missing_row",
+                    "warning",
+                    f"报告印有“{'；'.join(r.label for r in unread)}”，但表格“{table.title}”中未读到该行",
+                    cells=", ".join(f"{table.id}.{r.id}" for r in unread),
+                )
+
+    def prints_label(self, row: T.Row) -> bool:
+        """Whether a cell of the document holds ``row``'s label (spaces left out)."""
+        if self._printed is None:
+            self._printed = "\n".join("".join(c.text.split()) for line in self.lines for c in line.cells)
+        return any(label in self._printed for label in (row.label, *row.aliases))
 
 
 def _values(runs: list[_Event]) -> list[float | None]:
@@ -1061,5 +1081,6 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
         )
     mapper = Mapper(mapping_version, report)
     mapper.prints_repeats = _prints_repeats(lines)
+    mapper.lines = lines
     mapper.run(events)
     return version, mapper.cells, findings + mapper.findings
