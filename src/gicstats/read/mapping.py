@@ -1016,10 +1016,11 @@ class Mapper:
                 )
 
     def prints_label(self, row: T.Row) -> bool:
-        """Whether a cell of the document holds ``row``'s label (spaces left out)."""
+        """Whether the document's cells hold ``row``'s label, compared as labels are (:func:`T.normalize`)."""
         if self._printed is None:
-            self._printed = "\n".join("".join(c.text.split()) for line in self.lines for c in line.cells)
-        return any(label in self._printed for label in (row.label, *row.aliases))
+            # one pass over the whole text, not one per cell
+            self._printed = T.normalize("\n".join(c.text for line in self.lines for c in line.cells))
+        return any(T.normalize(label) in self._printed for label in (row.label, *row.aliases))
 
 
 def _values(runs: list[_Event]) -> list[float | None]:
