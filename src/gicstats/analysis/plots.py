@@ -10,15 +10,20 @@ reader; every chart names its source in a caption.
 
 from __future__ import annotations
 
+import io
+import math
+import threading
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font, RenderMode
 from matplotlib.ticker import PercentFormatter
 
 from gicstats.read.report import Report
@@ -72,6 +77,151 @@ def _subplots(figsize: tuple[float, float]):
     fig = Figure(figsize=figsize)
     FigureCanvasAgg(fig)
     return fig, fig.subplots()
+
+
+# --------------------------------------------------------------------------
+# PNG bytes: the picture savefig gives, for less CPU
+# --------------------------------------------------------------------------
+
+# renderers kept per (width, height, dpi) and the glyph caches they share,
+# one set per thread: a figure is drawn on one at a time
+_renderers = threading.local()
+_RENDERERS = 8  # sizes kept (a ranking's height follows its bars); the least recently used goes first
+_CACHE_LIMIT = 50_000  # layouts or glyph bitmaps kept; then the cache starts afresh
+# matplotlib 3.11's per-glyph text path, which _GlyphCachingRenderer repeats
+# with a cache; without it (another version) the renderer draws text as Agg does
+_GLYPH_API = all(hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform"))
+
+
+class _GlyphCachingRenderer(RendererAgg):
+    """Agg that remembers each text's glyph layout and each glyph's bitmap.
+
+    Agg lays out and renders every glyph of every text each time it draws,
+    and a CJK glyph of Noto Sans CJK (CFF outlines, hinted) is costly to
+    render; a kernel's charts repeat the same labels notebook after notebook.
+    A glyph's bitmap depends on the font, size, hinting, rotation and the
+    fraction of a pixel it is placed at, not on the whole pixels: it is
+    rendered once per such key and moved by whole pixels, which gives the
+    same pixels as Agg's own ``draw_text`` (tests/unit/test_plots.py
+    compares them byte for byte).
+    """
+
+    def __init__(self, width, height, dpi, layouts: dict, glyphs: dict) -> None:
+        """An Agg renderer of that size, filling the given caches.
+
+        A glyph's bitmap does not depend on the canvas' size: renderers of
+        every size share them.
+        """
+        super().__init__(width, height, dpi)
+        self._layouts = layouts
+        self._glyphs = glyphs
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        """Draw ``s`` as :meth:`RendererAgg.draw_text` does, from the caches."""
+        if ismath or not _GLYPH_API:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        flags = get_hinting_flag()
+        size = prop.get_size_in_points()
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        font = self._prepare_font(prop)
+        key = (font, size, self.dpi, flags, s, tuple(features) if features else features, language)
+        items = self._layouts.get(key)
+        if items is None:
+            if len(self._layouts) > _CACHE_LIMIT:
+                self._layouts.clear()
+            laid = font._layout(s, flags=flags, features=features, language=language)
+            items = self._layouts[key] = [(i.ft_object, i.glyph_index, i.x, i.y) for i in laid]
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        # as Agg computes it per glyph (slant 0, extend 1): the rotation in 16.16
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+        turn = tuple(matrix.ravel().tolist())
+        mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+        for ft_object, glyph, dx, dy in items:
+            # the pen position in 26.6 fixed point, FreeType's y upwards, split
+            # into whole pixels and the fraction the bitmap depends on
+            px, fx = divmod(round(0x40 * (x + dx * cos - dy * sin)), 0x40)
+            py, fy = divmod(round(0x40 * (self.height - y + dx * sin + dy * cos)), 0x40)
+            gkey = (ft_object, size, self.dpi, glyph, turn, fx, fy, flags, mode)
+            hit = self._glyphs.get(gkey)
+            if hit is None:
+                if len(self._glyphs) > _CACHE_LIMIT:
+                    self._glyphs.clear()
+                ft_object.set_size(size, self.dpi)
+                ft_object._set_transform(matrix, [fx, fy])
+                bitmap = ft_object._render_glyph(glyph, flags, mode)
+                buffer = bitmap.buffer
+                if mode == RenderMode.MONO:
+                    buffer *= 0xFF
+                hit = self._glyphs[gkey] = (buffer, bitmap.left, bitmap.top)
+            buffer, left, top = hit
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + px, int(self.height) - (top + py) + buffer.shape[0], 0, gc)
+        return None
+
+
+def _renderer(width: int, height: int, dpi: float) -> RendererAgg:
+    """This thread's renderer for figures of that size.
+
+    Kept, matplotlib's cache of text metrics (per renderer) and the glyph
+    caches serve every chart of that size the kernel draws.
+    """
+    kept = getattr(_renderers, "by_size", None)
+    if kept is None:
+        kept = _renderers.by_size = {}
+        _renderers.caches = ({}, {})
+    key = (width, height, dpi)
+    renderer = kept.pop(key, None)
+    if renderer is None:
+        if len(kept) >= _RENDERERS:
+            del kept[next(iter(kept))]  # the least recently used
+        renderer = _GlyphCachingRenderer(width, height, dpi, *_renderers.caches)
+    kept[key] = renderer  # last: the most recently used
+    return renderer
+
+
+PNG_COMPRESS_LEVEL = 1
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes at its own dpi: the pixels ``fig.savefig(buf, format="png")`` draws.
+
+    For less CPU (a chart cost about 70 ms, most of a notebook's kernel time):
+    the figure is drawn once on a renderer kept per size
+    (:class:`_GlyphCachingRenderer`); an opaque picture (every chart: the
+    figure's face is white) is stored as RGB without its alpha channel, at
+    zlib level 1, which here is both faster and smaller than Pillow's
+    default 6 (31 against 37 KB a chart). zlib is deterministic: the same
+    figure gives the same bytes in a warm or a fresh kernel. A figure not on
+    an Agg canvas is saved by ``savefig``.
+    """
+    from PIL import Image, PngImagePlugin
+
+    canvas = fig.canvas
+    if not isinstance(canvas, FigureCanvasAgg):
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        return buf.getvalue()
+    width, height = canvas.get_width_height(physical=True)
+    key = (width, height, fig.dpi)
+    before = canvas.__dict__.get("renderer"), canvas._lastKey
+    # FigureCanvasAgg.draw keeps a renderer whose key matches: ours
+    canvas.renderer, canvas._lastKey = _renderer(*key), key  # type: ignore[assignment]  # stubs: None
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, https://matplotlib.org/")
+    buf = io.BytesIO()
+    try:
+        canvas.draw()
+        rgba = canvas.renderer.buffer_rgba()
+        # over the renderer's memory, encoded before another figure is drawn on it
+        image = Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+        if np.asarray(rgba)[..., 3].min() == 0xFF:
+            image = image.convert("RGB")
+        image.save(buf, format="png", pnginfo=info, dpi=(fig.dpi, fig.dpi), compress_level=PNG_COMPRESS_LEVEL)
+    finally:
+        # the renderer is shared: the figure keeps its own, if it had one
+        canvas.renderer, canvas._lastKey = before
+    return buf.getvalue()
 
 
 def _text_inches(text: str, size: float) -> float:

@@ -50,7 +50,6 @@ def show_figure(fig):
     figure is returned (``plt.show()`` or ``fig.savefig`` it).
     """
     import base64
-    import io
 
     if not _in_kernel():
         return fig
@@ -59,9 +58,9 @@ def show_figure(fig):
     if empty:
         _display(page.Note(f"{title}：{empty}"))
         return None
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100)  # tight_layout is done; "tight" bbox would draw twice
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    # drawn once at the figure's 100 dpi, margins already set ("tight" bbox would draw twice);
+    # the same bytes serve the HTML (with its alt text) and the image/png output
+    data = base64.b64encode(plots.png(fig)).decode("ascii")
     tag = f'<img src="data:image/png;base64,{data}" alt="{page.esc(title)}">'
     _display_bundle({"text/html": tag, "image/png": data, "text/plain": f"<图表 {title}>"})
     return None
