@@ -144,3 +144,19 @@ def test_rankings_of_many_heights_keep_a_few_renderers_and_their_pixels():
     # the most recently used sizes, sharing one pair of glyph caches
     assert set(kept) == set(newest)
     assert len({id(r._glyphs) for r in kept.values()}) == 1
+
+
+def test_the_pixel_tests_exercise_the_glyph_cache(reports):
+    """On matplotlib 3.11 (what CI installs) ``png`` draws text from its caches.
+
+    Elsewhere it falls back to Agg's own text drawing, and the pixel tests
+    above would compare savefig with itself.
+    """
+    import matplotlib
+
+    if tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) != (3, 11):
+        pytest.skip(f"matplotlib {matplotlib.__version__}: the glyph cache is for 3.11 only")
+    assert plots._GLYPH_API
+    plots.png(plots.applicant_mix(reports[0]))
+    layouts, glyphs = plots._renderers.caches
+    assert layouts and glyphs, "png() drew no text through the glyph cache"

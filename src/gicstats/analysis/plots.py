@@ -89,8 +89,13 @@ _renderers = threading.local()
 _RENDERERS = 8  # sizes kept (a ranking's height follows its bars); the least recently used goes first
 _CACHE_LIMIT = 50_000  # layouts or glyph bitmaps kept; then the cache starts afresh
 # matplotlib 3.11's per-glyph text path, which _GlyphCachingRenderer repeats
-# with a cache; without it (another version) the renderer draws text as Agg does
-_GLYPH_API = all(hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform"))
+# with a cache. These are private calls: on any other minor version (where
+# they may be gone, or mean something else under the same names) the renderer
+# draws text as Agg does; tests/unit/test_plots.py compares the pixels with
+# savefig's on the version installed
+_GLYPH_API = tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) == (3, 11) and all(
+    hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform")
+)
 
 
 class _GlyphCachingRenderer(RendererAgg):
