@@ -64,23 +64,50 @@ def _span(value: str | None) -> int:
     return min(max(int(m.group()), 1), _MAX_SPAN) if m else 1
 
 
-def _spaced(table) -> None:
-    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break a cell's text, once per table.
+def _spaced(el) -> None:
+    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break the text in ``el``.
 
-    So cell texts can be serialised in C.
+    So its text can be serialised in C. lxml raises ValueError here for a
+    text holding a character XML forbids (see :func:`read_html`).
     """
-    for node in table.iter("br", "p", "div"):
+    for node in el.iter("br", "p", "div"):
         node.tail = " " + (node.tail or "")
         if node.tag != "br":
             node.text = " " + (node.text or "")
 
 
 def _cell_text(el) -> str:
-    """The text of a cell (after :func:`_spaced`)."""
-    if not len(el):  # no child elements: the common case in real pages
+    """The text of a cell, with a space where ``<br>``, ``<p>`` and ``<div>`` break it.
+
+    A cell whose children hold no elements (``<td><p>60</p></td>``, as Word
+    exports every cell) is joined here from its pieces, as
+    ``etree.tostring(method="text")`` joins them from the spaced tree:
+    spacing the tree and serialising it cost more for such a cell than the
+    rest of its reading. Deeper cells are spaced (:func:`_spaced`) and
+    serialised. Either way, a text that lxml would refuse to take back
+    raises ValueError where spacing it would.
+    """
+    if not len(el):  # no child elements: nothing to space
         text = el.text or ""
     else:
-        text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+        parts = [el.text or ""]
+        for child in el:
+            tag = child.tag
+            if len(child) or not isinstance(tag, str):
+                # deeper markup (or a node that is no element): the general way
+                _spaced(el)
+                text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+                break
+            if tag == "p" or tag == "div":
+                parts += (" ", child.text or "", " ", child.tail or "")
+            elif tag == "br":
+                parts += (child.text or "", " ", child.tail or "")
+            else:
+                parts += (child.text or "", child.tail or "")
+        else:
+            text = "".join(parts)
+            if not text.isprintable() and _NOT_XML.search(text):
+                _spaced(el)  # raises if one sits where spacing sets a text
     return text.replace("\xa0", " ").strip()
 
 
@@ -102,15 +129,27 @@ def _drop(el) -> None:
     el.tag = _DROPPED
 
 
-def _rows(table) -> list:
-    """The table's own rows (not those of nested tables)."""
-    rows = []
-    for child in table.iterchildren("tr", "thead", "tbody", "tfoot"):
-        if child.tag == "tr":
+_SECTIONS = frozenset(("thead", "tbody", "tfoot"))
+_CELLS = frozenset(("td", "th"))
+
+
+def _rows(table) -> tuple[list, list]:
+    """The table's own rows (not those of nested tables), and its other children and theirs.
+
+    The others (``<caption>``, ``<colgroup>``, stray markup between rows)
+    hold no cells.
+    """
+    rows, others = [], []
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
             rows.append(child)
+        elif tag in _SECTIONS:
+            for grandchild in child:
+                (rows if grandchild.tag == "tr" else others).append(grandchild)
         else:
-            rows.extend(child.iterchildren("tr"))
-    return rows
+            others.append(child)
+    return rows, others
 
 
 def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
@@ -121,8 +160,8 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
     """
     lines: list[Line] = []
     occupied: dict[tuple[int, int], bool] = {}
-    _spaced(table)
-    for r, tr in enumerate(_rows(table)):
+    rows, others = _rows(table)
+    for r, tr in enumerate(rows):
         col = 0
         cells: list[Cell] = []
         where = f"table {number}, row {r + 1}, column "  # the locator, but for the column
@@ -143,8 +182,14 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
                             occupied[(r + dr, col + dc)] = True
             cells.append(Cell(_cell_text(td), f"{where}{col + 1}"))
             col += colspan
+        if len(cells) != len(tr):
+            others.extend(child for child in tr if child.tag not in _CELLS)
         if cells:
             lines.append(Line(cells, structured=True))
+    for other in others:
+        # no cell's text, but spaced as cells are: lxml raises ValueError
+        # for a character it refuses there too (see read_html)
+        _spaced(other)
     return lines
 
 
