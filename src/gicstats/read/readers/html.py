@@ -235,17 +235,32 @@ def _title_hints(root) -> list[str]:
     copy the innermost text once per level. Such pages go through
     :func:`_nested_hints`, which copies every text once.
     """
-    heads = []
-    depth = nested = 0
-    for event, el in etree.iterwalk(root, events=("start", "end"), tag=_HINT_TAGS):
-        if event == "start":
-            nested |= depth
-            depth += 1
-            heads.append(el)
-        else:
-            depth -= 1
+    heads = list(root.iter(*_HINT_TAGS))
+    if len(heads) <= _FEW:
+        # a few headings: asking each for an enclosing one costs less than a
+        # walk over every element (at most _FEW walks up the tree)
+        nested = any(next(h.iterancestors(*_HINT_TAGS), None) is not None for h in heads)
+    else:
+        nested = _any_nested(root, _HINT_TAGS)
     texts = _nested_hints(root) if nested else [_hint(h) for h in heads]
     return [t.strip() for t in texts if t and t.strip()]
+
+
+# Up to this many headings (or tables), each is asked for an enclosing one.
+_FEW = 64
+
+
+def _any_nested(root, tags: tuple[str, ...]) -> bool:
+    """Whether an element of ``tags`` sits inside another, in one walk over the tree."""
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end"), tag=tags):
+        if event == "start":
+            if depth:
+                return True
+            depth += 1
+        else:
+            depth -= 1
+    return False
 
 
 class _Hint:
@@ -298,8 +313,10 @@ def _nested_hints(root) -> list[str | None]:
     return [None if h.size > _MAX_HINT_CHARS else "".join(h.parts) for h in hints]
 
 
-def _nested_flags(root) -> list[bool]:
-    """For each table in document order, whether it sits inside another."""
+def _nested_flags(root, tables: list) -> list[bool]:
+    """For each table of ``tables`` (every table, in document order), whether it sits inside another."""
+    if len(tables) <= _FEW:
+        return [next(t.iterancestors("table"), None) is not None for t in tables]
     flags: list[bool] = []
     open_tables = 0
     for event, _ in etree.iterwalk(root, events=("start", "end"), tag="table"):
@@ -380,7 +397,7 @@ def _read(text: str, name: str | None, limits) -> Document:
         _drop(bad)
     title_hints = _title_hints(root)
     tables = list(root.iter("table"))
-    nested = _nested_flags(root)
+    nested = _nested_flags(root, tables)
     # Innermost first: a nested table is read, then taken out (its tail text
     # stays), so the cell holding it neither repeats its text nor makes every
     # enclosing table walk it again.
