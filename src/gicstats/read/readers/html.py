@@ -139,7 +139,8 @@ def _rows(table) -> tuple[list, list]:
     The others (``<caption>``, ``<colgroup>``, stray markup between rows)
     hold no cells.
     """
-    rows, others = [], []
+    rows: list = []
+    others: list = []
     for child in table:
         tag = child.tag
         if tag == "tr":
