@@ -19,7 +19,7 @@ from gicstats.form import template as T
 from gicstats.form.findings import Finding
 from gicstats.form.identities import Status, evaluate, instances, row_identity
 from gicstats.read.document import Cell, Line
-from gicstats.read.labels import Token, is_run, tokenize
+from gicstats.read.labels import Token, bare_number, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, expansions, split_run
 from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
@@ -111,7 +111,13 @@ def _events(lines: list[Line]) -> list[_Event]:
             continue
         own: list[_Event] = []
         for cell in line.cells:
-            own.extend(_structured_cell(cell, tokenize(cell.text)))
+            text = cell.text
+            if not text or bare_number(text):
+                # a blank cell or a bare number, most cells of a table:
+                # what _structured_cell makes of them, without tokens
+                own.append(_Event("run", text, cell.locator, positional=True))
+            else:
+                own.extend(_structured_cell(cell, tokenize(text)))
         if line.markdown or line.dump or line.grid:
             for ev in own:
                 ev.markdown, ev.dump, ev.grid = line.markdown, line.dump, line.grid
