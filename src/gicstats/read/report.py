@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -326,8 +326,10 @@ class PendingFindings:
 
     def arrow(self) -> pa.Table:
         """The findings as an Arrow table of strings, in the columns of the findings table."""
-        rows = [astuple(f) for f in self.findings]
-        return pa.table({name: pa.array([r[i] for r in rows], pa.string()) for i, name in enumerate(FINDING_COLUMNS)})
+        # a Finding's fields are these columns (strings: no astuple, which deep-copies)
+        return pa.table(
+            {name: pa.array([getattr(f, name) for f in self.findings], pa.string()) for name in FINDING_COLUMNS}
+        )
 
 
 def _frame_property(name: str) -> property:

@@ -372,17 +372,18 @@ def read_html(text: str, name: str | None = None) -> Document:
         refused("page " + over("tags ('<' characters)", tags, limits.max_tags, "max_tags"), name)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return _read(text, name, limits)
+        return _read(text, name, limits, tags)
     except ValueError:
         # lxml refused to take back a text holding a character XML forbids;
         # such pages are rare, so they alone pay for cleaning the text
-        return _read(_NOT_XML.sub(" ", text), name, limits)
+        return _read(_NOT_XML.sub(" ", text), name, limits, tags)
 
 
-def _read(text: str, name: str | None, limits) -> Document:
+def _read(text: str, name: str | None, limits, tags: int) -> Document:
+    """Read the page ``text`` of at most ``tags`` '<' characters."""
     parser = _parser()
     try:
-        root = etree.fromstring(text, parser) if text.strip() else None
+        root = etree.fromstring(text, parser) if text and not text.isspace() else None
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     problem = _stopped(parser)
@@ -392,7 +393,9 @@ def _read(text: str, name: str | None, limits) -> Document:
         return read_text(text, name)
     if limits.max_depth < LIBXML2_MAX_DEPTH and _depth_over(root, limits.max_depth):
         refused(f"page is nested more than {limits.max_depth:,} elements deep (GICSTATS_MAX_DEPTH)", name)
-    n_cells = sum(1 for _ in root.iter("td", "th"))
+    # libxml2 makes a cell of a tag the page opens (it infers html, head,
+    # body and p, never a cell): with fewer '<' than the limit, no counting
+    n_cells = sum(1 for _ in root.iter("td", "th")) if tags > limits.max_cells else 0
     if n_cells > limits.max_cells:
         refused("page " + over("table cells", n_cells, limits.max_cells, "max_cells"), name)
     for bad in list(root.iter("script", "style", "noscript", "template")):
