@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gicstats.form import template as T
 from gicstats.form.findings import Finding
@@ -117,7 +118,7 @@ def _events(lines: list[Line]) -> list[_Event]:
                 # what _structured_cell makes of them, without tokens
                 own.append(_Event("run", text, cell.locator, positional=True))
             else:
-                own.extend(_structured_cell(cell, tokenize(text)))
+                own.extend(_structured_cell(cell))
         if line.markdown or line.dump or line.grid:
             for ev in own:
                 ev.markdown, ev.dump, ev.grid = line.markdown, line.dump, line.grid
@@ -196,37 +197,50 @@ def _token_event(tok: Token, locator: str) -> _Event:
     return _Event(tok.kind, tok.text.strip(), where, tok.key)
 
 
-def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
+def _structured_cell(cell: Cell) -> list[_Event]:
     """A cell of a table row: one label, one value (possibly blank), or text.
 
     A cell mixing a label with text it does not explain is kept whole as
     text, so a misprinted label is reported rather than half-matched.
     """
-    if not tokens:
-        return [_Event("run", "", cell.locator, positional=True)]
-    if "OCR confidence" in cell.locator and _misread_digits(cell.text):
+    text, locator = cell.text, cell.locator
+    if "OCR confidence" in locator and _misread_digits(text):
         # OCR read a digit as a letter (1 as L): an unreadable value of its
         # column, so that its neighbours keep theirs (and it opens no row)
-        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
-    if len(tokens) == 1:  # most cells: one value, one label or one text
-        kind = tokens[0].kind
-        if kind == "run":
-            return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
-        if kind == "text":
-            return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
-        event = _token_event(tokens[0], cell.locator)
-        event.positional = True
-        return [event]
+        return [_Event("run", text.strip(), locator, positional=True)]
+    shape = _cell_shape(text) if len(text) <= _SHAPE_CACHE_MAX_CHARS else _shape(text)
+    return [
+        _Event(kind, ev_text, locator if span is None else f"{locator}, {span}" if locator else span, key, positional)
+        for kind, ev_text, key, positional, span in shape
+    ]
+
+
+# A cell's events but for their locators: kind, text, key, whether
+# positional, and a token's span in the cell (None: the event is the cell's).
+_Shape = tuple[tuple[str, str, str, bool, str | None], ...]
+
+
+def _shape(text: str) -> _Shape:
+    """What :func:`_structured_cell` makes of a cell of ``text``, without its locator."""
+    tokens = tokenize(text)
+    if not tokens:
+        return (("run", "", "", True, None),)
     kinds = {t.kind for t in tokens}
-    if kinds == {"run"}:
-        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
+    if kinds == {"run"}:  # one value, or values printed in one cell
+        return (("run", text.strip(), "", True, None),)
     if "text" in kinds:
-        return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
+        return (("text", " ".join(text.split()), "", True, None),)
+    if len(tokens) == 1:  # one label, the commonest of these
+        tok = tokens[0]
+        return ((tok.kind, tok.text.strip(), tok.key, True, f"chars {tok.start}-{tok.end}"),)
     # labels, perhaps with values printed in the same cell
-    events = [_token_event(t, cell.locator) for t in tokens]
-    for ev in events:
-        ev.positional = ev.kind == "label"
-    return events
+    return tuple((t.kind, t.text.strip(), t.key, t.kind == "label", f"chars {t.start}-{t.end}") for t in tokens)
+
+
+# Labels repeat in every report: a cell's text is taken apart once (short
+# texts only, as labels are)
+_SHAPE_CACHE_MAX_CHARS = 300
+_cell_shape = lru_cache(maxsize=65536)(_shape)
 
 
 def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
@@ -503,16 +517,19 @@ class Mapper:
         table = pending.table
         k = len(pending.row_ids) * len(table.columns)
         runs = pending.runs
-        if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
+        if not runs or (not any(r.positional for r in runs) and all(not r.text.strip() for r in runs)):
             self._record_missing(pending, "行只有标签，没有数值")
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
-        if all(r.positional for r in runs) and len(runs) > k:
+        # one value a cell (a table row): padding is dropped from those only,
+        # and what is left of them is still one value a cell
+        positional = all(r.positional for r in runs)
+        if positional and len(runs) > k:
             padded = self._drop_span_padding(pending, runs, k)
             if padded is None:
                 return
             runs = padded
-        if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
+        if positional and all(self._single(r.text) for r in runs[:k]):
             if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump or r.grid for r in runs):
                 padded = self._padded_row(pending, runs, k)
                 if padded is None:
