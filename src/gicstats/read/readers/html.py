@@ -76,6 +76,9 @@ def _spaced(el) -> None:
             node.text = " " + (node.text or "")
 
 
+_PARAGRAPHS = frozenset(("p", "div"))  # a space before and after their text
+
+
 def _cell_text(el) -> str:
     """The text of a cell, with a space where ``<br>``, ``<p>`` and ``<div>`` break it.
 
@@ -87,8 +90,14 @@ def _cell_text(el) -> str:
     serialised. Either way, a text that lxml would refuse to take back
     raises ValueError where spacing it would.
     """
-    if not len(el):  # no child elements: nothing to space
+    n = len(el)
+    if not n:  # no child elements: nothing to space
         text = el.text or ""
+    elif n == 1 and not len(child := el[0]) and child.tag in _PARAGRAPHS:
+        # one paragraph, the commonest cell, joined as the loop below joins it
+        text = f"{el.text or ''} {child.text or ''} {child.tail or ''}"
+        if not text.isprintable() and _NOT_XML.search(text):
+            _spaced(el)  # raises if one sits where spacing sets a text
     else:
         parts = [el.text or ""]
         for child in el:
@@ -98,7 +107,7 @@ def _cell_text(el) -> str:
                 _spaced(el)
                 text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
                 break
-            if tag == "p" or tag == "div":
+            if tag in _PARAGRAPHS:
                 parts += (" ", child.text or "", " ", child.tail or "")
             elif tag == "br":
                 parts += (child.text or "", " ", child.tail or "")
