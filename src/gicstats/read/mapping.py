@@ -842,6 +842,8 @@ class Mapper:
         return None
 
     def _single(self, text: str) -> bool:
+        if not text or text.isdigit():  # a blank or a number, most cells: one value
+            return True
         text = text.strip()
         return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
 
@@ -867,17 +869,18 @@ class Mapper:
         return accept, len(keys)
 
     def _emit(self, table, row_id, col, raw, value, unit, locator, readable, *, implausible: bool = False) -> None:
-        key = (table.id, row_id, col.id)
-        if key in self.seen:
+        table_id, seen = table.id, self.seen
+        key = (table_id, row_id, col.id)
+        if key in seen:
             self.finding(
                 "parse.duplicate_cell",
                 "warning",
-                f"单元格{'.'.join(key)}在报告中出现了两次，保留第一次的值（{self.seen[key]}）",
+                f"单元格{'.'.join(key)}在报告中出现了两次，保留第一次的值（{seen[key]}）",
                 cells=".".join(key),
             )
             return
-        self.seen[key] = locator
-        self.seen[(table.id, row_id)] = locator
+        seen[key] = locator
+        seen[(table_id, row_id)] = locator
         if value is not None and "OCR confidence" in locator and _speck_mark(raw, col.dtype):
             self.finding(
                 "parse.unreadable_cell",
@@ -909,7 +912,7 @@ class Mapper:
             )
         self.cells.append(
             {
-                "table": table.id,
+                "table": table_id,
                 "row": row_id,
                 "column": col.id,
                 "value": value,
