@@ -378,8 +378,8 @@ class Mapper:
 
     def on_run(self, ev: _Event) -> None:
         """A run of values: added to the pending row (table 四's one line opens one), or stray outside any row."""
-        text = ev.text.strip()
         if self.pending is None:
+            text = ev.text.strip()
             if self.table is None or not (text or (ev.data_line and self.table.single_line)):
                 return
             if not self.table.single_line:
