@@ -327,10 +327,20 @@ class PendingFindings:
 
     def arrow(self) -> pa.Table:
         """The findings as an Arrow table of strings, in the columns of the findings table."""
-        # a Finding's fields are these columns (strings: no astuple, which deep-copies)
-        return pa.table(
-            {name: pa.array([getattr(f, name) for f in self.findings], pa.string()) for name in FINDING_COLUMNS}
-        )
+        global _NO_FINDINGS
+        if not self.findings:  # most reports of a good page: one empty table (Arrow's are immutable)
+            if _NO_FINDINGS is None:
+                _NO_FINDINGS = _findings_table([])
+            return _NO_FINDINGS
+        return _findings_table(self.findings)
+
+
+_NO_FINDINGS: pa.Table | None = None
+
+
+def _findings_table(findings: list[Finding]) -> pa.Table:
+    # a Finding's fields are these columns (strings: no astuple, which deep-copies)
+    return pa.table({name: pa.array([getattr(f, name) for f in findings], pa.string()) for name in FINDING_COLUMNS})
 
 
 def _frame_property(name: str) -> property:
