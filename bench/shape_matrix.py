@@ -10,7 +10,8 @@ Producers and scoring are in ``tests/shapes.py`` (the test
 ``tests/integration/test_shape_matrix.py`` asserts the same matrix). A matrix cell reads
 ``exact/total`` cells, then ``W<n>`` wrong cells (must never appear),
 ``S<n>`` null cells without a finding, ``m:<a|y|t>`` wrong agency, year or
-template, ``ERR`` a refused output, ``·`` a producer that does not apply.
+template, ``n:<a|y|t>`` one not read (null, with the finding that says so),
+``ERR`` a refused output, ``·`` a producer that does not apply.
 """
 
 from __future__ import annotations
@@ -53,9 +54,12 @@ def main() -> int:
                 notes.append(f"WRONG: {sc.wrong_cells}")
             if sc.null_cells:
                 notes.append(f"null: {', '.join(sc.null_cells[:12])}{' …' if len(sc.null_cells) > 12 else ''}")
-            bad = [k for k, ok in sc.meta.items() if not ok]
+            bad = [k for k, ok in sc.meta.items() if ok is False]
             if bad:
                 notes.append(f"meta wrong: {', '.join(bad)}")
+            unread = [k for k, ok in sc.meta.items() if ok is None]
+            if unread:
+                notes.append(f"meta not read (with a finding): {', '.join(unread)}")
             if notes:
                 print(f"{report} × {producer}: " + "; ".join(notes))
     wrong = sum(sc.wrong for sc in scores.values() if not isinstance(sc, str))

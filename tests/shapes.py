@@ -206,8 +206,11 @@ class Workshop:
 # --------------------------------------------------------------------------
 
 # Ideographs some fonts map to a CJK Radicals Supplement code point
-# (U+2E80–U+2EFF), which NFKC does not fold.
-RADICALS = {"民": "\u2ea0", "长": "\u2ed3", "黄": "\u2ee9", "车": "\u2ecb", "见": "\u2ec5", "门": "\u2ee8"}
+# (U+2E80–U+2EFF), which NFKC does not fold: each radical is the one whose
+# equivalent unified ideograph (Unicode's EquivalentUnifiedIdeograph.txt) is
+# the ideograph it replaces, so a reader that folds radicals reads the text
+# back (门 is U+2ED4 C-SIMPLIFIED GATE; U+2EE8 SIMPLIFIED WHEAT stands for 麦).
+RADICALS = {"民": "\u2ea0", "长": "\u2ed3", "黄": "\u2ee9", "车": "\u2ecb", "见": "\u2ec5", "门": "\u2ed4"}
 _TITLE = re.compile(r"^(.*?)((?:19|20)\d{2})\s*(年度?)(.*?政府信息公开)(工作)?(年度报告)", re.M)
 
 
@@ -637,6 +640,11 @@ def _collapsed_pages(r: _Producing) -> None:
 # --------------------------------------------------------------------------
 
 
+# The finding the reader makes where it cannot read a metadata field (the
+# field is then None): such a field is null with a finding, not wrong.
+META_FINDINGS = {"agency": "parse.no_agency", "year": "parse.no_year", "template": "parse.template_undetermined"}
+
+
 @dataclass
 class Score:
     """How one output reads against its truth."""
@@ -645,14 +653,16 @@ class Score:
     wrong: int = 0
     null_finding: int = 0  # null, with a finding naming the cell, its row or its table
     null_silent: int = 0  # null with no such finding: a defect
-    meta: dict[str, bool] = field(default_factory=dict)
+    # agency, year, template: True right, False wrong, None not read (null,
+    # with its META_FINDINGS finding)
+    meta: dict[str, bool | None] = field(default_factory=dict)
     error: str = ""  # the one-line GicstatsError, when the output was refused
     wrong_cells: list[tuple[str, object, object]] = field(default_factory=list)
     null_cells: list[str] = field(default_factory=list)
 
     @property
     def meta_ok(self) -> bool:
-        return bool(self.meta) and all(self.meta.values())
+        return bool(self.meta) and all(ok is True for ok in self.meta.values())
 
     def short(self) -> str:
         """``exact/total`` with the wrong, null and meta marks of a matrix cell."""
@@ -662,8 +672,14 @@ class Score:
             text += f" W{self.wrong}"
         if self.null_silent:
             text += f" S{self.null_silent}"
-        if not self.meta_ok:
-            text += " m:" + "".join(k[0] for k, ok in self.meta.items() if not ok) if self.meta else " ERR"
+        if not self.meta:
+            return text + " ERR"
+        wrong = "".join(k[0] for k, ok in self.meta.items() if ok is False)
+        unread = "".join(k[0] for k, ok in self.meta.items() if ok is None)
+        if wrong:
+            text += f" m:{wrong}"
+        if unread:
+            text += f" n:{unread}"
         return text
 
 
@@ -681,10 +697,10 @@ def score(path: Path, truth: dict) -> Score:
         result.null_silent = len(truth["cells"])
         result.null_cells = list(truth["cells"])
         return result
+    read = {"agency": report.agency, "year": report.year, "template": report.template_version}
+    rules = set(report.findings["rule"])
     result.meta = {
-        "agency": report.agency == truth["agency"],
-        "year": report.year == truth["year"],
-        "template": report.template_version == truth["template"],
+        k: None if value is None and META_FINDINGS[k] in rules else value == truth[k] for k, value in read.items()
     }
     cells = {
         (t, r, c): (v, raw)
@@ -737,7 +753,8 @@ def render(srcs: list[Source], scores: dict[tuple[str, str], Score | str]) -> st
 
     A cell is ``exact/total`` with ``W<n>`` wrong cells, ``S<n>`` nulls
     without a finding, ``m:`` the meta that is wrong (agency, year,
-    template), ``ERR`` a refused output; ``·`` where the producer does not
+    template), ``n:`` the meta not read (null, with the finding that says
+    so), ``ERR`` a refused output; ``·`` where the producer does not
     apply.
     """
     producers = [p for p in PRODUCERS if any(isinstance(scores.get((s.name, p)), Score) for s in srcs)]

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import os
 import random
+import re
 from decimal import Decimal
 
 import generate as G
@@ -349,7 +351,53 @@ def test_pipe_roundtrip(version, data, agency, year, variant, leading_pipe):
     text = G.render_pipe(values, version, agency, year, variant=variant, leading_pipe=leading_pipe)
     report = read(text, name_for("pipe", agency, year))
     assert_meta(report, version, agency, year)
-    assert_roundtrip(report, values)
+    if prints_repeats(text):
+        assert_roundtrip(report, values)
+    else:
+        assert_collapse_roundtrip(report, values)
+
+
+_NUMBER = re.compile(r"[0-9][0-9.,]*\s*(?:万元|万|元)?")
+
+
+def prints_repeats(text: str) -> bool:
+    """Whether a line of the pipe text prints two equal numbers in adjacent cells.
+
+    A page whose archiver dropped repeated cells has none anywhere, so
+    without one the reader cannot tell a row's trailing blank cells from
+    the padding such a page leaves (issue 12, collapsed cells).
+    """
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if any(a and a == b and _NUMBER.fullmatch(a) for a, b in itertools.pairwise(cells)):
+            return True
+    return False
+
+
+def collapse_cells(report: gicstats.Report) -> set[Key]:
+    found = report.findings
+    if not len(found):
+        return set()
+    cells = found.loc[found["rule"] == "parse.ambiguous_collapse", "cells"]
+    return {tuple(c.split(".")) for text in cells for c in text.split(", ")}
+
+
+def assert_collapse_roundtrip(report: gicstats.Report, values: G.Values) -> None:
+    """A pipe text with no repeated number side by side: every cell is right.
+
+    Or it is null under ``parse.ambiguous_collapse``, in a row whose last
+    printed cell is blank (the only rows such a page could have collapsed
+    and padded), and no other finding.
+    """
+    excused = collapse_cells(report)
+    bad = mismatches(report, values, excused=excused)
+    assert not bad, f"{len(bad)} cells differ:\n" + "\n".join(bad[:20])
+    rules = set(report.findings["rule"]) if len(report.findings) else set()
+    assert rules <= {"parse.ambiguous_collapse"}, report.findings.to_string()
+    columns = {t: [c.id for c in TEMPLATES[report.template_version].table(t).columns] for t, _, _ in excused}
+    for table, row, _ in excused:
+        last = values.get((table, row, columns[table][-1]))
+        assert last is None, f"{table}.{row} ends in {last}, yet was taken as padded"
 
 
 @pytest.mark.parametrize("version", VERSIONS)

@@ -293,12 +293,19 @@ class Mapper:
         # whether a table row of the document prints two equal values side by
         # side: its producer does not collapse repeated cells (_padded_row)
         self.prints_repeats = True
+        # the document's lines, for the labels of local rows it prints
+        # (report_missing), and the tables a finding was made in
+        self.lines: list[Line] = []
+        self._printed: str | None = None
+        self.troubled: set[str] = set()
 
     # -- findings -----------------------------------------------------------
     def finding(
         self, rule: str, severity: str, message: str, cells: str = "", expected: str = "", actual: str = ""
     ) -> None:
         """Record a finding about the report."""
+        if self.table is not None:
+            self.troubled.add(self.table.id)
         self.findings.append(Finding(self.report, rule, severity, cells, expected, actual, message))
 
     # -- walking --------------------------------------------------------------
@@ -1026,6 +1033,33 @@ class Mapper:
                     f"表格“{table.title}”缺少以下行：{'；'.join(missing[:5])}{' 等' if len(missing) > 5 else ''}",
                     cells=", ".join(f"{table.id}.{r.id}" for r in rows if (table.id, r.id) not in self.seen),
                 )
+            # a provincial variant's row is not expected, but one whose label
+            # the document prints and that was not read would leave its cells
+            # null with nothing saying why. Looked for where the table lost
+            # rows or text (a table read whole has not lost one): the scan of
+            # the whole text costs a tenth of a small page's read
+            unread = [
+                r
+                for r in table.rows
+                if r.local
+                and (table.id, r.id) not in self.seen
+                and (missing or table.id in self.troubled)
+                and self.prints_label(r)
+            ]
+            if unread:
+                self.finding(
+                    "parse.missing_row",
+                    "warning",
+                    f"报告印有“{'；'.join(r.label for r in unread)}”，但表格“{table.title}”中未读到该行",
+                    cells=", ".join(f"{table.id}.{r.id}" for r in unread),
+                )
+
+    def prints_label(self, row: T.Row) -> bool:
+        """Whether the document's cells hold ``row``'s label, compared as labels are (:func:`T.normalize`)."""
+        if self._printed is None:
+            # one pass over the whole text, not one per cell
+            self._printed = T.normalize("\n".join(c.text for line in self.lines for c in line.cells))
+        return any(T.normalize(label) in self._printed for label in (row.label, *row.aliases))
 
 
 def _values(runs: list[_Event]) -> list[float | None]:
@@ -1087,5 +1121,6 @@ def map_lines(lines: list[Line], report: str) -> tuple[str | None, list[dict], l
         )
     mapper = Mapper(mapping_version, report)
     mapper.prints_repeats = _prints_repeats(lines)
+    mapper.lines = lines
     mapper.run(events)
     return version, mapper.cells, findings + mapper.findings

@@ -68,6 +68,11 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
     A label wrapped in a cell (``（二）部分公开（区分处理的，只计这一情 形，不`` / ``计其他情形）``). The
     joined text takes the first line's place and the lines it took in stay as
     empty lines, so line numbers still locate.
+
+    A pipe row whose label a page wrapped, as ``pdftotext`` lays out a PDF of
+    a pipe text (``其他主动公开文件(含…可参考`` / ``本单位…栏目数据) | 3 | 3 | 4 |``),
+    is joined too when its last line closes the bracket before its first
+    ``|``: the row takes that last line's place, where its values are.
     """
     out = list(lines)
     for i, line in enumerate(out):
@@ -76,6 +81,11 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
         depth = _open(line)
         for j in range(i + 1, min(len(out), i + 1 + _WRAP_LINES)):
             nxt = out[j].strip()
+            if "|" in nxt and _closes_label(depth, nxt):
+                out[j] = " ".join(out[k].strip() for k in range(i, j + 1))
+                for k in range(i, j):
+                    out[k] = ""
+                break
             if not nxt or "|" in nxt or len(nxt) > _WRAP_CHARS:
                 break
             depth += _open(nxt)
@@ -87,6 +97,12 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
                     out[k] = ""
                 break
     return out
+
+
+def _closes_label(depth: int, line: str) -> bool:
+    """Whether the first cell of pipe row ``line`` is the short rest of a label open ``depth`` brackets deep."""
+    head = line.split("|", 1)[0].strip()
+    return bool(head) and len(head) <= _WRAP_CHARS and depth + _open(head) == 0
 
 
 def _open(text: str) -> int:
