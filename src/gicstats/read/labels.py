@@ -105,13 +105,23 @@ def tokenize(text: str) -> list[Token]:
     >>> [(t.kind, t.text) for t in tokenize("行政许可3960181其他对外管理服务事项100153")]
     [('label', '行政许可'), ('run', '3960181'), ('label', '其他对外管理服务事项'), ('run', '100153')]
     """
-    if text.isdigit() and text.isascii() and not _ascii_labels():
-        # a bare number, the commonest cell: what _tokenize makes of it
-        # (no label is ASCII only, so none can match inside it)
+    if bare_number(text):
+        # the commonest cell: what _tokenize makes of it
         return [Token("run", text, 0, len(text))]
     if len(text) <= _CACHE_MAX_CHARS:
         return list(_tokenize_cached(text))
     return _tokenize(text)
+
+
+def bare_number(text: str) -> bool:
+    """Whether ``text`` is ASCII digits and nothing else, which :func:`tokenize` reads as one run.
+
+    No label is ASCII only, so none can match inside it.
+
+    >>> [bare_number(t) for t in ("524", "", "5 24", "５", "1.5")]
+    [True, False, False, False, False]
+    """
+    return text.isdigit() and text.isascii() and not _ascii_labels()
 
 
 @lru_cache(maxsize=1)

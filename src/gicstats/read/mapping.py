@@ -14,12 +14,13 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from gicstats.form import template as T
 from gicstats.form.findings import Finding
 from gicstats.form.identities import Status, evaluate, instances, row_identity
 from gicstats.read.document import Cell, Line
-from gicstats.read.labels import Token, is_run, tokenize
+from gicstats.read.labels import Token, bare_number, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, expansions, split_run
 from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
@@ -111,7 +112,13 @@ def _events(lines: list[Line]) -> list[_Event]:
             continue
         own: list[_Event] = []
         for cell in line.cells:
-            own.extend(_structured_cell(cell, tokenize(cell.text)))
+            text = cell.text
+            if not text or bare_number(text):
+                # a blank cell or a bare number, most cells of a table:
+                # what _structured_cell makes of them, without tokens
+                own.append(_Event("run", text, cell.locator, positional=True))
+            else:
+                own.extend(_structured_cell(cell))
         if line.markdown or line.dump or line.grid:
             for ev in own:
                 ev.markdown, ev.dump, ev.grid = line.markdown, line.dump, line.grid
@@ -190,37 +197,50 @@ def _token_event(tok: Token, locator: str) -> _Event:
     return _Event(tok.kind, tok.text.strip(), where, tok.key)
 
 
-def _structured_cell(cell: Cell, tokens: list[Token]) -> list[_Event]:
+def _structured_cell(cell: Cell) -> list[_Event]:
     """A cell of a table row: one label, one value (possibly blank), or text.
 
     A cell mixing a label with text it does not explain is kept whole as
     text, so a misprinted label is reported rather than half-matched.
     """
-    if not tokens:
-        return [_Event("run", "", cell.locator, positional=True)]
-    if "OCR confidence" in cell.locator and _misread_digits(cell.text):
+    text, locator = cell.text, cell.locator
+    if "OCR confidence" in locator and _misread_digits(text):
         # OCR read a digit as a letter (1 as L): an unreadable value of its
         # column, so that its neighbours keep theirs (and it opens no row)
-        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
-    if len(tokens) == 1:  # most cells: one value, one label or one text
-        kind = tokens[0].kind
-        if kind == "run":
-            return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
-        if kind == "text":
-            return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
-        event = _token_event(tokens[0], cell.locator)
-        event.positional = True
-        return [event]
+        return [_Event("run", text.strip(), locator, positional=True)]
+    shape = _cell_shape(text) if len(text) <= _SHAPE_CACHE_MAX_CHARS else _shape(text)
+    return [
+        _Event(kind, ev_text, locator if span is None else f"{locator}, {span}" if locator else span, key, positional)
+        for kind, ev_text, key, positional, span in shape
+    ]
+
+
+# A cell's events but for their locators: kind, text, key, whether
+# positional, and a token's span in the cell (None: the event is the cell's).
+_Shape = tuple[tuple[str, str, str, bool, str | None], ...]
+
+
+def _shape(text: str) -> _Shape:
+    """What :func:`_structured_cell` makes of a cell of ``text``, without its locator."""
+    tokens = tokenize(text)
+    if not tokens:
+        return (("run", "", "", True, None),)
     kinds = {t.kind for t in tokens}
-    if kinds == {"run"}:
-        return [_Event("run", cell.text.strip(), cell.locator, positional=True)]
+    if kinds == {"run"}:  # one value, or values printed in one cell
+        return (("run", text.strip(), "", True, None),)
     if "text" in kinds:
-        return [_Event("text", " ".join(cell.text.split()), cell.locator, positional=True)]
+        return (("text", " ".join(text.split()), "", True, None),)
+    if len(tokens) == 1:  # one label, the commonest of these
+        tok = tokens[0]
+        return ((tok.kind, tok.text.strip(), tok.key, True, f"chars {tok.start}-{tok.end}"),)
     # labels, perhaps with values printed in the same cell
-    events = [_token_event(t, cell.locator) for t in tokens]
-    for ev in events:
-        ev.positional = ev.kind == "label"
-    return events
+    return tuple((t.kind, t.text.strip(), t.key, t.kind == "label", f"chars {t.start}-{t.end}") for t in tokens)
+
+
+# Labels repeat in every report: a cell's text is taken apart once (short
+# texts only, as labels are)
+_SHAPE_CACHE_MAX_CHARS = 300
+_cell_shape = lru_cache(maxsize=65536)(_shape)
 
 
 def detect_version(events: list[_Event]) -> tuple[str | None, dict[str, int]]:
@@ -365,8 +385,8 @@ class Mapper:
 
     def on_run(self, ev: _Event) -> None:
         """A run of values: added to the pending row (table 四's one line opens one), or stray outside any row."""
-        text = ev.text.strip()
         if self.pending is None:
+            text = ev.text.strip()
             if self.table is None or not (text or (ev.data_line and self.table.single_line)):
                 return
             if not self.table.single_line:
@@ -504,16 +524,19 @@ class Mapper:
         table = pending.table
         k = len(pending.row_ids) * len(table.columns)
         runs = pending.runs
-        if not runs or (all(not r.text.strip() for r in runs) and not any(r.positional for r in runs)):
+        if not runs or (not any(r.positional for r in runs) and all(not r.text.strip() for r in runs)):
             self._record_missing(pending, "行只有标签，没有数值")
             return
         slot_cells = [(rid, c) for rid in pending.row_ids for c in table.columns]
-        if all(r.positional for r in runs) and len(runs) > k:
+        # one value a cell (a table row): padding is dropped from those only,
+        # and what is left of them is still one value a cell
+        positional = all(r.positional for r in runs)
+        if positional and len(runs) > k:
             padded = self._drop_span_padding(pending, runs, k)
             if padded is None:
                 return
             runs = padded
-        if all(r.positional for r in runs) and all(self._single(r.text) for r in runs[:k]):
+        if positional and all(self._single(r.text) for r in runs[:k]):
             if len(runs) >= k and not runs[k - 1].text.strip() and any(r.dump or r.grid for r in runs):
                 padded = self._padded_row(pending, runs, k)
                 if padded is None:
@@ -826,6 +849,8 @@ class Mapper:
         return None
 
     def _single(self, text: str) -> bool:
+        if not text or text.isdigit():  # a blank or a number, most cells: one value
+            return True
         text = text.strip()
         return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
 
@@ -851,17 +876,18 @@ class Mapper:
         return accept, len(keys)
 
     def _emit(self, table, row_id, col, raw, value, unit, locator, readable, *, implausible: bool = False) -> None:
-        key = (table.id, row_id, col.id)
-        if key in self.seen:
+        table_id, seen = table.id, self.seen
+        key = (table_id, row_id, col.id)
+        if key in seen:
             self.finding(
                 "parse.duplicate_cell",
                 "warning",
-                f"单元格{'.'.join(key)}在报告中出现了两次，保留第一次的值（{self.seen[key]}）",
+                f"单元格{'.'.join(key)}在报告中出现了两次，保留第一次的值（{seen[key]}）",
                 cells=".".join(key),
             )
             return
-        self.seen[key] = locator
-        self.seen[(table.id, row_id)] = locator
+        seen[key] = locator
+        seen[(table_id, row_id)] = locator
         if value is not None and "OCR confidence" in locator and _speck_mark(raw, col.dtype):
             self.finding(
                 "parse.unreadable_cell",
@@ -893,7 +919,7 @@ class Mapper:
             )
         self.cells.append(
             {
-                "table": table.id,
+                "table": table_id,
                 "row": row_id,
                 "column": col.id,
                 "value": value,

@@ -73,7 +73,7 @@ def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | 
             return found
         first = first or found
     lines = [ln for ln in text.split("\n", 40)[:40] if ln.strip()]
-    short = [_nfkc(" ".join(ln.split())) for ln in lines]
+    short: list[str] = []  # the lines folded, spaces collapsed: made as the windows reach them
     for i, line in enumerate(lines):
         found = _title_in(_nfkc(line.strip()))
         if found and found[1]:
@@ -82,6 +82,8 @@ def find_title(text: str, hints: Sequence[str] = ()) -> tuple[str | None, str | 
         # the title wrapped: this line and the next one or two, joined with
         # the spaces left out (short lines only: a title is not prose)
         for width in (1, 2, 3):
+            while len(short) < min(i + width, len(lines)):
+                short.append(_nfkc(" ".join(lines[len(short)].split())))
             window = short[i : i + width]
             if len(window) < width or any(len(ln) > _WRAPPED_LINE_MAX for ln in window):
                 break

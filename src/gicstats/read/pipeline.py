@@ -138,7 +138,8 @@ def read_report(
         )
     from gicstats.read.readers.ocr import confidence_findings
 
-    if any(_OCR_MARK in (cell.get("locator") or "") for cell in cells):
+    # one search of the locators joined (the mark holds no line break)
+    if _OCR_MARK in "\n".join([cell.get("locator") or "" for cell in cells]):
         findings.extend(confidence_findings(report_id, cells))
     if agency is None:
         findings.append(Finding(report_id, "parse.no_agency", "warning", "", "", "", "未能从标题识别机关名称"))

@@ -77,6 +77,12 @@ def parse_value(raw: str | None) -> Value:
     """
     if raw is None:
         return Value(None, None, True, True)
+    if raw.isdigit() and raw.isascii():
+        # a bare number, the commonest cell: what the steps below make of it
+        number = float(raw)
+        if number >= MAX_VALUE:
+            return Value(None, None, False, False, implausible=True)
+        return Value(number, None, False, True)
     text = clean(raw)
     if text in BLANKS:
         return Value(None, None, True, True)

@@ -64,23 +64,59 @@ def _span(value: str | None) -> int:
     return min(max(int(m.group()), 1), _MAX_SPAN) if m else 1
 
 
-def _spaced(table) -> None:
-    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break a cell's text, once per table.
+def _spaced(el) -> None:
+    """Put a space where ``<br>``, ``<p>`` and ``<div>`` break the text in ``el``.
 
-    So cell texts can be serialised in C.
+    So its text can be serialised in C. lxml raises ValueError here for a
+    text holding a character XML forbids (see :func:`read_html`).
     """
-    for node in table.iter("br", "p", "div"):
+    for node in el.iter("br", "p", "div"):
         node.tail = " " + (node.tail or "")
         if node.tag != "br":
             node.text = " " + (node.text or "")
 
 
+_PARAGRAPHS = frozenset(("p", "div"))  # a space before and after their text
+
+
 def _cell_text(el) -> str:
-    """The text of a cell (after :func:`_spaced`)."""
-    if not len(el):  # no child elements: the common case in real pages
+    """The text of a cell, with a space where ``<br>``, ``<p>`` and ``<div>`` break it.
+
+    A cell whose children hold no elements (``<td><p>60</p></td>``, as Word
+    exports every cell) is joined here from its pieces, as
+    ``etree.tostring(method="text")`` joins them from the spaced tree:
+    spacing the tree and serialising it cost more for such a cell than the
+    rest of its reading. Deeper cells are spaced (:func:`_spaced`) and
+    serialised. Either way, a text that lxml would refuse to take back
+    raises ValueError where spacing it would.
+    """
+    n = len(el)
+    if not n:  # no child elements: nothing to space
         text = el.text or ""
+    elif n == 1 and not len(child := el[0]) and child.tag in _PARAGRAPHS:
+        # one paragraph, the commonest cell, joined as the loop below joins it
+        text = f"{el.text or ''} {child.text or ''} {child.tail or ''}"
+        if not text.isprintable() and _NOT_XML.search(text):
+            _spaced(el)  # raises if one sits where spacing sets a text
     else:
-        text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+        parts = [el.text or ""]
+        for child in el:
+            tag = child.tag
+            if len(child) or not isinstance(tag, str):
+                # deeper markup (or a node that is no element): the general way
+                _spaced(el)
+                text = etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+                break
+            if tag in _PARAGRAPHS:
+                parts += (" ", child.text or "", " ", child.tail or "")
+            elif tag == "br":
+                parts += (child.text or "", " ", child.tail or "")
+            else:
+                parts += (child.text or "", child.tail or "")
+        else:
+            text = "".join(parts)
+            if not text.isprintable() and _NOT_XML.search(text):
+                _spaced(el)  # raises if one sits where spacing sets a text
     return text.replace("\xa0", " ").strip()
 
 
@@ -102,15 +138,28 @@ def _drop(el) -> None:
     el.tag = _DROPPED
 
 
-def _rows(table) -> list:
-    """The table's own rows (not those of nested tables)."""
-    rows = []
-    for child in table.iterchildren("tr", "thead", "tbody", "tfoot"):
-        if child.tag == "tr":
+_SECTIONS = frozenset(("thead", "tbody", "tfoot"))
+_CELLS = frozenset(("td", "th"))
+
+
+def _rows(table) -> tuple[list, list]:
+    """The table's own rows (not those of nested tables), and its other children and theirs.
+
+    The others (``<caption>``, ``<colgroup>``, stray markup between rows)
+    hold no cells.
+    """
+    rows: list = []
+    others: list = []
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
             rows.append(child)
+        elif tag in _SECTIONS:
+            for grandchild in child:
+                (rows if grandchild.tag == "tr" else others).append(grandchild)
         else:
-            rows.extend(child.iterchildren("tr"))
-    return rows
+            others.append(child)
+    return rows, others
 
 
 def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
@@ -121,8 +170,8 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
     """
     lines: list[Line] = []
     occupied: dict[tuple[int, int], bool] = {}
-    _spaced(table)
-    for r, tr in enumerate(_rows(table)):
+    rows, others = _rows(table)
+    for r, tr in enumerate(rows):
         col = 0
         cells: list[Cell] = []
         where = f"table {number}, row {r + 1}, column "  # the locator, but for the column
@@ -137,21 +186,28 @@ def _table_lines(table, number: int, slots: list[int]) -> list[Line]:
             area = rowspan * colspan
             if area > 1 and area <= slots[0]:
                 slots[0] -= area
-                for dr in range(rowspan):
+                # the rows below: this row's own slots are passed by col below
+                for dr in range(1, rowspan):
                     for dc in range(colspan):
-                        if dr or dc:
-                            occupied[(r + dr, col + dc)] = True
+                        occupied[(r + dr, col + dc)] = True
             cells.append(Cell(_cell_text(td), f"{where}{col + 1}"))
             col += colspan
+        if len(cells) != len(tr):
+            others.extend(child for child in tr if child.tag not in _CELLS)
         if cells:
             lines.append(Line(cells, structured=True))
+    for other in others:
+        # no cell's text, but spaced as cells are: lxml raises ValueError
+        # for a character it refuses there too (see read_html)
+        _spaced(other)
     return lines
 
 
 def _block_text(root) -> str:
     for el in root.iter(*_BLOCKS):
         el.tail = "\n" + (el.tail or "")
-    text = "".join(root.itertext()).replace("\xa0", " ")
+    # serialised in C: the same text as joining root.itertext(), a third of the time
+    text = etree.tostring(root, method="text", encoding="unicode", with_tail=False).replace("\xa0", " ")
     return "\n".join(ln.strip() for ln in text.split("\n") if ln.strip())
 
 
@@ -190,17 +246,32 @@ def _title_hints(root) -> list[str]:
     copy the innermost text once per level. Such pages go through
     :func:`_nested_hints`, which copies every text once.
     """
-    heads = []
-    depth = nested = 0
-    for event, el in etree.iterwalk(root, events=("start", "end"), tag=_HINT_TAGS):
-        if event == "start":
-            nested |= depth
-            depth += 1
-            heads.append(el)
-        else:
-            depth -= 1
+    heads = list(root.iter(*_HINT_TAGS))
+    if len(heads) <= _FEW:
+        # a few headings: asking each for an enclosing one costs less than a
+        # walk over every element (at most _FEW walks up the tree)
+        nested = any(next(h.iterancestors(*_HINT_TAGS), None) is not None for h in heads)
+    else:
+        nested = _any_nested(root, _HINT_TAGS)
     texts = _nested_hints(root) if nested else [_hint(h) for h in heads]
     return [t.strip() for t in texts if t and t.strip()]
+
+
+# Up to this many headings (or tables), each is asked for an enclosing one.
+_FEW = 64
+
+
+def _any_nested(root, tags: tuple[str, ...]) -> bool:
+    """Whether an element of ``tags`` sits inside another, in one walk over the tree."""
+    depth = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end"), tag=tags):
+        if event == "start":
+            if depth:
+                return True
+            depth += 1
+        else:
+            depth -= 1
+    return False
 
 
 class _Hint:
@@ -253,8 +324,10 @@ def _nested_hints(root) -> list[str | None]:
     return [None if h.size > _MAX_HINT_CHARS else "".join(h.parts) for h in hints]
 
 
-def _nested_flags(root) -> list[bool]:
-    """For each table in document order, whether it sits inside another."""
+def _nested_flags(root, tables: list) -> list[bool]:
+    """For each table of ``tables`` (every table, in document order), whether it sits inside another."""
+    if len(tables) <= _FEW:
+        return [next(t.iterancestors("table"), None) is not None for t in tables]
     flags: list[bool] = []
     open_tables = 0
     for event, _ in etree.iterwalk(root, events=("start", "end"), tag="table"):
@@ -308,17 +381,18 @@ def read_html(text: str, name: str | None = None) -> Document:
         refused("page " + over("tags ('<' characters)", tags, limits.max_tags, "max_tags"), name)
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return _read(text, name, limits)
+        return _read(text, name, limits, tags)
     except ValueError:
         # lxml refused to take back a text holding a character XML forbids;
         # such pages are rare, so they alone pay for cleaning the text
-        return _read(_NOT_XML.sub(" ", text), name, limits)
+        return _read(_NOT_XML.sub(" ", text), name, limits, tags)
 
 
-def _read(text: str, name: str | None, limits) -> Document:
+def _read(text: str, name: str | None, limits, tags: int) -> Document:
+    """Read the page ``text`` of at most ``tags`` '<' characters."""
     parser = _parser()
     try:
-        root = etree.fromstring(text, parser) if text.strip() else None
+        root = etree.fromstring(text, parser) if text and not text.isspace() else None
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         root = None
     problem = _stopped(parser)
@@ -328,14 +402,16 @@ def _read(text: str, name: str | None, limits) -> Document:
         return read_text(text, name)
     if limits.max_depth < LIBXML2_MAX_DEPTH and _depth_over(root, limits.max_depth):
         refused(f"page is nested more than {limits.max_depth:,} elements deep (GICSTATS_MAX_DEPTH)", name)
-    n_cells = sum(1 for _ in root.iter("td", "th"))
+    # libxml2 makes a cell of a tag the page opens (it infers html, head,
+    # body and p, never a cell): with fewer '<' than the limit, no counting
+    n_cells = sum(1 for _ in root.iter("td", "th")) if tags > limits.max_cells else 0
     if n_cells > limits.max_cells:
         refused("page " + over("table cells", n_cells, limits.max_cells, "max_cells"), name)
     for bad in list(root.iter("script", "style", "noscript", "template")):
         _drop(bad)
     title_hints = _title_hints(root)
     tables = list(root.iter("table"))
-    nested = _nested_flags(root)
+    nested = _nested_flags(root, tables)
     # Innermost first: a nested table is read, then taken out (its tail text
     # stays), so the cell holding it neither repeats its text nor makes every
     # enclosing table walk it again.
