@@ -115,11 +115,12 @@ def assert_roundtrip(report: gicstats.Report, values: G.Values, allowed_rules: s
     assert unexpected.empty, unexpected[["rule", "cells", "message"]].to_string()
 
 
-def ambiguous_cells(report: gicstats.Report) -> set[Key]:
+def ambiguous_cells(report: gicstats.Report, rule: str = "parse.ambiguous_split") -> set[Key]:
+    """The cells the report's findings of ``rule`` name."""
     found = report.findings
     if not len(found):
         return set()
-    cells = found.loc[found["rule"] == "parse.ambiguous_split", "cells"]
+    cells = found.loc[found["rule"] == rule, "cells"]
     return {tuple(c.split(".")) for text in cells for c in text.split(", ")}
 
 
@@ -374,14 +375,6 @@ def prints_repeats(text: str) -> bool:
     return False
 
 
-def collapse_cells(report: gicstats.Report) -> set[Key]:
-    found = report.findings
-    if not len(found):
-        return set()
-    cells = found.loc[found["rule"] == "parse.ambiguous_collapse", "cells"]
-    return {tuple(c.split(".")) for text in cells for c in text.split(", ")}
-
-
 def assert_collapse_roundtrip(report: gicstats.Report, values: G.Values) -> None:
     """A pipe text with no repeated number side by side: every cell is right.
 
@@ -389,7 +382,7 @@ def assert_collapse_roundtrip(report: gicstats.Report, values: G.Values) -> None
     printed cell is blank (the only rows such a page could have collapsed
     and padded), and no other finding.
     """
-    excused = collapse_cells(report)
+    excused = ambiguous_cells(report, "parse.ambiguous_collapse")
     bad = mismatches(report, values, excused=excused)
     assert not bad, f"{len(bad)} cells differ:\n" + "\n".join(bad[:20])
     rules = set(report.findings["rule"]) if len(report.findings) else set()
