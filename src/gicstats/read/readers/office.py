@@ -8,7 +8,9 @@ and column.
   (``gridSpan`` across, ``vMerge`` down); the positions of one merged cell
   share the same ``<w:tc>`` element, which is how a repeat is recognised.
   Paragraphs outside tables are the narrative, one line each, in document
-  order with the tables.
+  order with the tables. Paragraphs that print a table as pipe rows (a text
+  report opened in Writer and saved as DOCX: each line a paragraph, ``规章 |
+  0 | 0 | 18 |``) are read as the text reader reads the text.
 - openpyxl gives the cells a merged range covers as ``MergedCell`` objects
   with no value; only the range's top-left cell is read. Each worksheet is
   read in order; a row whose only content is one cell is narrative.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 from gicstats.errors import GicstatsError
@@ -27,6 +30,7 @@ from gicstats.read.document import Cell, Document, Line
 from gicstats.read.limits import current
 from gicstats.read.readers.guards import cells_problem, check_archive
 from gicstats.read.readers.pdf import drop_label_area_blanks
+from gicstats.read.readers.text import read_text
 
 
 def _joined(text: str) -> str:
@@ -61,25 +65,63 @@ def read_docx(data: bytes, name: str = "<bytes>") -> Document:
     narrative: list[str] = []
     t_number = 0
     positions = 0  # grid positions python-docx will make, column spans included
+    paragraphs: list[tuple[int, str]] = []  # the paragraphs since the last table
     try:
         for p_number, block in enumerate(blocks, start=1):
             if isinstance(block, Table):
+                _docx_paragraphs(paragraphs, name, lines, narrative)
+                paragraphs = []
                 t_number += 1
                 positions += sum(tc.grid_span for tc in block._tbl.iter_tcs())
                 if positions > limits.max_cells:
                     raise GicstatsError(name, cells_problem(limits.max_cells))
                 lines.extend(_docx_table(block, t_number))
                 continue
-            text = block.text.strip()
-            if text:
-                lines.append(Line([Cell(text, f"paragraph {p_number}")], structured=False))
-                narrative.append(text)
+            paragraphs.append((p_number, block.text))
+        _docx_paragraphs(paragraphs, name, lines, narrative)
         title = (document.core_properties.title or "").strip()
     except GicstatsError:
         raise
     except Exception as exc:
         raise _unreadable(name, "DOCX", exc) from None
     return Document(lines, "\n".join(narrative), [title] if title else [])
+
+
+_TEXT_LINE = re.compile(r"^line (\d+)")
+
+
+def _docx_paragraphs(paragraphs: list[tuple[int, str]], name: str, lines: list[Line], narrative: list[str]) -> None:
+    """Add a run of paragraphs between tables to ``lines`` and ``narrative``.
+
+    Paragraphs are one line each. Where they print pipe rows, as a text
+    report saved as DOCX by LibreOffice does, the text reader reads them
+    (the same rows, wrapped labels and page footers as in the text), with
+    its locators turned to the paragraphs'; otherwise the text reader finds
+    no table row in them, and each paragraph is a line of narrative.
+    """
+    where: list[str] = []  # the paragraph, and its line where it holds line breaks, of each text line
+    texts: list[str] = []
+    for p_number, text in paragraphs:
+        parts = text.replace("\r", "\n").split("\n")
+        for i, part in enumerate(parts, start=1):
+            where.append(f"paragraph {p_number}" if len(parts) == 1 else f"paragraph {p_number}, line {i}")
+            texts.append(part)
+    if not texts:
+        return
+    as_text = read_text("\n".join(texts), name)
+    if any(line.structured for line in as_text.lines):
+        for line in as_text.lines:
+            for cell in line.cells:
+                cell.locator = _TEXT_LINE.sub(lambda m: where[int(m.group(1)) - 1], cell.locator, count=1)
+        lines.extend(as_text.lines)
+        if as_text.text:
+            narrative.append(as_text.text)
+        return
+    for p_number, text in paragraphs:
+        text = text.strip()
+        if text:
+            lines.append(Line([Cell(text, f"paragraph {p_number}")], structured=False))
+            narrative.append(text)
 
 
 def _docx_table(table, number: int) -> list[Line]:
