@@ -74,19 +74,32 @@ def test_a_row_whose_label_the_page_wrapped_is_read_whole():
     assert not (report.findings["rule"] == "parse.unknown_label").any()
 
 
-def test_a_printed_local_row_not_read_is_null_with_a_finding():
-    """Tianmen's lines as paragraphs of a DOCX (as LibreOffice saves a text as DOCX): the pipe rows are not read.
-
-    Each of the local row's cells is null, and a finding names it.
-    """
+def _paragraphs_docx(lines: list[str]) -> bytes:
     import docx
 
     document = docx.Document()
-    for line in _tianmen().split("\n"):
+    for line in lines:
         document.add_paragraph(line)
     buffer = io.BytesIO()
     document.save(buffer)
-    report = gicstats.read_report(buffer.getvalue(), name="tianmen_paragraphs.docx")
+    return buffer.getvalue()
+
+
+def test_tianmen_as_docx_paragraphs_reads_the_local_row():
+    """Tianmen's lines as paragraphs of a DOCX (as LibreOffice saves a text as DOCX): the pipe rows are read."""
+    report = gicstats.read_report(_paragraphs_docx(_tianmen().split("\n")), name="tianmen_paragraphs.docx")
+    assert report.table("active_art20_1", labels=False).loc["other_proactive_documents"].tolist() == [3, 3, 4]
+    assert _findings_naming(report, _ROW).empty
+
+
+def test_a_printed_local_row_not_read_is_null_with_a_finding():
+    """Tianmen's lines as paragraphs of a DOCX, typed with full-width bars (｜): no reader takes them for cells.
+
+    No row of the tables is read; each of the local row's cells is null, and
+    a finding names it.
+    """
+    lines = [line.replace("|", "｜") for line in _tianmen().split("\n")]
+    report = gicstats.read_report(_paragraphs_docx(lines), name="tianmen_paragraphs.docx")
     assert report.agency == load_truth("tianmen_police_2020")["agency"]
     cells = report.cells.set_index(["table", "row", "column"])
     for key in _CELLS:

@@ -23,7 +23,7 @@ from gicstats.read.document import Cell, Line
 from gicstats.read.labels import Token, bare_number, is_run, tokenize
 from gicstats.read.limits import current as current_limits
 from gicstats.read.split import Budget, SearchExhausted, expansions, split_run
-from gicstats.read.values import BLANKS, MAX_VALUE, parse_value
+from gicstats.read.values import BLANKS, MAX_VALUE, parse_value, spaced_unit
 from gicstats.read.values import format_number as _fmt
 
 # Longest text (characters) recorded as an unknown label; longer text inside
@@ -852,7 +852,7 @@ class Mapper:
         if not text or text.isdigit():  # a blank or a number, most cells: one value
             return True
         text = text.strip()
-        return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text)
+        return not text or text in BLANKS or len(text.split()) == 1 or not is_run(text) or spaced_unit(text)
 
     def _row_identity(self, table: T.Table, pending: _PendingRow):
         """What a split of one row must satisfy.

@@ -98,6 +98,20 @@ def parse_value(raw: str | None) -> Value:
     return Value(number, CELL_UNITS[unit] if unit else None, False, True)
 
 
+def spaced_unit(raw: str) -> bool:
+    """Whether ``raw`` is one number with its unit after a space: one value, not two cells.
+
+    ``pdftotext -layout`` sets a full-width unit apart from its number
+    (``117.785 万`` of a cell printed ``117.785万``); :func:`parse_value` reads
+    it as the number with its unit, as it reads ``117.785万``.
+
+    >>> spaced_unit("117.785 万"), spaced_unit("117.785万"), spaced_unit("13 117.785"), spaced_unit("0 万 0")
+    (True, False, False, False)
+    """
+    parts = raw.split()
+    return len(parts) == 2 and nfkc(parts[1]) in CELL_UNITS and _NUMBER.match(clean(parts[0])) is not None
+
+
 def format_number(value: float | None, blank: str = "空") -> str:
     """A number as messages print it, the one way everywhere: ``3228``, ``117.785``; ``blank`` for none.
 
