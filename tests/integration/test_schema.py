@@ -317,3 +317,27 @@ def test_corpus_report_takes_exactly_its_rows(bundled_corpus):
     pingtan = corpus.select(agency="平潭综合实验区")
     assert set(pingtan.cells["report_id"]) == set(pingtan.reports["report_id"])
     assert len(pingtan.cells) == int(corpus.cells["report_id"].isin(set(pingtan.reports["report_id"])).sum())
+
+
+def test_a_previous_corpus_damaged_inside_stops_the_rebuild_naming_the_file(tmp_path):
+    """Footers intact (so the corpus looks reusable), a data page of cells overwritten."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pingtan_2019.txt", "pingtan_2021.txt"):
+        shutil.copy(DATA / name, src / name)
+    out = tmp_path / "corpus"
+    build([src], out, jobs=1)
+    cells = out / "cells.parquet"
+    data = bytearray(cells.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little") + 8
+    start = 4  # after the magic bytes: the first column chunk's pages
+    data[start : len(data) - footer] = bytes(len(data) - footer - start)
+    cells.write_bytes(bytes(data))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    shutil.copy(DATA / "pingtan_2023.txt", src / "pingtan_2023.txt")
+    with pytest.raises(gicstats.GicstatsError) as err:
+        build([src], out, jobs=1)
+    assert str(err.value).startswith(f"{cells}: unreadable Parquet file (")
+    assert str(err.value).endswith("); delete it and rebuild")
+    # nothing half-written, and the corpus as it was
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -600,20 +601,31 @@ class _Previous:
         # one thread per table: Arrow decodes, checks and encodes without the
         # GIL, and each table's rows go to its own writer (the stream's state
         # for cells and for findings is apart, see _Stream.add_copied)
+        stop = threading.Event()  # set when a copy fails or the build is interrupted: the others end too
         with ThreadPoolExecutor(max_workers=3) as pool:
-            copies = [pool.submit(self._copy, stream, name, keep) for name in ("cells", "findings", "sections")]
-            for copy in copies:
-                copy.result()
+            copies = [pool.submit(self._copy, stream, name, keep, stop) for name in ("cells", "findings", "sections")]
+            try:
+                for copy in copies:
+                    copy.result()
+            except BaseException:
+                stop.set()
+                raise
 
-    def _copy(self, stream: _Stream, name: str, keep: pa.Array) -> None:
+    def _copy(self, stream: _Stream, name: str, keep: pa.Array, stop: threading.Event) -> None:
         file = self.folder / SCHEMAS[name].file
         try:
             for ids, rows in _reports_rows(file, name, keep, stream.previous_series):
+                if stop.is_set():
+                    return
                 rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
                 stream.add_copied(name, ids, rows)
         except (OSError, pa.ArrowException) as exc:
+            stop.set()
             problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
             raise GicstatsError(file, problem) from None
+        except BaseException:
+            stop.set()
+            raise
 
 
 def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
