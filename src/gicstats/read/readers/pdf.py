@@ -990,8 +990,9 @@ class _FlowLine:
     number: int  # 1-based, in reading order on its page
 
 
-def _wide(ch: str) -> bool:
-    return ord(ch) >= 0x2E80  # CJK: a line may break before any of them
+def _wide(text: str) -> bool:
+    """Whether ``text`` begins with a CJK character: a line may break before any of them."""
+    return bool(text) and ord(text[0]) >= 0x2E80
 
 
 def _first_width(group: list[_Word]) -> float:
@@ -1075,8 +1076,8 @@ def _typed_text(pages: list[_Page]) -> list[tuple[str, str]] | None:
     a line has a gap between its characters, few lines start at one left
     margin).
     """
-    if not pages or any(p.flow is None for p in pages):
-        return None
+    if not pages or any(p.flow is None or (p.images and not p.flow) for p in pages):
+        return None  # a page laid out by position, or a page of images (a scan, for OCR)
     height = pages[0].height
     lines = [
         ln
