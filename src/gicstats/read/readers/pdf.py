@@ -20,6 +20,12 @@ position of its words:
   while the numbers sit on its middle line), is put in front of the values,
   so that every row reads label first.
 
+A PDF of a text set as typed (LibreOffice's PDF of a text report: no drawn
+table, each line of the text a paragraph at the left margin, no gap inside a
+line) is read as that text: its wrapped lines are joined again and the text
+reader reads the result (:func:`_typed_text`), so that pipe rows and rows run
+together read as in the text itself.
+
 A reader only produces lines of cells with provenance locators
 (``page 3, table 1, row 5, column 2``; ``page 3, line 12``); what the labels
 mean is the mapper's business.
@@ -255,7 +261,9 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             budget = _Budget(name, limits.max_objects)
             pages = []
             for number, page in enumerate(pdf.pages, start=1):
-                pages.append(_read_page(page, number, tables, budget))
+                # once a page is laid out by position, the document is not set as typed
+                typed = all(p.flow is not None for p in pages)
+                pages.append(_read_page(page, number, tables, budget, typed))
                 page.close()  # its layout objects: only the words are kept
             typed = _typed_text(pages)
             if typed is not None:
@@ -462,7 +470,7 @@ class _Page:
     flow: list[_FlowLine] | None = None
 
 
-def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
+def _read_page(page, number: int, use_tables: bool, budget: _Budget, typed: bool = True) -> _Page:
     _layout(page, budget)
     words = [
         _Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words() if w["text"].strip()
@@ -478,7 +486,9 @@ def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
             taken.extend(boxes)
     if taken:
         words = [w for w in words if not any(b[0] <= w.xc <= b[2] and b[1] <= w.yc <= b[3] for b in taken)]
-    flow = _flow_lines(page.chars, number) if not items else None
+    flow = None
+    if typed and not items and not _gapped(_line_groups(words)):
+        flow = _flow_lines(page.chars, number)
     stacks, words = _vertical_cells(words)
     return _Page(number, float(page.height), items, stacks, _line_groups(words), len(page.images), flow)
 
@@ -1018,6 +1028,16 @@ def _first_width(group: list[_Word]) -> float:
     while n < len(head) and _wide(head[n].text) and unicodedata.category(head[n].text[0]) in ("Pe", "Pf", "Po"):
         n += 1
     return head[n - 1].x1 - head[0].x0
+
+
+def _gapped(groups: list[list[_Word]]) -> bool:
+    """Whether a visual line has a gap wider than a space between two words (columns laid out by position)."""
+    for group in groups:
+        if len(group) > 1:
+            height = statistics.median(w.height for w in group)
+            if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(group)):
+                return True
+    return False
 
 
 def _flow_lines(chars: list[dict], page: int) -> list[_FlowLine] | None:
