@@ -259,11 +259,11 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
                 check_pdf_objects(pdf.doc, name, limits)
             _check_pages(pdf, name, limits)
             budget = _Budget(name, limits.max_objects)
-            pages = []
+            pages: list[_Page] = []
             for number, page in enumerate(pdf.pages, start=1):
                 # once a page is laid out by position, the document is not set as typed
-                typed = all(p.flow is not None for p in pages)
-                pages.append(_read_page(page, number, tables, budget, typed))
+                as_typed = all(p.flow is not None for p in pages)
+                pages.append(_read_page(page, number, tables, budget, as_typed))
                 page.close()  # its layout objects: only the words are kept
             typed = _typed_text(pages)
             if typed is not None:
