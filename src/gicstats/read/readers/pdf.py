@@ -983,6 +983,8 @@ def _title_hints(
 _TYPED_GAP = 0.5
 # Share of a document's lines that start at its left margin when it is set as typed.
 _TYPED_LEFT = 0.9
+# The text reader's locator: the text's line, then the cell's place in it.
+_TEXT_LINE = re.compile(r"line (\d+)(.*)", re.S)
 
 
 @dataclass
@@ -1090,11 +1092,10 @@ def _typed_text(pages: list[_Page]) -> list[tuple[str, str]] | None:
     |``) and the run-together rows of a flattened page (``（七）总计23 0 00 0
     023四、结转…``) are then read as the text reader reads them, once the
     paragraphs are whole again: a line goes on in the next where what begins
-    the next (one ideograph, or a word of narrow characters) would not have
-    fitted in the room left at the end of the line, as the line breaker
-    decides. None when the document is not set so (a page has a drawn table,
-    a line has a gap between its characters, few lines start at one left
-    margin).
+    the next (:func:`_first_width`) would not have fitted in the room left at
+    the end of the line, as the line breaker decides (:func:`_goes_on`).
+    None when the document is not set so (a page has a drawn table, a line
+    has a gap between its characters, few lines start at one left margin).
     """
     if not pages or any(p.flow is None or (p.images and not p.flow) for p in pages):
         return None  # a page laid out by position, or a page of images (a scan, for OCR)
@@ -1139,9 +1140,9 @@ def _document_of_text(typed: list[tuple[str, str]], pages: list[_Page], repairs:
     doc = read_text("\n".join(text for text, _ in typed), name)
     for line in doc.lines:
         for cell in line.cells:
-            head, _, rest = cell.locator.partition(",")
-            number = int(head.removeprefix("line "))
-            cell.locator = typed[number - 1][1] + ("," + rest if rest else "")
+            m = _TEXT_LINE.match(cell.locator)
+            if m and 0 < int(m[1]) <= len(typed):
+                cell.locator = typed[int(m[1]) - 1][1] + m[2]
     starts: set[int] = set()
     hints = _title_hints(_visual_lines(pages[0].groups, starts))
     return Document(doc.lines, doc.text, hints, repairs.lines())
