@@ -260,10 +260,10 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
             _check_pages(pdf, name, limits)
             budget = _Budget(name, limits.max_objects)
             pages: list[_Page] = []
+            as_typed = True  # until a page is laid out by position
             for number, page in enumerate(pdf.pages, start=1):
-                # once a page is laid out by position, the document is not set as typed
-                as_typed = all(p.flow is not None for p in pages)
                 pages.append(_read_page(page, number, tables, budget, as_typed))
+                as_typed = as_typed and pages[-1].flow is not None
                 page.close()  # its layout objects: only the words are kept
             typed = _typed_text(pages)
             if typed is not None:
