@@ -20,6 +20,12 @@ position of its words:
   while the numbers sit on its middle line), is put in front of the values,
   so that every row reads label first.
 
+A PDF of a text set as typed (LibreOffice's PDF of a text report: no drawn
+table, each line of the text a paragraph at the left margin, no gap inside a
+line) is read as that text: its wrapped lines are joined again and the text
+reader reads the result (:func:`_typed_text`), so that pipe rows and rows run
+together read as in the text itself.
+
 A reader only produces lines of cells with provenance locators
 (``page 3, table 1, row 5, column 2``; ``page 3, line 12``); what the labels
 mean is the mapper's business.
@@ -34,6 +40,7 @@ import math
 import re
 import statistics
 import threading
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -252,10 +259,15 @@ def _read(data: bytes, name: str, tables: bool, limits: Limits, repairs: _Repair
                 check_pdf_objects(pdf.doc, name, limits)
             _check_pages(pdf, name, limits)
             budget = _Budget(name, limits.max_objects)
-            pages = []
+            pages: list[_Page] = []
+            as_typed = True  # until a page is laid out by position
             for number, page in enumerate(pdf.pages, start=1):
-                pages.append(_read_page(page, number, tables, budget))
+                pages.append(_read_page(page, number, tables, budget, as_typed))
+                as_typed = as_typed and pages[-1].flow is not None
                 page.close()  # its layout objects: only the words are kept
+            typed = _typed_text(pages)
+            if typed is not None:
+                return _document_of_text(typed, pages, repairs, name)
             # left-aligned label columns, counted over the whole document: a
             # table's column has few rows on the page where the table starts
             starts = _column_starts([g for page in pages for g in page.groups])
@@ -453,9 +465,12 @@ class _Page:
     stacks: list[list[_Word]]  # vertical cells of the text layer
     groups: list[list[_Word]]  # the text layer's other words, by visual line
     images: int
+    # the page's lines as typed, spaces included, where it has no drawn table
+    # and no gap inside a line (:func:`_flow_lines`); None otherwise
+    flow: list[_FlowLine] | None = None
 
 
-def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
+def _read_page(page, number: int, use_tables: bool, budget: _Budget, typed: bool = True) -> _Page:
     _layout(page, budget)
     words = [
         _Word(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in page.extract_words() if w["text"].strip()
@@ -471,8 +486,11 @@ def _read_page(page, number: int, use_tables: bool, budget: _Budget) -> _Page:
             taken.extend(boxes)
     if taken:
         words = [w for w in words if not any(b[0] <= w.xc <= b[2] and b[1] <= w.yc <= b[3] for b in taken)]
+    flow = None
+    if typed and not items and not _gapped(_line_groups(words)):
+        flow = _flow_lines(page.chars, number)
     stacks, words = _vertical_cells(words)
-    return _Page(number, float(page.height), items, stacks, _line_groups(words), len(page.images))
+    return _Page(number, float(page.height), items, stacks, _line_groups(words), len(page.images), flow)
 
 
 def _cell_text(text: str) -> str:
@@ -954,3 +972,177 @@ def _title_hints(
         elif title:
             break
     return ["".join(title)] if title else []
+
+
+# --------------------------------------------------------------------------
+# A text set as typed (LibreOffice's PDF of a text report)
+# --------------------------------------------------------------------------
+
+# Set one line as it was typed: no gap between its characters wider than this
+# share of their height (a space is a character; a table's column leaves a gap).
+_TYPED_GAP = 0.5
+# Share of a document's lines that start at its left margin when it is set as typed.
+_TYPED_LEFT = 0.9
+# The text reader's locator: the text's line, then the cell's place in it.
+_TEXT_LINE = re.compile(r"line (\d+)(.*)", re.S)
+
+
+@dataclass
+class _FlowLine:
+    """One visual line of a page set as typed: its characters, spaces included."""
+
+    text: str
+    x0: float  # where it starts (a space that begins it included)
+    x1: float  # where it ends (the spaces it ends in included)
+    ink: float  # where its last character that is not a space ends
+    top: float
+    height: float
+    first: float  # the width of what begins it, which a line breaker keeps together
+    page: int
+    number: int  # 1-based, in reading order on its page
+
+
+def _wide(text: str) -> bool:
+    """Whether ``text`` begins with a CJK character: a line may break before any of them."""
+    return bool(text) and ord(text[0]) >= 0x2E80
+
+
+def _first_width(group: list[_Word]) -> float:
+    """The width of what begins a line, which a line breaker keeps together.
+
+    A word of narrow characters (``000023``, ``2020``), up to a space or a
+    wide character; else two ideographs (LibreOffice keeps a short word
+    together: ``898989`` / ``第二十条`` with room left for ``第``), or one mark
+    that cannot end a line with the ideograph after it; with the marks that
+    cannot begin one after them (``（四）``).
+    """
+    head = list(itertools.dropwhile(lambda w: not w.text.strip(), group))
+    if not head:
+        return 0.0
+    if not _wide(head[0].text):
+        word = list(itertools.takewhile(lambda w: w.text.strip() and not _wide(w.text), head))
+        return word[-1].x1 - word[0].x0
+    n = 1
+    if len(head) > 1 and (
+        unicodedata.category(head[0].text[0]) in ("Ps", "Pi") or unicodedata.category(head[1].text[0]) == "Lo"
+    ):
+        n = 2
+    while n < len(head) and _wide(head[n].text) and unicodedata.category(head[n].text[0]) in ("Pe", "Pf", "Po"):
+        n += 1
+    return head[n - 1].x1 - head[0].x0
+
+
+def _gapped(groups: list[list[_Word]]) -> bool:
+    """Whether a visual line has a gap wider than a space between two words (columns laid out by position)."""
+    for group in groups:
+        if len(group) > 1:
+            height = statistics.median(w.height for w in group)
+            if any(b.x0 - a.x1 > height for a, b in itertools.pairwise(group)):
+                return True
+    return False
+
+
+def _flow_lines(chars: list[dict], page: int) -> list[_FlowLine] | None:
+    """The page's visual lines from its characters, spaces included, if the page is set as typed.
+
+    None when a line has a gap between two characters (columns laid out by
+    position, not text set as typed).
+    """
+    words = [_Word(c["text"], c["x0"], c["x1"], c["top"], c["bottom"]) for c in chars if c["text"]]
+    lines = []
+    for group in sorted(_line_groups(words), key=lambda g: min(w.top for w in g)):
+        height = statistics.median(w.height for w in group)
+        if any(b.x0 - a.x1 > _TYPED_GAP * height for a, b in itertools.pairwise(group)):
+            return None
+        ink = [w for w in group if w.text.strip()]
+        if not ink:
+            continue
+        text = "".join(w.text for w in group)
+        top = min(w.top for w in group)
+        lines.append(_FlowLine(text, group[0].x0, group[-1].x1, ink[-1].x1, top, height, _first_width(group), page, 0))
+    for i, line in enumerate(lines, start=1):
+        line.number = i
+    return lines
+
+
+def _goes_on(above: _FlowLine, below: _FlowLine, right: float, closing: bool) -> bool:
+    """Whether ``below`` goes on with the paragraph of ``above``, wrapped at the right margin.
+
+    It does when what begins ``below`` would not have fitted in the room
+    left at the end of ``above``. A pipe row closed by its last pipe ends
+    there (unless ``below`` goes on with pipes: a run of empty cells
+    wrapped); a line breaker never parts two narrow letters or digits, unless
+    their word fills the line.
+    """
+    if below.first <= right - above.x1:
+        return False
+    end, begin = above.text[-1], below.text[0]
+    if closing and end == "|" and begin != "|":
+        return False
+    narrow = end.isalnum() and begin.isalnum() and not _wide(end) and not _wide(begin)
+    return not (narrow and right - above.x1 >= 0.5 * above.height)
+
+
+def _typed_text(pages: list[_Page]) -> list[tuple[str, str]] | None:
+    """The lines of a document set as typed, its wrapped lines joined again, with their locators.
+
+    A text report opened in LibreOffice and exported to PDF (or to DOCX and
+    then PDF) is set as typed: each line of the text is a paragraph at the
+    left margin, wrapped at the right one. Its pipe rows (``规章 | 0 | 0 | 18
+    |``) and the run-together rows of a flattened page (``（七）总计23 0 00 0
+    023四、结转…``) are then read as the text reader reads them, once the
+    paragraphs are whole again: a line goes on in the next where what begins
+    the next (:func:`_first_width`) would not have fitted in the room left at
+    the end of the line, as the line breaker decides (:func:`_goes_on`).
+    None when the document is not set so (a page has a drawn table, a line
+    has a gap between its characters, few lines start at one left margin).
+    """
+    if not pages or any(p.flow is None or (p.images and not p.flow) for p in pages):
+        return None  # a page laid out by position, or a page of images (a scan, for OCR)
+    height = pages[0].height
+    lines = [
+        ln
+        for p in pages
+        for ln in p.flow or []
+        if not (_PAGE_NUMBER.match(ln.text) and (ln.top < _MARGIN * height or ln.top > (1 - _MARGIN) * height))
+    ]
+    if len(lines) < 3:
+        return None
+    left = Counter(round(ln.x0) for ln in lines).most_common(1)[0][0]
+    at_left = [ln for ln in lines if abs(ln.x0 - left) <= 1]
+    if len(at_left) < _TYPED_LEFT * len(lines):
+        return None
+    # the right margin, where full lines end: a punctuation mark may hang past it
+    full = [ln.ink for ln in lines if not unicodedata.category(ln.text.rstrip()[-1]).startswith("P")]
+    right = max(full or [ln.ink for ln in lines])
+    piped = [ln.text.rstrip() for ln in lines if "|" in ln.text]
+    closing = sum(t.endswith("|") for t in piped) > len(piped) / 2
+    out: list[tuple[str, str]] = []
+    previous: _FlowLine | None = None
+    for line in lines:
+        where = f"page {line.page}, line {line.number}"
+        if previous is not None and out and abs(line.x0 - left) <= 1 and _goes_on(previous, line, right, closing):
+            text, begun = out[-1]
+            out[-1] = (text + line.text, f"{begun.split(' … ')[0]} … {where}")
+        else:
+            out.append((line.text, where))
+        previous = line
+    return out
+
+
+def _document_of_text(typed: list[tuple[str, str]], pages: list[_Page], repairs: _Repairs, name: str) -> Document:
+    """The document of a PDF set as typed, read as the text reader reads a text (:func:`_typed_text`).
+
+    Locators name the PDF's page and lines instead of the text's line.
+    """
+    from gicstats.read.readers.text import read_text
+
+    doc = read_text("\n".join(text for text, _ in typed), name)
+    for line in doc.lines:
+        for cell in line.cells:
+            m = _TEXT_LINE.match(cell.locator)
+            if m and 0 < int(m[1]) <= len(typed):
+                cell.locator = typed[int(m[1]) - 1][1] + m[2]
+    starts: set[int] = set()
+    hints = _title_hints(_visual_lines(pages[0].groups, starts))
+    return Document(doc.lines, doc.text, hints, repairs.lines())
