@@ -99,6 +99,73 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
     return out
 
 
+# A text laid out by a page (pdftotext of a PDF that a word processor or a
+# browser made of a text report) wraps each paragraph at the page's margin:
+# a table run together in one paragraph (``…申请数量 230`` / ``000023 二、…``)
+# is cut into lines, and so are its labels (``1.信`` / ``访举报投诉类申请``).
+# Such a text is recognised by its lines: nearly all of them (_WRAPPED_SHARE)
+# end at one margin (_FULL of the width most lines reach, the 90th
+# percentile), a margin no wider than a page or a screen (_MAX_MARGIN display
+# columns) and at least _MIN_MARGIN wide, over at least _MIN_WRAPPED lines.
+# A text of short lines, of table rows laid out in columns or of one
+# paragraph a line is left as it is.
+_FULL = 0.8
+_WRAPPED_SHARE = 0.75
+_MAX_MARGIN = 240
+_MIN_MARGIN = 40
+_MIN_WRAPPED = 10
+# A column gap: two spaces or more between words (a table laid out in columns)
+_GAP = re.compile(r"\S {2,}\S")
+# Characters two columns wide (CJK, full-width forms): a line's width on the page
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def _width(line: str) -> int:
+    return len(line) + len(_WIDE.findall(line))
+
+
+def _prose(line: str) -> bool:
+    """A line of running text: not empty, no ``|`` cells, no column gaps."""
+    return bool(line.strip()) and "|" not in line and not _GAP.search(line.strip())
+
+
+def _reflow(lines: list[str]) -> dict[int, int]:
+    """Join the lines of paragraphs a page wrapped at its margin; returns the joined spans.
+
+    Each line that reaches the margin is joined with the next line of
+    running text; the paragraph takes its first line's place and the lines
+    it took in stay as empty lines, so line numbers still locate. Returns,
+    for each joined paragraph, the index of its first line mapped to that of
+    its last. Joined without a space (CJK text and a label cut anywhere run
+    on), except between two digits or Latin letters: a page breaks a line
+    inside a number or a word only at a space (Unicode line breaking), so
+    ``230`` / ``000023`` was ``230 000023``; a space there keeps the cells
+    apart and never joins two numbers into one.
+    """
+    if max((len(ln) for ln in lines), default=0) > _MAX_MARGIN:
+        return {}  # a line wider than any page: not wrapped at a margin
+    widths = [_width(ln.replace("\f", "").rstrip()) if _prose(ln) else -1 for ln in lines]
+    prose = sorted(w for w in widths if w >= 0)
+    if len(prose) < _MIN_WRAPPED:
+        return {}
+    margin = prose[int(len(prose) * 0.9)]
+    full = _FULL * margin
+    if margin < _MIN_MARGIN or sum(1 for w in prose if w >= full) < _WRAPPED_SHARE * len(prose):
+        return {}
+    spans: dict[int, int] = {}
+    start = -1
+    for i, line in enumerate(lines):
+        if start >= 0 and widths[i] >= 0 and widths[i - 1] >= full:
+            head, tail = lines[start].rstrip(), line.replace("\f", "").strip()
+            glue = " " if _ASCII_WORD.match(head[-1]) and _ASCII_WORD.match(tail[0]) else ""
+            lines[start], lines[i] = head + glue + tail, ""
+            spans[start] = i
+            continue
+        start = i if widths[i] >= 0 else -1
+    return spans
+
+
 def _closes_label(depth: int, line: str) -> bool:
     """Whether the first cell of pipe row ``line`` is the short rest of a label open ``depth`` brackets deep."""
     head = line.split("|", 1)[0].strip()
@@ -149,6 +216,7 @@ def read_text(text: str, name: str | None = None) -> Document:
     closing = sum(1 for ln in piped if _CLOSED.search(ln)) > sum(1 for ln in piped if _OPEN_END.search(ln))
     lines: list[Line] = []
     narrative: list[str] = []
+    spans = _reflow(raw_lines)
     raw_lines = _join_open_brackets(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
@@ -157,7 +225,7 @@ def read_text(text: str, name: str | None = None) -> Document:
             continue  # a table rule or a Markdown separator row: structure only
         if _PAGE_FOOTER.match(raw):
             continue  # a page number between table rows, not a value
-        where = f"line {number}"
+        where = f"lines {number}-{spans[number - 1] + 1}" if number - 1 in spans else f"line {number}"
         if "|" in raw and tabular:
             texts = _pipe_cells(raw, leading_pipe, closing)
             cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(texts)]
