@@ -11,11 +11,14 @@ past the limits of :mod:`gicstats.limits` is refused before any work.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import NoReturn
 
 from gicstats.errors import GicstatsError
+from gicstats.form import template as T
 from gicstats.read.document import Cell, Document, Line
+from gicstats.read.labels import tokenize
 from gicstats.read.limits import current, over
 
 # A text is in the pipe-table shape when at least this many lines hold two or
@@ -166,6 +169,121 @@ def _reflow(lines: list[str]) -> dict[int, int]:
     return spans
 
 
+# Table 三 laid out in columns, as ``pdftotext -layout`` prints a PDF's table:
+# a row's label, then its values where their columns are, blank cells left
+# as spaces (``一、本年新收…   821  35          2    1 859``). The columns are
+# where the head prints their labels (自然人 … 总计), found within
+# _HEAD_LINES lines of one another; a value is read in the column whose
+# label it stands under, when that column is nearer by at least
+# _COLUMN_MARGIN characters than the next nearest. The rows are read up to
+# the next section heading, at most _LAYOUT_LINES lines on.
+_LAYOUT_TABLE = "applications"
+_HEAD_LINES = 3
+_COLUMN_MARGIN = 1.0
+_LAYOUT_LINES = 120
+_WORD = re.compile(r"\S+")
+
+
+def _column_labels() -> list[tuple[str, ...]]:
+    """The printed labels of table 三's columns, in order (alike in both versions)."""
+    table = T.TEMPLATES[T.VERSIONS[0]].table(_LAYOUT_TABLE)
+    return [(c.label, *c.aliases) for c in table.columns]
+
+
+def _layout_head(lines: list[str]) -> tuple[int, list[float]] | None:
+    """The last line of table 三's head laid out in columns, and the centre of each column (characters)."""
+    labels = _column_labels()
+    for i, line in enumerate(lines):
+        if labels[2][0] not in line or labels[4][0] not in line:
+            continue  # 科研机构 and 法律服务机构: a cheap test first
+        words = [
+            (m.start(), m.group())
+            for j in range(max(0, i - _HEAD_LINES + 1), i + 1)
+            for m in _WORD.finditer(lines[j].replace("\f", ""))
+        ]
+        centres = []
+        for names in labels:
+            found = [start + len(word) / 2 for start, word in words if word in names]
+            if len(found) != 1:
+                return None  # a column not printed, or printed twice: no layout to read by
+            centres.append(found[0])
+        if all(a + 2 <= b for a, b in itertools.pairwise(centres)):
+            return i, centres
+        return None
+    return None
+
+
+def _row_label(text: str) -> bool:
+    """Whether ``text`` is labels only, the last a row of table 三 (group labels may precede it)."""
+    tokens = tokenize(text)
+    if not tokens or any(t.kind != "label" for t in tokens):
+        return False
+    return any(
+        r.kind == "row" and r.table == _LAYOUT_TABLE
+        for v in T.VERSIONS
+        for r in T.label_index(v).get(tokens[-1].key, ())
+    )
+
+
+def _layout_cells(line: str, centres: list[float]) -> list[str] | None:
+    """A row of table 三 laid out in columns: its label, then a cell a column (blank where nothing is printed).
+
+    None for a line that is not one: not a row label, or a value that does
+    not stand clearly under one column.
+    """
+    words = [(m.start(), m.group()) for m in _WORD.finditer(line)]
+    k = len(words)
+    while k and words[k - 1][1].isascii() and words[k - 1][1].isdigit():
+        k -= 1
+    values = words[k:]
+    label = line[: values[0][0]].strip() if values else line.strip()
+    if not _row_label(label):
+        return None
+    cells = [""] * len(centres)
+    last = -1
+    for start, word in values:
+        at = start + len(word) / 2
+        near = sorted(range(len(centres)), key=lambda c: abs(centres[c] - at))
+        best = near[0]
+        if abs(centres[near[1]] - at) - abs(centres[best] - at) < _COLUMN_MARGIN or best <= last:
+            return None
+        cells[best], last = word, best
+    return [label, *cells]
+
+
+def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
+    """Rows of table 三 laid out in columns, by line index: the label, then a cell a column.
+
+    A row that prints its label only has blank cells where a table laid out
+    in columns prints nothing; it is read so only between two lines that are
+    rows too (or the head, or the table's end): a line that is not one (a
+    label wrapped, values without a label, labels run together) may hold its
+    values, and such a row is left to the text reader, which does not read
+    it blank.
+    """
+    head = _layout_head(lines)
+    if head is None:
+        return {}
+    at, centres = head
+    found: list[tuple[int, list[str] | None]] = [(at, ["head"])]
+    for j in range(at + 1, min(len(lines), at + 1 + _LAYOUT_LINES)):
+        line = lines[j].replace("\f", "").rstrip()
+        if not line.strip():
+            continue
+        if T.section_of_heading(line.strip()):
+            break
+        found.append((j, _layout_cells(line, centres)))
+    found.append((len(lines), ["end"]))
+    rows: dict[int, list[str]] = {}
+    for n in range(1, len(found) - 1):
+        j, cells = found[n]
+        if cells is None:
+            continue
+        if any(cells[1:]) or (found[n - 1][1] is not None and found[n + 1][1] is not None):
+            rows[j] = cells
+    return rows
+
+
 def _closes_label(depth: int, line: str) -> bool:
     """Whether the first cell of pipe row ``line`` is the short rest of a label open ``depth`` brackets deep."""
     head = line.split("|", 1)[0].strip()
@@ -216,9 +334,23 @@ def read_text(text: str, name: str | None = None) -> Document:
     closing = sum(1 for ln in piped if _CLOSED.search(ln)) > sum(1 for ln in piped if _OPEN_END.search(ln))
     lines: list[Line] = []
     narrative: list[str] = []
+    layout = _layout_rows(raw_lines)
+    for j in layout:
+        raw_lines[j] = ""  # read by its columns below: no paragraph or label runs through it
     spans = _reflow(raw_lines)
     raw_lines = _join_open_brackets(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
+        if number - 1 in layout:
+            label, *values = layout[number - 1]
+            where = f"line {number}"
+            cells = [Cell(label, f"{where}, label")]
+            cells.extend(Cell(v, f"{where}, column {c + 1}") for c, v in enumerate(values))
+            # grid: a row whose last cells are blank may be one that lost
+            # cells (a page whose repeated cells were dropped, laid out under
+            # the first columns): the mapper reads it as printed only where
+            # that cannot be
+            lines.append(Line(cells, structured=True, grid=True))
+            continue
         if not raw.strip():
             continue
         if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
