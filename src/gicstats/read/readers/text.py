@@ -284,6 +284,44 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     return rows
 
 
+def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
+    """Rows of table 三 dumped a cell a paragraph, by the index of their label's line.
+
+    ``lynx -dump`` prints a table whose cells are paragraphs (``<td><p>…``)
+    a cell after another: the cell's text, then an empty line; an empty
+    cell (``<p>&nbsp;</p>``) is an empty line alone. A row label alone on
+    its line, followed by its empty line, then bare numbers and empty lines
+    up to the next text, is read as the row's cells when they count exactly
+    the table's columns; a row that counts more or fewer (cells printed
+    otherwise, or dropped) is left to the text reader. Returns, by the
+    label's line, the index of the row's last line and its cells (the
+    label's text first).
+    """
+    width = len(_column_labels())
+    rows: dict[int, tuple[int, list[str]]] = {}
+    n = len(lines)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if not text or text.isdigit() or i + 1 >= n or lines[i + 1].strip() or not _row_label(text):
+            continue
+        cells: list[str] = []
+        j = i + 2
+        while j < n and len(cells) <= width:
+            value = lines[j].strip()
+            if value and not (value.isascii() and value.isdigit()):
+                break
+            cells.append(value)
+            if value:
+                if j + 1 < n and lines[j + 1].strip():
+                    cells = []  # a value not followed by its empty line: not a paragraph a cell
+                    break
+                j += 1
+            j += 1
+        if len(cells) == width and any(cells):
+            rows[i] = (j - 1, [text, *cells])
+    return rows
+
+
 def _closes_label(depth: int, line: str) -> bool:
     """Whether the first cell of pipe row ``line`` is the short rest of a label open ``depth`` brackets deep."""
     head = line.split("|", 1)[0].strip()
@@ -335,6 +373,10 @@ def read_text(text: str, name: str | None = None) -> Document:
     lines: list[Line] = []
     narrative: list[str] = []
     layout = _layout_rows(raw_lines)
+    for i, (last, cells) in _paragraph_rows(raw_lines).items():
+        if i not in layout and not any(j in layout for j in range(i, last + 1)):
+            layout[i] = cells
+            raw_lines[i + 1 : last + 1] = [""] * (last - i)
     for j in layout:
         raw_lines[j] = ""  # read by its columns below: no paragraph or label runs through it
     spans = _reflow(raw_lines)
