@@ -373,9 +373,9 @@ def read_text(text: str, name: str | None = None) -> Document:
     lines: list[Line] = []
     narrative: list[str] = []
     layout = _layout_rows(raw_lines)
-    for i, (last, cells) in _paragraph_rows(raw_lines).items():
+    for i, (last, paragraph_cells) in _paragraph_rows(raw_lines).items():
         if i not in layout and not any(j in layout for j in range(i, last + 1)):
-            layout[i] = cells
+            layout[i] = paragraph_cells
             raw_lines[i + 1 : last + 1] = [""] * (last - i)
     for j in layout:
         raw_lines[j] = ""  # read by its columns below: no paragraph or label runs through it
