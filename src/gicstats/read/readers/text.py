@@ -284,6 +284,11 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     return rows
 
 
+# The longest row label of table 三 with its group labels before it is about
+# 40 characters; longer text alone on a line is prose.
+_MAX_ROW_LABEL = 80
+
+
 def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
     """Rows of table 三 dumped a cell a paragraph, by the index of their label's line.
 
@@ -302,7 +307,14 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
     n = len(lines)
     for i, line in enumerate(lines):
         text = line.strip()
-        if not text or text.isdigit() or i + 1 >= n or lines[i + 1].strip() or not _row_label(text):
+        if (
+            not text
+            or len(text) > _MAX_ROW_LABEL  # prose: not taken apart into labels
+            or i + 1 >= n
+            or lines[i + 1].strip()
+            or text.isdigit()
+            or not _row_label(text)
+        ):
             continue
         cells: list[str] = []
         j = i + 2
