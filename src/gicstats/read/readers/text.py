@@ -3,7 +3,11 @@
 Handles every shape of ``shared/spec/template.md`` §7.5: pipe rows with
 merged-cell gaps and rowspan labels only on their first row; one cell per
 line; ``cell |`` lines and ``|`` on its own line; and cells run together with
-no separator, which the mapper splits with the table's identities.
+no separator, which the mapper splits with the table's identities. Text
+dumps of pages too: paragraphs a page wrapped at its margin are joined
+again, table 三 laid out in columns (``pdftotext -layout``) is read by its
+head's columns, and table 三 dumped a cell a paragraph (``lynx -dump``) by
+its empty lines.
 
 Lines and ``|`` separators are counted before the text is split, so a text
 past the limits of :mod:`gicstats.limits` is refused before any work.
