@@ -246,3 +246,28 @@ def test_a_paragraph_row_that_does_not_count_the_columns_is_not_read():
     assert all(got.get(k, (None, ""))[0] is None for k in row)
     assert set(row) <= _named(report)
     assert got["applications.new_received.total"] == (859, "859")
+
+
+def test_a_paragraph_row_at_the_end_of_the_text_reads():
+    lines = (DUMPS / "shanghai_bgt_2019.lynx.txt").read_text(encoding="utf-8").split("\n")
+    at = next(i for i, ln in enumerate(lines) if ln.strip() == "四、结转下年度继续办理")
+    cut = lines[: at + 10]  # up to its last value, 72, with no empty line after it
+    assert [ln.strip() for ln in cut[at:]] == ["四、结转下年度继续办理", "", "72", "", "", "", "", "", "", "72"]
+    report = gicstats.read_report("\n".join(cut).encode("utf-8"), name="lynx_cut.txt")
+    got = _read(report)
+    row = [got[f"applications.carried_to_next.{c}"][0] for c in ("natural_person", "commercial", "other", "total")]
+    assert row == [72, None, None, 72]
+    assert got["applications.carried_to_next.commercial"][1] == ""
+
+
+def test_values_without_a_label_beside_a_row_keep_it_unread():
+    """A line of values only may hold a row's values (a label wrapped around them): the rows beside it are not read."""
+    lines = (DUMPS / "shanghai_bgt_2019.chromium-pdf.pdftotext.txt").read_text(encoding="utf-8").split("\n")
+    at = next(i for i, ln in enumerate(lines) if "（一）予以公开" in ln)
+    orphan = " " * 44 + "7"  # under 商业企业
+    report = gicstats.read_report("\n".join([*lines[: at + 1], orphan, *lines[at + 1 :]]).encode("utf-8"), name="o.txt")
+    got = _read(report)
+    granted = [f"applications.granted.{c}" for c in ("natural_person", "commercial", "research", "total")]
+    assert all(got.get(k, (None, None))[0] is None and got.get(k, (None, None))[1] != "" for k in granted)
+    assert set(granted) <= _named(report)
+    assert got["applications.new_received.total"] == (859, "859")

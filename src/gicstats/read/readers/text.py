@@ -151,14 +151,14 @@ def _reflow(lines: list[str]) -> dict[int, int]:
     apart and never joins two numbers into one.
     """
     if max((len(ln) for ln in lines), default=0) > _MAX_MARGIN:
-        return {}  # a line wider than any page: not wrapped at a margin
+        return {}  # a line wider than any page (a cheap test first): not wrapped at a margin
     widths = [_width(ln.replace("\f", "").rstrip()) if _prose(ln) else -1 for ln in lines]
     prose = sorted(w for w in widths if w >= 0)
     if len(prose) < _MIN_WRAPPED:
         return {}
     margin = prose[int(len(prose) * 0.9)]
     full = _FULL * margin
-    if margin < _MIN_MARGIN or sum(1 for w in prose if w >= full) < _WRAPPED_SHARE * len(prose):
+    if not _MIN_MARGIN <= margin <= _MAX_MARGIN or sum(1 for w in prose if w >= full) < _WRAPPED_SHARE * len(prose):
         return {}
     spans: dict[int, int] = {}
     start = -1
@@ -269,21 +269,24 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     if head is None:
         return {}
     at, centres = head
-    found: list[tuple[int, list[str] | None]] = [(at, ["head"])]
+    # (line, its cells or None, whether it prints values without a label)
+    found: list[tuple[int, list[str] | None, bool]] = [(at, ["head"], False)]
     for j in range(at + 1, min(len(lines), at + 1 + _LAYOUT_LINES)):
         line = lines[j].replace("\f", "").rstrip()
         if not line.strip():
             continue
         if T.section_of_heading(line.strip()):
             break
-        found.append((j, _layout_cells(line, centres)))
-    found.append((len(lines), ["end"]))
+        cells = _layout_cells(line, centres)
+        found.append((j, cells, cells is None and all(w.isascii() and w.isdigit() for w in line.split())))
+    found.append((len(lines), ["end"], False))
     rows: dict[int, list[str]] = {}
     for n in range(1, len(found) - 1):
-        j, cells = found[n]
-        if cells is None:
-            continue
-        if any(cells[1:]) or (found[n - 1][1] is not None and found[n + 1][1] is not None):
+        j, cells, _ = found[n]
+        before, after = found[n - 1], found[n + 1]
+        if cells is None or before[2] or after[2]:
+            continue  # values beside it without a label may be this row's
+        if any(cells[1:]) or (before[1] is not None and after[1] is not None):
             rows[j] = cells
     return rows
 
@@ -321,7 +324,7 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
         ):
             continue
         cells: list[str] = []
-        j = i + 2
+        j = last = i + 2  # the line after the label's empty line; the row's last line
         while j < n and len(cells) <= width:
             value = lines[j].strip()
             if value and not (value.isascii() and value.isdigit()):
@@ -332,9 +335,10 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
                     cells = []  # a value not followed by its empty line: not a paragraph a cell
                     break
                 j += 1
+            last = min(j, n - 1)
             j += 1
         if len(cells) == width and any(cells):
-            rows[i] = (j - 1, [text, *cells])
+            rows[i] = (last, [text, *cells])
     return rows
 
 
