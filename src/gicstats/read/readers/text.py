@@ -123,13 +123,12 @@ _MIN_MARGIN = 40
 _MIN_WRAPPED = 10
 # A column gap: two spaces or more between words (a table laid out in columns)
 _GAP = re.compile(r"\S {2,}\S")
-# Characters two columns wide (CJK, full-width forms): a line's width on the page
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 
 
 def _width(line: str) -> int:
-    return len(line) + len(_WIDE.findall(line))
+    """A line's width on the page, in columns: an ideograph (three bytes in UTF-8) takes two, ASCII one."""
+    return (len(line.encode("utf-8", "surrogatepass")) + len(line)) // 2
 
 
 def _prose(line: str) -> bool:
@@ -150,8 +149,15 @@ def _reflow(lines: list[str]) -> dict[int, int]:
     ``230`` / ``000023`` was ``230 000023``; a space there keeps the cells
     apart and never joins two numbers into one.
     """
-    if max((len(ln) for ln in lines), default=0) > _MAX_MARGIN:
+    lengths = [len(ln) for ln in lines]
+    if max(lengths, default=0) > _MAX_MARGIN:
         return {}  # a line wider than any page (a cheap test first): not wrapped at a margin
+    # a cheap test next: a full line is at least _FULL * _MIN_MARGIN columns
+    # wide, half as many characters (ideographs take two columns)
+    short = _FULL * _MIN_MARGIN / 2
+    long_prose = sum(1 for n, ln in zip(lengths, lines) if n >= short and "|" not in ln)
+    if long_prose < _WRAPPED_SHARE * sum(1 for n in lengths if n):
+        return {}
     widths = [_width(ln.replace("\f", "").rstrip()) if _prose(ln) else -1 for ln in lines]
     prose = sorted(w for w in widths if w >= 0)
     if len(prose) < _MIN_WRAPPED:
@@ -291,6 +297,11 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     return rows
 
 
+def _number_or_empty(line: str) -> bool:
+    text = line.strip()
+    return not text or (text.isascii() and text.isdigit())
+
+
 # The longest row label of table 三 with its group labels before it is about
 # 40 characters; longer text alone on a line is prose.
 _MAX_ROW_LABEL = 80
@@ -317,8 +328,9 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
         if (
             not text
             or len(text) > _MAX_ROW_LABEL  # prose: not taken apart into labels
-            or i + 1 >= n
+            or i + 2 >= n
             or lines[i + 1].strip()
+            or not _number_or_empty(lines[i + 2])  # a cheap test first: a cell after the label's empty line
             or text.isdigit()
             or not _row_label(text)
         ):
