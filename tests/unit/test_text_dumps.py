@@ -15,6 +15,9 @@ CJK through its own fontconfig file):
   Chromium 156.0.8078.114's print to PDF of the Shanghai page
   (``chromium.pdf|pdftotext``): table 三 laid out in columns, its blank
   cells left as spaces.
+- ``shanghai_bgt_2019.lo-pdf.pdftotext.txt``: the same pdftotext of
+  LibreOffice's PDF of the page (``lo.pdf|pdftotext``), whose table 三 runs
+  past both edges of the page.
 - ``shanghai_bgt_2019.lynx.txt``: ``lynx -dump -nolist -width=200`` (Lynx
   2.9.0dev.12) of the page (``lynx``): a cell a paragraph, an empty cell
   an empty line.
@@ -202,29 +205,58 @@ def test_a_label_alone_is_blank_only_between_rows():
     assert got["applications.withheld_law_prohibited.natural_person"] == (None, "")
 
 
-def test_a_head_cut_at_the_page_edge_gives_no_columns():
-    # LibreOffice's PDF of the page, cut at the right edge: 其他 and 总计 are not printed
-    lines = [
-        "                                    自然人",
-        "                                           商业企业 科研机构 社会公益组织 法",
-        "     （一）予以公开                          258   12",
-    ]
-    assert _layout_head(lines) is None
+def test_a_table_cut_at_the_page_edge_reads_the_columns_printed():
+    """LibreOffice's PDF of the page, through pdftotext: the table runs past both edges of the page.
+
+    The head prints 自然人 … 社会公益组织 and ``法``; the rows 一, 二 and 四 lost
+    the start of their labels (``府信息公开申请数量`` twice): not read. The
+    rows left read their four printed columns, blanks blank, and the three
+    cut ones null with a finding.
+    """
+    report = gicstats.read_report(DUMPS / "shanghai_bgt_2019.lo-pdf.pdftotext.txt")
+    got = _read(report)
+    truth = load_truth("shanghai_bgt_2019")["cells"]
+    named = _named(report)
+    printed = ("natural_person", "commercial", "research", "social_org")
+    for row in ("granted", "partially_granted", "results_total"):
+        for column in printed:
+            key = f"applications.{row}.{column}"
+            value, raw = got[key]
+            assert value == truth[key] or (truth[key] == 0 and value is None and raw == ""), key
+        for column in ("legal_service", "other", "total"):
+            key = f"applications.{row}.{column}"
+            assert got[key] == (None, "…") and key in named, key
+    for row in ("new_received", "carried_over_from_prev", "carried_to_next"):
+        assert all(got.get(f"applications.{row}.{c}", (None, None))[0] is None for c in printed)
+        # null with a finding naming the cell or its row (parse.missing_row)
+        assert {f"applications.{row}.natural_person", f"applications.{row}"} & named, row
+
+
+def test_a_head_missing_a_column_gives_no_columns():
+    cut = "                                           商业企业 科研机构 社会公益组织 法"
+    lines = ["                                    自然人", cut, "     （一）予以公开                          258   12"]
+    head = _layout_head(lines)
+    assert head is not None and head[2] == 4  # cut at the edge: four columns printed
+    # 其他 without 法律服务机构 before it: a column missing, not cut
+    assert _layout_head([lines[0], cut[:-1] + " 其他", lines[2]]) is None
+    # nothing after 社会公益组织: not known to be cut there
+    assert _layout_head([lines[0], cut[:-2], lines[2]]) is None
 
 
 def test_a_value_between_two_columns_is_not_placed():
     lines = (DUMPS / "shanghai_bgt_2019.chromium-pdf.pdftotext.txt").read_text(encoding="utf-8").split("\n")
     head = _layout_head(lines)
     assert head is not None
-    _, centres = head
+    _, centres, printed = head
+    assert printed == 7
     total = next(ln for ln in lines if "（七）总计" in ln)
-    assert _layout_cells(total, centres) == ["（七）总计", "767", "35", "", "", "2", "1", "805"]
+    assert _layout_cells(total, centres, printed) == ["（七）总计", "767", "35", "", "", "2", "1", "805"]
     # 35 moved to stand halfway between 科研机构 and 社会公益组织: in neither column
     at = total.index(" 35 ") + 1
     middle = round((centres[2] + centres[3]) / 2 - 1)  # a two-digit word's centre is its start + 1
     moved = total[:at] + " " * (middle - at) + "35" + total[at + 2 :][middle - at :]
     assert moved.split() == total.split()
-    assert _layout_cells(moved, centres) is None
+    assert _layout_cells(moved, centres, printed) is None
 
 
 def test_a_paragraph_row_that_does_not_count_the_columns_is_not_read():

@@ -189,6 +189,11 @@ def _reflow(lines: list[str]) -> dict[int, int]:
 # the next section heading, at most _LAYOUT_LINES lines on.
 _LAYOUT_TABLE = "applications"
 _HEAD_LINES = 3
+_MIN_PRINTED = 4
+# What a cell cut off at the page's edge reads (as the PDF reader has it): not
+# a blank, not a value (the mapper keeps it null with a parse.unreadable_cell
+# finding)
+CUT = "…"
 _COLUMN_MARGIN = 1.0
 _LAYOUT_LINES = 120
 _WORD = re.compile(r"\S+")
@@ -200,25 +205,39 @@ def _column_labels() -> list[tuple[str, ...]]:
     return [(c.label, *c.aliases) for c in table.columns]
 
 
-def _layout_head(lines: list[str]) -> tuple[int, list[float]] | None:
-    """The last line of table 三's head laid out in columns, and the centre of each column (characters)."""
+def _layout_head(lines: list[str]) -> tuple[int, list[float], int] | None:
+    """The last line of table 三's head laid out in columns, each column's centre (characters), how many are printed.
+
+    A head cut at the page's right edge (a table wider than the page) prints
+    its first columns, then the start of the next label (``社会公益组织 法``)
+    and nothing after: at least _MIN_PRINTED columns are read by, and the
+    centre of the one cut follows theirs, so that a value under it is not
+    read in another.
+    """
     labels = _column_labels()
     for i, line in enumerate(lines):
-        if labels[2][0] not in line or labels[4][0] not in line:
-            continue  # 科研机构 and 法律服务机构: a cheap test first
-        words = [
-            (m.start(), m.group())
-            for j in range(max(0, i - _HEAD_LINES + 1), i + 1)
-            for m in _WORD.finditer(lines[j].replace("\f", ""))
-        ]
-        centres = []
+        if labels[2][0] not in line or labels[3][0] not in line:
+            continue  # 科研机构 and 社会公益组织: a cheap test first
+        window = [lines[j].replace("\f", "") for j in range(max(0, i - _HEAD_LINES + 1), i + 1)]
+        words = [(m.start(), m.group()) for text in window for m in _WORD.finditer(text)]
+        centres: list[float] = []
         for names in labels:
             found = [start + len(word) / 2 for start, word in words if word in names]
-            if len(found) != 1:
-                return None  # a column not printed, or printed twice: no layout to read by
+            if len(found) > 1:
+                return None  # a column printed twice: no layout to read by
+            if not found:
+                break
             centres.append(found[0])
+        printed = len(centres)
+        if printed < len(labels):
+            last = list(_WORD.finditer(window[-1]))[-1]
+            after = {word for _, word in words} & {name for names in labels[printed:] for name in names}
+            cut = [name for name in labels[printed] if name.startswith(last.group()) and name != last.group()]
+            if printed < _MIN_PRINTED or after or not cut:
+                return None  # a column missing, not cut at the edge
+            centres.append(last.start() + len(cut[0]) / 2)
         if all(a + 2 <= b for a, b in itertools.pairwise(centres)):
-            return i, centres
+            return i, centres, printed
         return None
     return None
 
@@ -235,11 +254,12 @@ def _row_label(text: str) -> bool:
     )
 
 
-def _layout_cells(line: str, centres: list[float]) -> list[str] | None:
+def _layout_cells(line: str, centres: list[float], printed: int) -> list[str] | None:
     """A row of table 三 laid out in columns: its label, then a cell a column (blank where nothing is printed).
 
-    None for a line that is not one: not a row label, or a value that does
-    not stand clearly under one column.
+    The columns past the ``printed`` ones were cut at the page's edge: their
+    cells are :data:`CUT`. None for a line that is not such a row: not a row
+    label, or a value that does not stand clearly under one printed column.
     """
     words = [(m.start(), m.group()) for m in _WORD.finditer(line)]
     k = len(words)
@@ -249,13 +269,13 @@ def _layout_cells(line: str, centres: list[float]) -> list[str] | None:
     label = line[: values[0][0]].strip() if values else line.strip()
     if not _row_label(label):
         return None
-    cells = [""] * len(centres)
+    cells = [""] * printed + [CUT] * (len(_column_labels()) - printed)
     last = -1
     for start, word in values:
         at = start + len(word) / 2
         near = sorted(range(len(centres)), key=lambda c: abs(centres[c] - at))
         best = near[0]
-        if abs(centres[near[1]] - at) - abs(centres[best] - at) < _COLUMN_MARGIN or best <= last:
+        if abs(centres[near[1]] - at) - abs(centres[best] - at) < _COLUMN_MARGIN or best <= last or best >= printed:
             return None
         cells[best], last = word, best
     return [label, *cells]
@@ -274,7 +294,7 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     head = _layout_head(lines)
     if head is None:
         return {}
-    at, centres = head
+    at, centres, printed = head
     # (line, its cells or None, whether it prints values without a label)
     found: list[tuple[int, list[str] | None, bool]] = [(at, ["head"], False)]
     for j in range(at + 1, min(len(lines), at + 1 + _LAYOUT_LINES)):
@@ -283,7 +303,7 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
             continue
         if T.section_of_heading(line.strip()):
             break
-        cells = _layout_cells(line, centres)
+        cells = _layout_cells(line, centres, printed)
         found.append((j, cells, cells is None and all(w.isascii() and w.isdigit() for w in line.split())))
     found.append((len(lines), ["end"], False))
     rows: dict[int, list[str]] = {}
@@ -292,7 +312,7 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
         before, after = found[n - 1], found[n + 1]
         if cells is None or before[2] or after[2]:
             continue  # values beside it without a label may be this row's
-        if any(cells[1:]) or (before[1] is not None and after[1] is not None):
+        if any(c and c != CUT for c in cells[1:]) or (before[1] is not None and after[1] is not None):
             rows[j] = cells
     return rows
 
@@ -418,7 +438,10 @@ def read_text(text: str, name: str | None = None) -> Document:
             label, *values = layout[number - 1]
             where = f"line {number}"
             cells = [Cell(label, f"{where}, label")]
-            cells.extend(Cell(v, f"{where}, column {c + 1}") for c, v in enumerate(values))
+            cells.extend(
+                Cell(v, f"{where}, column {c + 1}" + (" (cut at the page's right edge)" if v == CUT else ""))
+                for c, v in enumerate(values)
+            )
             # grid: a row whose last cells are blank may be one that lost
             # cells (a page whose repeated cells were dropped, laid out under
             # the first columns): the mapper reads it as printed only where
