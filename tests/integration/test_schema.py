@@ -226,6 +226,73 @@ def test_adding_a_report_rereads_only_it_and_redoes_the_series(tmp_path):
     assert sorted(gaps["report_id"].map(names)) == ["pingtan_2021.txt", "pingtan_2023.txt"]
 
 
+def _findings(folder) -> pa.Table:
+    table = pq.read_table(folder / "findings.parquet").drop_columns(["build_id"])
+    return table.sort_by([("report_id", "ascending"), ("n", "ascending")])
+
+
+def test_a_rebuild_has_the_findings_of_a_fresh_build(tmp_path):
+    """Series kept from the previous build or checked again: the same findings as a build from nothing.
+
+    One folder is rebuilt as its files, the alias file and the corrections
+    change; after each step its findings must be those of a fresh build of
+    the same inputs.
+    """
+    src = tmp_path / "src"
+    src.mkdir()
+    for year in (2019, 2023):
+        shutil.copy(DATA / f"pingtan_{year}.txt", src / f"pingtan_{year}.txt")
+    text = (DATA / "pingtan_2021.txt").read_text(encoding="utf-8")
+    # 2021 under another name, which only the alias file joins to the series
+    (src / "pingtan_2021.txt").write_text(text.replace("平潭综合实验区", "平潭综合实验区管委会", 1), encoding="utf-8")
+    # and a 2022 (2021's tables again) so that two years are adjacent: its
+    # 上年结转 (0) against 2021's 结转下年度 (1) is a series.carry_over error
+    (src / "pingtan_2022.txt").write_text(text.replace("2021年", "2022年"), encoding="utf-8")
+    aliases = DATA / "agencies.toml"
+    corrections = tmp_path / "corrections.toml"
+    corrections.write_text(
+        '[[correction]]\nreport = "pingtan_2021.txt"\ncell = "applications.carried_to_next.total"\n'
+        'action = "set"\nvalue = 0\nexpect = "1"\nreason = "test"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "corpus"
+
+    def step(n: int, read: int, reused: int, **inputs) -> pa.Table:
+        result = build([src], out, jobs=1, **inputs)
+        assert (result.read, result.reused) == (read, reused)
+        fresh = build([src], tmp_path / f"fresh{n}", jobs=1, **inputs)
+        assert fresh.reused == 0
+        got, want = _findings(out), _findings(tmp_path / f"fresh{n}")
+        assert got.equals(want), (got.to_pandas(), want.to_pandas())
+        return got
+
+    def series(findings: pa.Table, rule: str) -> list[str]:
+        """The cells (or, for a gap, the report) of each finding of ``rule``."""
+        reports = pq.read_table(out / "reports.parquet")
+        names = dict(zip(reports["report_id"].to_pylist(), reports["report"].to_pylist()))
+        rows = zip(findings["report_id"].to_pylist(), findings["rule"].to_pylist(), findings["cells"].to_pylist())
+        return sorted(cells.split(",")[0] or names[r] for r, got, cells in rows if got == rule)
+
+    def carry(now: int, column: str) -> str:
+        return f"{now}:applications.carried_over_from_prev.{column}"
+
+    joined = step(1, 4, 0, agencies=aliases)
+    assert series(joined, "series.gap") == ["pingtan_2021.txt"]  # 2019 → 2021
+    every = [carry(y, c) for y in (2022, 2023) for c in ("natural_person", "total")]
+    assert series(joined, "series.carry_over") == every
+    assert step(2, 0, 4, agencies=aliases).equals(joined)  # nothing changed: the series kept
+    split = step(3, 0, 4)  # no aliases: 2021 stands alone, 2022 follows 2019
+    assert series(split, "series.gap") == ["pingtan_2022.txt"]
+    assert series(split, "series.carry_over") == every[2:]
+    assert step(4, 0, 4, agencies=aliases).equals(joined)
+    # corrected, every report is read again: 2021 carries 0 over in all, as 2022 says
+    corrected = step(5, 4, 0, agencies=aliases, corrections=corrections)
+    assert series(corrected, "series.carry_over") == [carry(2022, "natural_person"), *every[2:]]
+    (src / "pingtan_2023.txt").unlink()
+    shutil.copy(DATA / "pingtan_2025.txt", src / "pingtan_2025.txt")
+    step(6, 1, 3, agencies=aliases, corrections=corrections)
+
+
 def test_the_same_bytes_under_two_names_are_one_report(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -250,3 +317,27 @@ def test_corpus_report_takes_exactly_its_rows(bundled_corpus):
     pingtan = corpus.select(agency="平潭综合实验区")
     assert set(pingtan.cells["report_id"]) == set(pingtan.reports["report_id"])
     assert len(pingtan.cells) == int(corpus.cells["report_id"].isin(set(pingtan.reports["report_id"])).sum())
+
+
+def test_a_previous_corpus_damaged_inside_stops_the_rebuild_naming_the_file(tmp_path):
+    """Footers intact (so the corpus looks reusable), a data page of cells overwritten."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pingtan_2019.txt", "pingtan_2021.txt"):
+        shutil.copy(DATA / name, src / name)
+    out = tmp_path / "corpus"
+    build([src], out, jobs=1)
+    cells = out / "cells.parquet"
+    data = bytearray(cells.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little") + 8
+    start = 4  # after the magic bytes: the first column chunk's pages
+    data[start : len(data) - footer] = bytes(len(data) - footer - start)
+    cells.write_bytes(bytes(data))
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    shutil.copy(DATA / "pingtan_2023.txt", src / "pingtan_2023.txt")
+    with pytest.raises(gicstats.GicstatsError) as err:
+        build([src], out, jobs=1)
+    assert str(err.value).startswith(f"{cells}: unreadable Parquet file (")
+    assert str(err.value).endswith("); delete it and rebuild")
+    # nothing half-written, and the corpus as it was
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

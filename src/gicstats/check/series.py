@@ -15,8 +15,8 @@ from itertools import pairwise
 
 import pandas as pd
 
-from gicstats.check.values import cell_values, report_values
 from gicstats.check.values import fmt as _fmt
+from gicstats.check.values import report_values
 from gicstats.form import template as T
 from gicstats.form.findings import Finding
 from gicstats.form.identities import TOLERANCE as _TOL
@@ -204,33 +204,78 @@ def _series_cells() -> tuple[set[str], set[str]]:
     return tables, rows
 
 
-def check_series_frames(reports: pd.DataFrame, cells: pd.DataFrame) -> list[Finding]:
-    """:func:`check_series` on a corpus's tables, without building reports.
+#: An agency's series as the checks see it: ``{year: (report_id, template_version)}``.
+Group = dict[int, tuple[str, str | None]]
+
+
+def series_groups(reports: pd.DataFrame) -> dict[str, Group]:
+    """The agencies' series among ``reports``, by grouping key.
 
     Args:
         reports: One row per readable report: ``report_id``, ``agency_key``
             (the grouping name; the report id where it is null), ``year``
-            and ``template_version``.
+            and ``template_version``. Reports without a year are in no series.
+
+    Returns:
+        ``{key: {year: (report_id, template_version)}}``. The year-against-year
+        findings of a series depend on nothing else than this and the
+        members' cells, so a build can keep the findings of a series that is
+        the same as last time (see :func:`check_series_groups`).
+    """
+    groups: dict[str, Group] = {}
+    columns = (reports[c].tolist() for c in ("report_id", "agency_key", "year", "template_version"))
+    for rid, agency, year, version in zip(*columns):
+        if _blank(year):
+            continue
+        key = T.normalize(rid if _blank(agency) else agency)
+        groups.setdefault(key, {})[int(year)] = (str(rid), None if _blank(version) else str(version))
+    return groups
+
+
+def _blank(value: object) -> bool:
+    """``pd.isna`` of one value, quicker: None, NaN or ``pd.NA``."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def check_series_groups(groups: Mapping[str, Group], cells: pd.DataFrame) -> list[Finding]:
+    """Year-against-year checks of these series.
+
+    Args:
+        groups: Series as :func:`series_groups` gives them.
+        cells: The cells of their members (others are ignored):
+            ``report_id, table, row, column, value``.
+
+    Returns:
+        The findings, each naming its report by ``report_id``: one pass over
+        the cells the rules read, one over the members.
+    """
+    tables, rows = _series_cells()
+    part = cells[cells["table"].isin(tables) & cells["row"].isin(rows)]
+    # one pass over plain values: a groupby per report costs more than the checks
+    numbers = part["value"].to_numpy(dtype=float, na_value=float("nan"))
+    values: dict[str, dict[CellKey, float | None]] = {}
+    for rid, table, row, column, value in zip(part["report_id"], part["table"], part["row"], part["column"], numbers):
+        cells_of = values.get(rid)
+        if cells_of is None:
+            cells_of = values[rid] = {}
+        cells_of[(table, row, column)] = None if value != value else float(value)  # NaN: a blank
+    by_agency = {
+        key: {year: Member(rid, year, version, values.get(rid, {})) for year, (rid, version) in group.items()}
+        for key, group in groups.items()
+    }
+    return _series(by_agency)
+
+
+def check_series_frames(reports: pd.DataFrame, cells: pd.DataFrame) -> list[Finding]:
+    """:func:`check_series` on a corpus's tables, without building reports.
+
+    Args:
+        reports: One row per readable report, as :func:`series_groups` reads it.
         cells: The cells of those reports: ``report_id, table, row, column,
             value``.
 
     Returns:
-        The findings, each naming its report by ``report_id``. The work is
-        one pass over the cells the rules read and one over the reports:
-        linear in the size of the corpus.
+        The findings, each naming its report by ``report_id``; linear in the
+        size of the corpus.
     """
-    tables, rows = _series_cells()
-    part = cells[cells["table"].isin(tables) & cells["row"].isin(rows)]
-    values: dict[str, dict[CellKey, float | None]] = {}
-    for rid, group in part.groupby("report_id", sort=False):
-        values[str(rid)] = cell_values(group)
-    by_agency: dict[str, dict[int, Member]] = {}
-    for rid, agency, year, version in zip(
-        reports["report_id"], reports["agency_key"], reports["year"], reports["template_version"]
-    ):
-        if pd.isna(year):
-            continue
-        key = T.normalize(agency if pd.notna(agency) else rid)
-        version = None if pd.isna(version) else str(version)
-        by_agency.setdefault(key, {})[int(year)] = Member(str(rid), int(year), version, values.get(str(rid), {}))
-    return _series(by_agency)
+    return check_series_groups(series_groups(reports), cells)

@@ -11,8 +11,9 @@ folder of Parquet files (tables declared in :mod:`gicstats.corpus.schema`):
 - ``sections.parquet``: the narrative text of each section.
 
 An unchanged file (same sha256, same gicstats version, same corrections) is
-not read again: its rows are copied from the previous corpus. Files are read
-in parallel across cores.
+not read again: its rows are copied from the previous corpus, and so are the
+year-against-year findings of an agency whose series is unchanged. Files are
+read in parallel across cores.
 
 The build is linear in the number of reports and its memory is bounded:
 workers send each report's rows as Arrow tables, which are checked against
@@ -20,7 +21,7 @@ the schema and appended to the four files as they arrive, a row group at a
 time; rows of unchanged reports are streamed from the previous files a batch
 at a time. What stays in memory is one row per report (the reports table),
 the few cells the year-against-year checks read (see
-:func:`gicstats.check.series.check_series_frames`), and a row group per
+:func:`gicstats.check.series.check_series_groups`), and a row group per
 table. Each file is written to a temporary file and renamed at the end, and
 all four carry the same ``build_id``, so a reader never sees a half-written
 or mixed corpus.
@@ -32,10 +33,11 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +47,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from gicstats._version import __version__
-from gicstats.check import check_report, check_series_frames
-from gicstats.check.series import _series_cells
+from gicstats.check import check_report
+from gicstats.check.series import Group, _series_cells, check_series_groups, series_groups
 from gicstats.corpus.agencies import Agencies
 from gicstats.corpus.schema import (
     CELLS,
@@ -63,6 +65,7 @@ from gicstats.corpus.schema import (
 )
 from gicstats.errors import GicstatsError
 from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
+from gicstats.form.findings import Finding
 from gicstats.paths import expand_sources, sweep_temp_files, temp_file_prefix, write_atomic
 from gicstats.read import read_report
 
@@ -80,6 +83,20 @@ COPY_BATCH_ROWS = 65_536
 
 _SERIES_TABLES, _SERIES_ROWS = (pa.array(sorted(s), pa.string()) for s in _series_cells())
 _SERIES_COLUMNS = ["report_id", "table", "row", "column", "value"]
+
+# Columns whose values repeat (within a report or across the corpus).
+_DICTIONARY_COLUMNS = {
+    "build_id",
+    "report_id",
+    "table",
+    "row",
+    "column",
+    "unit",
+    "source",
+    "rule",
+    "severity",
+    "section",
+}
 
 
 # --------------------------------------------------------------------------
@@ -150,6 +167,16 @@ def _with_ids(table: pa.Table, report_id: str, build_id: str, schema: pa.Schema)
     ids = {"build_id": pa.repeat(pa.scalar(build_id), n), "report_id": pa.repeat(pa.scalar(report_id), n)}
     arrays = [ids[f.name] if f.name in ids else table.column(f.name).cast(f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _hash_or_error(path: Path) -> tuple[str | None, str]:
+    """``(sha256, "")`` of a file, or ``(None, why it cannot be read)``."""
+    if not path.is_file():
+        return None, "no such file" if not path.exists() else "not a regular file"
+    try:
+        return _hash_file(path), ""
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror or type(exc).__name__})"
 
 
 def _hash_file(path: Path) -> str:
@@ -320,7 +347,8 @@ def build(
     alias = Agencies.load(agencies)
     corrections_digest = _hash_file(Path(corrections)) if corrections else ""
     inputs_key = hashlib.sha256(f"{__version__}|{corrections_digest}".encode()).hexdigest()[:16]
-    files = [p for p in expand_sources(list(sources)) if out not in p.parents]
+    inside = len(out.parts)  # files under ``out`` are its own (the fetch cache)
+    files = [p for p in expand_sources(list(sources)) if not (len(p.parts) > inside and p.parts[:inside] == out.parts)]
     previous = _Previous.load(out, inputs_key)
     cache_dir = str(cache) if cache is not None else str(out / "cache")
 
@@ -330,25 +358,31 @@ def build(
             plan.missing(url, url, sha_or_error.removeprefix("error:"))
         else:
             plan.add(url, Path(urllib.parse.urlsplit(url).path).name or url, sha_or_error)
-    for p in files:
-        if not p.is_file():
-            plan.missing(str(p), p.name, "no such file" if not p.exists() else "not a regular file")
-        else:
-            plan.add(str(p), p.name, _hash_file(p))
+    # hashing reads every file: threads overlap the reads and hashlib's C
+    # code (both release the GIL), one per core
+    chunks = [files[i : i + 64] for i in range(0, len(files), 64)]  # a future per file costs more than a hash
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        hashes = (h for chunk in pool.map(lambda chunk: [_hash_or_error(f) for f in chunk], chunks) for h in chunk)
+        for p, (sha, error) in zip(files, hashes):
+            if sha is None:
+                plan.missing(str(p), p.name, error)
+            else:
+                plan.add(str(p), p.name, sha)
     rows, reused, todo = plan.rows, plan.reused, plan.todo
 
     build_id = uuid.uuid4().hex
     writers = {name: _TableWriter(out, name) for name in TABLES}
     try:
         state = _Stream(writers, build_id)
+        reused_ids = {r["report_id"] for r in reused}
         if reused:
-            previous.copy_into(state, {r["report_id"] for r in reused})
+            previous.copy_into(state, reused_ids)
         rows.extend(reused)
         for row in _read_many(todo, str(corrections) if corrections else None, jobs, progress, cache_dir, build_id):
             state.add(row)
             rows.append(row)
         reports = _reports_table(rows, alias, inputs_key, build_id, writers["reports"].path)
-        state.series(reports)
+        state.series(reports, previous.groups, reused_ids)
         writers["reports"].add_checked(reports)
         for writer in writers.values():
             writer.close()
@@ -381,6 +415,8 @@ class _Stream:
         self.findings_count: dict[str, int] = {}  # the next finding number of each report
         self.series_parts: list[pa.Table] = []
         self.series_rows = 0
+        # the previous build's year-against-year findings of reused reports
+        self.previous_series: list[pa.Table] = []
 
     def add(self, row: dict) -> None:
         """A report just read (its tables leave ``row``, its report row stays)."""
@@ -397,6 +433,9 @@ class _Stream:
         """Reused reports' rows of one table, from the previous corpus.
 
         All the rows of each of ``report_ids``, one report after another.
+        The tables are copied at the same time, one thread each: what this
+        keeps of cells (``series_parts``) and of findings
+        (``findings_count``) is touched by that table's thread only.
         """
         self.writers[name].add_many(report_ids, rows)
         if name == "cells":
@@ -416,37 +455,62 @@ class _Stream:
         if len(self.series_parts) >= 4096:  # many small tables cost more than their rows
             self.series_parts = [pa.concat_tables(self.series_parts).combine_chunks()]
 
-    def series(self, reports: pa.Table) -> None:
+    def series(self, reports: pa.Table, previous: dict[str, Group], reused: set[str]) -> None:
         """Year against year over every readable report (grouped by ``agency_key``).
 
-        Findings numbered after each report's own.
+        A series whose members are the same reports as in the ``previous``
+        build, all of them ``reused`` (same bytes, same inputs), keeps its
+        findings from then: they depend on nothing else. The others are
+        checked now, their findings numbered after each report's own. So
+        adding a report checks its agency's series, not the corpus's.
         """
         readable = reports.filter(pc.is_null(reports.column("error")))
-        if not readable.num_rows or not self.series_rows:
-            return
-        reports = _plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"]))
-        cells = _plain_frame(pa.concat_tables(self.series_parts))
+        groups = series_groups(_plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"])))
+        kept: set[str] = set()
+        changed: dict[str, Group] = {}
+        for key, group in groups.items():
+            members = {rid for rid, _ in group.values()}
+            if previous.get(key) == group and members <= reused:
+                kept |= members
+            else:
+                changed[key] = group
+        parts = []
+        if self.previous_series:
+            old = pa.concat_tables(self.previous_series)
+            old = old.filter(pc.is_in(old.column("report_id"), value_set=pa.array(sorted(kept), pa.string())))
+            parts.append(old.set_column(0, "build_id", pa.repeat(pa.scalar(self.build_id), old.num_rows)))
+        self.previous_series = []
+        if changed and self.series_rows:
+            ids = pa.array(sorted(rid for group in changed.values() for rid, _ in group.values()), pa.string())
+            cells = pa.concat_tables(self.series_parts)
+            cells = cells.filter(pc.is_in(cells.column("report_id"), value_set=ids))
+            parts.append(self._numbered(check_series_groups(changed, _plain_frame(cells))))
         self.series_parts = []
-        findings = check_series_frames(reports, cells)
-        if not findings:
+        table = pa.concat_tables(parts) if parts else None
+        if table is None or not table.num_rows:
             return
+        # numbered past each report's findings already written (the kept ones
+        # were, in the build they come from, from the same findings), so
+        # unique against them once unique among themselves
+        check_key("findings", table, self.writers["findings"].path)
+        self.writers["findings"].add_checked(table)
+
+    def _numbered(self, findings: list[Finding]) -> pa.Table:
+        """New findings as rows of the findings table, numbered after each report's own."""
         numbers = []
         for f in findings:
             numbers.append(self.findings_count.get(f.report_id, 0))
             self.findings_count[f.report_id] = numbers[-1] + 1
         n = len(findings)
-        table = pa.table(
+        return pa.table(
             {
                 "build_id": pa.repeat(pa.scalar(self.build_id), n),
                 "report_id": pa.array([f.report_id for f in findings], pa.string()),
                 "n": pa.array(numbers, pa.int64()),
                 **{c: pa.array([getattr(f, c) for f in findings], pa.string()) for c in FINDING_COLUMNS[1:]},
-            }
+            },
+            schema=FINDINGS.schema,
         )
-        # numbered past each report's findings already written, so unique
-        # against them once unique among themselves
-        check_key("findings", table, self.writers["findings"].path)
-        self.writers["findings"].add_checked(table)
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
@@ -494,6 +558,7 @@ class _Previous:
     folder: Path
     build_id: str | None
     rows: dict[str, dict]  # reusable reports' rows by sha256
+    groups: dict[str, Group]  # its agencies' series (see check.series.series_groups)
 
     @classmethod
     def load(cls, out: Path, inputs_key: str) -> _Previous:
@@ -502,7 +567,7 @@ class _Previous:
         All four files, one build id, tables as declared. Only the reports
         table and the other files' footers are read.
         """
-        nothing = cls(out, None, {})
+        nothing = cls(out, None, {}, {})
         try:
             file = out / REPORTS.file
             reports = validate_table("reports", pq.read_table(file), file)
@@ -522,24 +587,45 @@ class _Previous:
             # retry files that failed: the reader may have improved
             if row["inputs_key"] == inputs_key and row["error"] is None and row["sha256"] is not None:
                 rows[row["sha256"]] = row
-        return cls(out, build_ids[0], rows)
+        readable = reports.filter(pc.is_null(reports.column("error")))
+        columns = ["report_id", "agency_key", "year", "template_version"]
+        return cls(out, build_ids[0], rows, series_groups(_plain_frame(readable.select(columns))))
 
     def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
         """Stream the rows of these reports into the new tables.
 
-        The year-against-year findings are left out: they are made again
-        over the new corpus.
+        The year-against-year findings are set aside: those of a series
+        that did not change are kept (:meth:`_Stream.series`).
         """
         keep = pa.array(sorted(report_ids), pa.string())
-        for name in ("cells", "findings", "sections"):
-            file = self.folder / SCHEMAS[name].file
+        # one thread per table: Arrow decodes, checks and encodes without the
+        # GIL, and each table's rows go to its own writer (the stream's state
+        # for cells and for findings is apart, see _Stream.add_copied)
+        stop = threading.Event()  # set when a copy fails or the build is interrupted: the others end too
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            copies = [pool.submit(self._copy, stream, name, keep, stop) for name in ("cells", "findings", "sections")]
             try:
-                for ids, rows in _reports_rows(file, name, keep):
-                    rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
-                    stream.add_copied(name, ids, rows)
-            except (OSError, pa.ArrowException) as exc:
-                problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
-                raise GicstatsError(file, problem) from None
+                for copy in copies:
+                    copy.result()
+            except BaseException:
+                stop.set()
+                raise
+
+    def _copy(self, stream: _Stream, name: str, keep: pa.Array, stop: threading.Event) -> None:
+        file = self.folder / SCHEMAS[name].file
+        try:
+            for ids, rows in _reports_rows(file, name, keep, stream.previous_series):
+                if stop.is_set():
+                    return
+                rows = rows.set_column(0, "build_id", pa.repeat(pa.scalar(stream.build_id), rows.num_rows))
+                stream.add_copied(name, ids, rows)
+        except (OSError, pa.ArrowException) as exc:
+            stop.set()
+            problem = f"unreadable Parquet file ({type(exc).__name__}); delete it and rebuild"
+            raise GicstatsError(file, problem) from None
+        except BaseException:
+            stop.set()
+            raise
 
 
 def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
@@ -557,20 +643,31 @@ def _one_build(meta: pq.ParquetFile, build_id: str) -> bool:
     return True
 
 
-def _reports_rows(file: Path, name: str, keep: pa.Array) -> Iterator[tuple[list[str], pa.Table]]:
+def _reports_rows(
+    file: Path, name: str, keep: pa.Array, series: list[pa.Table]
+) -> Iterator[tuple[list[str], pa.Table]]:
     """The rows of the kept reports in ``file``, read a batch at a time, as ``(report ids, rows)``.
+
+    Year-against-year findings go to ``series`` instead.
 
     Whole reports, one after another. A report's rows are together in the
     file and may span two batches: the last report of a batch waits for the
     next.
     """
     carry: pa.Table | None = None
-    for batch in pq.ParquetFile(file).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(SCHEMAS[name].columns)):
+    columns = list(SCHEMAS[name].columns)
+    # repeated strings (ids, labels, paths) read from the file's dictionary
+    # pages: decoding each value again costs more than the rest of the copy
+    parquet = pq.ParquetFile(file, read_dictionary=[c for c in columns if c in _DICTIONARY_COLUMNS])
+    for batch in parquet.iter_batches(batch_size=COPY_BATCH_ROWS, columns=columns):
         table = conform(name, batch, file)
         mask = pc.is_in(table.column("report_id"), value_set=keep)
         if name == "findings":
-            mask = pc.and_(mask, pc.invert(pc.starts_with(table.column("rule"), "series.")))
-        table = table.filter(mask)
+            of_series = pc.starts_with(table.column("rule"), "series.")
+            series.append(table.filter(pc.and_(mask, of_series)))
+            mask = pc.and_(mask, pc.invert(of_series))
+        if not pc.all(mask).as_py():  # a filter copies every value: not when all stay
+            table = table.filter(mask)
         if carry is not None:
             table = pa.concat_tables([carry, table])
         runs = _runs(table)

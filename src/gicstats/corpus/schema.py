@@ -156,10 +156,12 @@ def conform(name: str, table: pa.Table | pa.RecordBatch, where: object) -> pa.Ta
 def _castable(have: pa.DataType, want: pa.DataType) -> bool:
     """Lossless spellings of the same type.
 
-    String and large_string, any integer width for an integer, an
-    integer for a float.
+    String, large_string or a dictionary of either for a string, any
+    integer width for an integer, an integer for a float.
     """
     if pa.types.is_string(want):
+        if pa.types.is_dictionary(have):  # as Parquet stores it, read without decoding each value
+            have = have.value_type
         return pa.types.is_string(have) or pa.types.is_large_string(have)
     if pa.types.is_integer(want):
         return pa.types.is_integer(have)
