@@ -3,7 +3,11 @@
 Handles every shape of ``shared/spec/template.md`` §7.5: pipe rows with
 merged-cell gaps and rowspan labels only on their first row; one cell per
 line; ``cell |`` lines and ``|`` on its own line; and cells run together with
-no separator, which the mapper splits with the table's identities.
+no separator, which the mapper splits with the table's identities. Text
+dumps of pages too: paragraphs a page wrapped at its margin are joined
+again, table 三 laid out in columns (``pdftotext -layout``) is read by its
+head's columns, and table 三 dumped a cell a paragraph (``lynx -dump``) by
+its empty lines.
 
 Lines and ``|`` separators are counted before the text is split, so a text
 past the limits of :mod:`gicstats.limits` is refused before any work.
@@ -11,11 +15,14 @@ past the limits of :mod:`gicstats.limits` is refused before any work.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import NoReturn
 
 from gicstats.errors import GicstatsError
+from gicstats.form import template as T
 from gicstats.read.document import Cell, Document, Line
+from gicstats.read.labels import tokenize
 from gicstats.read.limits import current, over
 
 # A text is in the pipe-table shape when at least this many lines hold two or
@@ -99,6 +106,274 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
     return out
 
 
+# A text laid out by a page (pdftotext of a PDF that a word processor or a
+# browser made of a text report) wraps each paragraph at the page's margin:
+# a table run together in one paragraph (``…申请数量 230`` / ``000023 二、…``)
+# is cut into lines, and so are its labels (``1.信`` / ``访举报投诉类申请``).
+# Such a text is recognised by its lines: nearly all of them (_WRAPPED_SHARE)
+# end at one margin (_FULL of the width most lines reach, the 90th
+# percentile), a margin no wider than a page or a screen (_MAX_MARGIN display
+# columns) and at least _MIN_MARGIN wide, over at least _MIN_WRAPPED lines.
+# A text of short lines, of table rows laid out in columns or of one
+# paragraph a line is left as it is.
+_FULL = 0.8
+_WRAPPED_SHARE = 0.75
+_MAX_MARGIN = 240
+_MIN_MARGIN = 40
+_MIN_WRAPPED = 10
+# A column gap: two spaces or more between words (a table laid out in columns)
+_GAP = re.compile(r"\S {2,}\S")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+
+
+def _width(line: str) -> int:
+    """A line's width on the page, in columns: an ideograph (three bytes in UTF-8) takes two, ASCII one."""
+    return (len(line.encode("utf-8", "surrogatepass")) + len(line)) // 2
+
+
+def _prose(line: str) -> bool:
+    """A line of running text: not empty, no ``|`` cells, no column gaps."""
+    return bool(line.strip()) and "|" not in line and not _GAP.search(line.strip())
+
+
+def _reflow(lines: list[str]) -> dict[int, int]:
+    """Join the lines of paragraphs a page wrapped at its margin; returns the joined spans.
+
+    Each line that reaches the margin is joined with the next line of
+    running text; the paragraph takes its first line's place and the lines
+    it took in stay as empty lines, so line numbers still locate. Returns,
+    for each joined paragraph, the index of its first line mapped to that of
+    its last. Joined without a space (CJK text and a label cut anywhere run
+    on), except between two digits or Latin letters: a page breaks a line
+    inside a number or a word only at a space (Unicode line breaking), so
+    ``230`` / ``000023`` was ``230 000023``; a space there keeps the cells
+    apart and never joins two numbers into one.
+    """
+    lengths = [len(ln) for ln in lines]
+    if max(lengths, default=0) > _MAX_MARGIN:
+        return {}  # a line wider than any page (a cheap test first): not wrapped at a margin
+    # a cheap test next: a full line is at least _FULL * _MIN_MARGIN columns
+    # wide, half as many characters (ideographs take two columns)
+    short = _FULL * _MIN_MARGIN / 2
+    long_prose = sum(1 for n, ln in zip(lengths, lines) if n >= short and "|" not in ln)
+    if long_prose < _WRAPPED_SHARE * sum(1 for n in lengths if n):
+        return {}
+    widths = [_width(ln.replace("\f", "").rstrip()) if _prose(ln) else -1 for ln in lines]
+    prose = sorted(w for w in widths if w >= 0)
+    if len(prose) < _MIN_WRAPPED:
+        return {}
+    margin = prose[int(len(prose) * 0.9)]
+    full = _FULL * margin
+    if not _MIN_MARGIN <= margin <= _MAX_MARGIN or sum(1 for w in prose if w >= full) < _WRAPPED_SHARE * len(prose):
+        return {}
+    spans: dict[int, int] = {}
+    start = -1
+    for i, line in enumerate(lines):
+        if start >= 0 and widths[i] >= 0 and widths[i - 1] >= full:
+            head, tail = lines[start].rstrip(), line.replace("\f", "").strip()
+            glue = " " if _ASCII_WORD.match(head[-1]) and _ASCII_WORD.match(tail[0]) else ""
+            lines[start], lines[i] = head + glue + tail, ""
+            spans[start] = i
+            continue
+        start = i if widths[i] >= 0 else -1
+    return spans
+
+
+# Table 三 laid out in columns, as ``pdftotext -layout`` prints a PDF's table:
+# a row's label, then its values where their columns are, blank cells left
+# as spaces (``一、本年新收…   821  35          2    1 859``). The columns are
+# where the head prints their labels (自然人 … 总计), found within
+# _HEAD_LINES lines of one another; a value is read in the column whose
+# label it stands under, when that column is nearer by at least
+# _COLUMN_MARGIN characters than the next nearest. The rows are read up to
+# the next section heading, at most _LAYOUT_LINES lines on.
+_LAYOUT_TABLE = "applications"
+_HEAD_LINES = 3
+_MIN_PRINTED = 4
+# What a cell cut off at the page's edge reads (as the PDF reader has it): not
+# a blank, not a value (the mapper keeps it null with a parse.unreadable_cell
+# finding)
+CUT = "…"
+_COLUMN_MARGIN = 1.0
+_LAYOUT_LINES = 120
+_WORD = re.compile(r"\S+")
+
+
+def _column_labels() -> list[tuple[str, ...]]:
+    """The printed labels of table 三's columns, in order (alike in both versions)."""
+    table = T.TEMPLATES[T.VERSIONS[0]].table(_LAYOUT_TABLE)
+    return [(c.label, *c.aliases) for c in table.columns]
+
+
+def _layout_head(lines: list[str]) -> tuple[int, list[float], int] | None:
+    """The last line of table 三's head laid out in columns, each column's centre (characters), how many are printed.
+
+    A head cut at the page's right edge (a table wider than the page) prints
+    its first columns, then the start of the next label (``社会公益组织 法``)
+    and nothing after: at least _MIN_PRINTED columns are read by, and the
+    centre of the one cut follows theirs, so that a value under it is not
+    read in another.
+    """
+    labels = _column_labels()
+    for i, line in enumerate(lines):
+        if labels[2][0] not in line or labels[3][0] not in line:
+            continue  # 科研机构 and 社会公益组织: a cheap test first
+        window = [lines[j].replace("\f", "") for j in range(max(0, i - _HEAD_LINES + 1), i + 1)]
+        words = [(m.start(), m.group()) for text in window for m in _WORD.finditer(text)]
+        centres: list[float] = []
+        for names in labels:
+            found = [start + len(word) / 2 for start, word in words if word in names]
+            if len(found) > 1:
+                return None  # a column printed twice: no layout to read by
+            if not found:
+                break
+            centres.append(found[0])
+        printed = len(centres)
+        if printed < len(labels):
+            last = list(_WORD.finditer(window[-1]))[-1]
+            after = {word for _, word in words} & {name for names in labels[printed:] for name in names}
+            cut = [name for name in labels[printed] if name.startswith(last.group()) and name != last.group()]
+            if printed < _MIN_PRINTED or after or not cut:
+                return None  # a column missing, not cut at the edge
+            centres.append(last.start() + len(cut[0]) / 2)
+        if all(a + 2 <= b for a, b in itertools.pairwise(centres)):
+            return i, centres, printed
+        return None
+    return None
+
+
+def _row_label(text: str) -> bool:
+    """Whether ``text`` is labels only, the last a row of table 三 (group labels may precede it)."""
+    tokens = tokenize(text)
+    if not tokens or any(t.kind != "label" for t in tokens):
+        return False
+    return any(
+        r.kind == "row" and r.table == _LAYOUT_TABLE
+        for v in T.VERSIONS
+        for r in T.label_index(v).get(tokens[-1].key, ())
+    )
+
+
+def _layout_cells(line: str, centres: list[float], printed: int) -> list[str] | None:
+    """A row of table 三 laid out in columns: its label, then a cell a column (blank where nothing is printed).
+
+    The columns past the ``printed`` ones were cut at the page's edge: their
+    cells are :data:`CUT`. None for a line that is not such a row: not a row
+    label, or a value that does not stand clearly under one printed column.
+    """
+    words = [(m.start(), m.group()) for m in _WORD.finditer(line)]
+    k = len(words)
+    while k and words[k - 1][1].isascii() and words[k - 1][1].isdigit():
+        k -= 1
+    values = words[k:]
+    label = line[: values[0][0]].strip() if values else line.strip()
+    if not _row_label(label):
+        return None
+    cells = [""] * printed + [CUT] * (len(_column_labels()) - printed)
+    last = -1
+    for start, word in values:
+        at = start + len(word) / 2
+        near = sorted(range(len(centres)), key=lambda c: abs(centres[c] - at))
+        best = near[0]
+        if abs(centres[near[1]] - at) - abs(centres[best] - at) < _COLUMN_MARGIN or best <= last or best >= printed:
+            return None
+        cells[best], last = word, best
+    return [label, *cells]
+
+
+def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
+    """Rows of table 三 laid out in columns, by line index: the label, then a cell a column.
+
+    A row that prints its label only has blank cells where a table laid out
+    in columns prints nothing; it is read so only between two lines that are
+    rows too (or the head, or the table's end): a line that is not one (a
+    label wrapped, values without a label, labels run together) may hold its
+    values, and such a row is left to the text reader, which does not read
+    it blank.
+    """
+    head = _layout_head(lines)
+    if head is None:
+        return {}
+    at, centres, printed = head
+    # (line, its cells or None, whether it prints values without a label)
+    found: list[tuple[int, list[str] | None, bool]] = [(at, ["head"], False)]
+    for j in range(at + 1, min(len(lines), at + 1 + _LAYOUT_LINES)):
+        line = lines[j].replace("\f", "").rstrip()
+        if not line.strip():
+            continue
+        if T.section_of_heading(line.strip()):
+            break
+        cells = _layout_cells(line, centres, printed)
+        found.append((j, cells, cells is None and all(w.isascii() and w.isdigit() for w in line.split())))
+    found.append((len(lines), ["end"], False))
+    rows: dict[int, list[str]] = {}
+    for n in range(1, len(found) - 1):
+        j, cells, _ = found[n]
+        before, after = found[n - 1], found[n + 1]
+        if cells is None or before[2] or after[2]:
+            continue  # values beside it without a label may be this row's
+        if any(c and c != CUT for c in cells[1:]) or (before[1] is not None and after[1] is not None):
+            rows[j] = cells
+    return rows
+
+
+def _number_or_empty(line: str) -> bool:
+    text = line.strip()
+    return not text or (text.isascii() and text.isdigit())
+
+
+# The longest row label of table 三 with its group labels before it is about
+# 40 characters; longer text alone on a line is prose.
+_MAX_ROW_LABEL = 80
+
+
+def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
+    """Rows of table 三 dumped a cell a paragraph, by the index of their label's line.
+
+    ``lynx -dump`` prints a table whose cells are paragraphs (``<td><p>…``)
+    a cell after another: the cell's text, then an empty line; an empty
+    cell (``<p>&nbsp;</p>``) is an empty line alone. A row label alone on
+    its line, followed by its empty line, then bare numbers and empty lines
+    up to the next text, is read as the row's cells when they count exactly
+    the table's columns; a row that counts more or fewer (cells printed
+    otherwise, or dropped) is left to the text reader. Returns, by the
+    label's line, the index of the row's last line and its cells (the
+    label's text first).
+    """
+    width = len(_column_labels())
+    rows: dict[int, tuple[int, list[str]]] = {}
+    n = len(lines)
+    for i, line in enumerate(lines):
+        text = line.strip()
+        if (
+            not text
+            or len(text) > _MAX_ROW_LABEL  # prose: not taken apart into labels
+            or i + 2 >= n
+            or lines[i + 1].strip()
+            or not _number_or_empty(lines[i + 2])  # a cheap test first: a cell after the label's empty line
+            or text.isdigit()
+            or not _row_label(text)
+        ):
+            continue
+        cells: list[str] = []
+        j = last = i + 2  # the line after the label's empty line; the row's last line
+        while j < n and len(cells) <= width:
+            value = lines[j].strip()
+            if value and not (value.isascii() and value.isdigit()):
+                break
+            cells.append(value)
+            if value:
+                if j + 1 < n and lines[j + 1].strip():
+                    cells = []  # a value not followed by its empty line: not a paragraph a cell
+                    break
+                j += 1
+            last = min(j, n - 1)
+            j += 1
+        if len(cells) == width and any(cells):
+            rows[i] = (last, [text, *cells])
+    return rows
+
+
 def _closes_label(depth: int, line: str) -> bool:
     """Whether the first cell of pipe row ``line`` is the short rest of a label open ``depth`` brackets deep."""
     head = line.split("|", 1)[0].strip()
@@ -149,15 +424,37 @@ def read_text(text: str, name: str | None = None) -> Document:
     closing = sum(1 for ln in piped if _CLOSED.search(ln)) > sum(1 for ln in piped if _OPEN_END.search(ln))
     lines: list[Line] = []
     narrative: list[str] = []
+    layout = _layout_rows(raw_lines)
+    for i, (last, paragraph_cells) in _paragraph_rows(raw_lines).items():
+        if i not in layout and not any(j in layout for j in range(i, last + 1)):
+            layout[i] = paragraph_cells
+            raw_lines[i + 1 : last + 1] = [""] * (last - i)
+    for j in layout:
+        raw_lines[j] = ""  # read by its columns below: no paragraph or label runs through it
+    spans = _reflow(raw_lines)
     raw_lines = _join_open_brackets(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
+        if number - 1 in layout:
+            label, *values = layout[number - 1]
+            where = f"line {number}"
+            cells = [Cell(label, f"{where}, label")]
+            cells.extend(
+                Cell(v, f"{where}, column {c + 1}" + (" (cut at the page's right edge)" if v == CUT else ""))
+                for c, v in enumerate(values)
+            )
+            # grid: a row whose last cells are blank may be one that lost
+            # cells (a page whose repeated cells were dropped, laid out under
+            # the first columns): the mapper reads it as printed only where
+            # that cannot be
+            lines.append(Line(cells, structured=True, grid=True))
+            continue
         if not raw.strip():
             continue
         if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
             continue  # a table rule or a Markdown separator row: structure only
         if _PAGE_FOOTER.match(raw):
             continue  # a page number between table rows, not a value
-        where = f"line {number}"
+        where = f"lines {number}-{spans[number - 1] + 1}" if number - 1 in spans else f"line {number}"
         if "|" in raw and tabular:
             texts = _pipe_cells(raw, leading_pipe, closing)
             cells = [Cell(c, f"{where}, cell {i + 1}") for i, c in enumerate(texts)]
