@@ -209,13 +209,19 @@ def test_a_rebuild_copies_every_row_of_unchanged_reports(tmp_path, monkeypatch):
     assert len(gaps) == 3
 
 
-def test_adding_a_report_rereads_only_it_and_redoes_the_series(tmp_path):
+def _pingtan_2019_2021(tmp_path):
+    """A folder of Pingtan 2019 and 2021 and its corpus, built: ``(src, out)``."""
     src = tmp_path / "src"
     src.mkdir()
     for name in ("pingtan_2019.txt", "pingtan_2021.txt"):
         shutil.copy(DATA / name, src / name)
     out = tmp_path / "corpus"
     build([src], out, jobs=1)
+    return src, out
+
+
+def test_adding_a_report_rereads_only_it_and_redoes_the_series(tmp_path):
+    src, out = _pingtan_2019_2021(tmp_path)
     assert read_corpus(out).findings.query("rule == 'series.gap'")["report_id"].size == 1
     shutil.copy(DATA / "pingtan_2023.txt", src / "pingtan_2023.txt")
     result = build([src], out, jobs=1)
@@ -321,12 +327,7 @@ def test_corpus_report_takes_exactly_its_rows(bundled_corpus):
 
 def test_a_previous_corpus_damaged_inside_stops_the_rebuild_naming_the_file(tmp_path):
     """Footers intact (so the corpus looks reusable), a data page of cells overwritten."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("pingtan_2019.txt", "pingtan_2021.txt"):
-        shutil.copy(DATA / name, src / name)
-    out = tmp_path / "corpus"
-    build([src], out, jobs=1)
+    src, out = _pingtan_2019_2021(tmp_path)
     cells = out / "cells.parquet"
     data = bytearray(cells.read_bytes())
     footer = int.from_bytes(data[-8:-4], "little") + 8

@@ -464,8 +464,7 @@ class _Stream:
         checked now, their findings numbered after each report's own. So
         adding a report checks its agency's series, not the corpus's.
         """
-        readable = reports.filter(pc.is_null(reports.column("error")))
-        groups = series_groups(_plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"])))
+        groups = _groups(reports)
         kept: set[str] = set()
         changed: dict[str, Group] = {}
         for key, group in groups.items():
@@ -511,6 +510,12 @@ class _Stream:
             },
             schema=FINDINGS.schema,
         )
+
+
+def _groups(reports: pa.Table) -> dict[str, Group]:
+    """The agencies' series among the readable reports of a reports table."""
+    readable = reports.filter(pc.is_null(reports.column("error")))
+    return series_groups(_plain_frame(readable.select(["report_id", "agency_key", "year", "template_version"])))
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
@@ -587,9 +592,7 @@ class _Previous:
             # retry files that failed: the reader may have improved
             if row["inputs_key"] == inputs_key and row["error"] is None and row["sha256"] is not None:
                 rows[row["sha256"]] = row
-        readable = reports.filter(pc.is_null(reports.column("error")))
-        columns = ["report_id", "agency_key", "year", "template_version"]
-        return cls(out, build_ids[0], rows, series_groups(_plain_frame(readable.select(columns))))
+        return cls(out, build_ids[0], rows, _groups(reports))
 
     def copy_into(self, stream: _Stream, report_ids: set[str]) -> None:
         """Stream the rows of these reports into the new tables.
