@@ -407,7 +407,7 @@ def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
     Tianmen's zero rows (``label | 0 | 0 | … | 0 |``) arrive as one ``0``,
     table 四's line of fifteen zeros as one ``0``. Table 二 has no identity to
     expand under: its collapsed rows (``规章 | 0 | 18``) are null, with a
-    finding; so is ``行政事业性收费 | 0 | |``, whose empty cell may pad the
+    finding listing the candidates (0,0,18 and 0,18,18); so is ``行政事业性收费 | 0 | |``, whose empty cell may pad the
     row to the table's width (0, 0 collapsed) or be a blank cell (0, blank).
     """
     source = (DATA / "tianmen_police_2020.txt").read_text(encoding="utf-8")
@@ -426,6 +426,11 @@ def test_collapsed_cells_of_a_real_report_expand_under_the_identities():
     for key, _, _ in unread:
         if not key.startswith("active_art20_8."):
             assert short["cells"].str.contains(key, regex=False).any(), key
+    # the candidates are listed: table 二's 规章 row printed 0 | 18 (truth 0, 0, 18)
+    rules = short[short["cells"].str.startswith("active_art20_1.regulations.")].iloc[0]
+    assert rules["actual"] == "0 | 18"
+    assert sorted(rules["expected"].split(" | ")) == ["0,0,18", "0,18,18"]
+    assert "可展开为" in rules["message"] and "0,0,18" in rules["message"]
     fee = report.findings[report.findings["cells"].str.startswith("active_art20_8.admin_fees.")]
     assert list(fee["rule"]) == ["parse.ambiguous_collapse"]
     assert fee["expected"].iloc[0] == "0,空 | 0,0"

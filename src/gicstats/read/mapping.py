@@ -635,16 +635,38 @@ class Mapper:
             # order and the missing columns are reported
             return kept
         printed = " | ".join(raws)
+        shown = self._collapse_candidates(pending, raws)
+        more = f" 等{len(shown)}种" if len(shown) > 8 else ""
+        candidates = f"；若为相邻相同单元格被合并，可展开为{' | '.join(shown[:8])}{more}" if shown else ""
         self.finding(
             "parse.short_row",
             "warning",
             f"{self._where(pending)}只有{len(raws)}个单元格“{printed}”、模板有{pending.slots}列，"
-            f"无法确定各数值所在的列，未读取（{pending.locator}）",
+            f"无法确定各数值所在的列{candidates}，未读取（{pending.locator}）",
             cells=self._cell_ids(pending),
+            expected=" | ".join(shown),
             actual=printed,
         )
         self._emit_unsplit(pending, printed, locator)
         return None
+
+    def _collapse_candidates(self, pending: _PendingRow, raws: list[str]) -> list[str]:
+        """The rows a short row may be, were its runs of equal cells collapsed (``0,0,18`` of ``0 | 18``).
+
+        Each is a candidate only: a row without an identity to choose one (as
+        table 二's) or one where none satisfies it is not read. Empty where a
+        value is blank or unreadable, two printed neighbours are equal (they
+        would have been collapsed), or the row has its full count.
+        """
+        k = pending.slots
+        if not raws or len(raws) >= k or not all(raws) or any(a == b for a, b in itertools.pairwise(raws)):
+            return []
+        parsed = [parse_value(r) for r in raws]
+        if not all(p.readable and p.value is not None for p in parsed):
+            return []
+        accept, group = self._row_identity(pending.table, pending)
+        found = expansions([p.value for p in parsed], k, accept or (lambda _: True), group or k, _MAX_EXPANSIONS)
+        return [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
 
     def _padded_row(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
         """A table row that ends in empty cells and has the template's count only with them.
