@@ -17,9 +17,12 @@ twice, plus a warm-up set each process reads first (imports, compiled
 template).
 
 Rounds alternate the trees (this one, then each baseline; the order turns
-each round), each in a new process pinned to one core, timing CPU seconds of
-that process per shape. Printed: the median ms per page per tree and shape,
-and the ratio this tree / baseline (1.10 would be 10% slower).
+each round), each in a new process pinned to one core, timing the CPU
+seconds of each page alone. Printed: the median ms per page per tree and
+shape, and the median over pages of this tree's time / the baseline's on the
+same page (1.10 would be 10% slower): a burst of other load on the machine
+slows a few pages of one tree, which moves neither median much, where it
+moved a round's mean.
 """
 
 from __future__ import annotations
@@ -58,10 +61,11 @@ def read_all(folder):
     for shape in sorted(p.name for p in folder.iterdir()):
         files = sorted((folder / shape).iterdir())
         data = [(f.name, f.read_bytes()) for f in files]
-        start = time.process_time()
+        out[shape] = times = []
         for name, page in data:
+            start = time.process_time()
             gicstats.read_report(page, name=name).cells
-        out[shape] = (time.process_time() - start) / len(data)
+            times.append(time.process_time() - start)
     return out
 read_all(pages / "r0")
 print(json.dumps(read_all(pages / rnd)))
@@ -129,12 +133,14 @@ def main() -> int:
             trees[rev] = where / "src"
         try:
             make_pages(root / "pages", args.rounds, args.reports)
+            # per page, in the same order for every tree: pages[i] is the
+            # same page for each
             times: dict[str, dict[str, list[float]]] = {t: {} for t in trees}
             order = list(trees)
             for r in range(1, args.rounds + 1):
                 for name in order:
-                    for shape, sec in run_child(trees[name], root / "pages", r).items():
-                        times[name].setdefault(shape, []).append(sec)
+                    for shape, secs in run_child(trees[name], root / "pages", r).items():
+                        times[name].setdefault(shape, []).extend(secs)
                 order = order[1:] + order[:1]
         finally:
             for rev in baselines:
@@ -145,12 +151,19 @@ def main() -> int:
                 )
     head = "HEAD (this tree)"
     shapes = list(times[head])
-    print(f"median CPU ms per page over {args.rounds} rounds ({args.reports} pages per shape per round, one core)")
+    print(
+        f"median CPU ms per page over {args.rounds} rounds of {args.reports} pages per shape "
+        "(each page timed alone, one core); ratio: the median over pages of HEAD's time / the baseline's "
+        "on the same page (1.10 would be 10% slower)"
+    )
     print(f"{'shape':12}" + "".join(f"{t[:16]:>18}" for t in trees) + "".join(f"{'/ ' + b:>16}" for b in baselines))
     for shape in shapes:
         med = {t: statistics.median(times[t][shape]) for t in trees}
         cells = "".join(f"{med[t] * 1000:18.2f}" for t in trees)
-        ratios = "".join(f"{med[head] / med[b]:16.3f}" for b in baselines)
+        ratios = "".join(
+            f"{statistics.median(h / x for h, x in zip(times[head][shape], times[b][shape])):16.3f}"
+            for b in baselines
+        )
         print(f"{shape:12}{cells}{ratios}")
     for b in baselines:
         total_head = sum(statistics.median(times[head][s]) for s in shapes)
