@@ -16,9 +16,11 @@ fresh set of pages per round, so that content-keyed caches never see a page
 twice, plus a warm-up set each process reads first (imports, compiled
 template).
 
-Rounds alternate the trees (this one, then each baseline; the order turns
-each round), each in a new process pinned to one core, timing the CPU
-seconds of each page alone. Printed: the median ms per page per tree and
+Each round runs every tree in a new process pinned to a core of its own,
+side by side (the cores turned each round), when the machine has a core for
+each (``--in-turn``: one after another): a shared machine's slow spells,
+which last longer than a round, then fall on every tree alike. Each page's
+CPU seconds are timed alone. Printed: the median ms per page per tree and
 shape, and the median over pages of this tree's time / the baseline's on the
 same page (1.10 would be 10% slower): a burst of other load on the machine
 slows a few pages of one tree, which moves neither median much, where it
@@ -98,19 +100,31 @@ def make_pages(root: Path, rounds: int, n: int) -> None:
                 (folder / name).write_bytes(page)
 
 
-def run_child(src: Path, pages: Path, rnd: int) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg"}
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(src), str(pages), f"r{rnd}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=src.parent,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{src}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def run_children(srcs: list[Path], pages: Path, rnd: int, cores: list[int] | None) -> list[dict[str, list[float]]]:
+    """One child per tree, reading round ``rnd``: side by side, one a core, where ``cores`` are given; else in turn."""
+    env_of = {src: {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg"} for src in srcs}
+
+    def start(src: Path, core: int | None) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(src), str(pages), f"r{rnd}"],
+            env=env_of[src],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=src.parent,
+            preexec_fn=None if core is None else (lambda: os.sched_setaffinity(0, {core})),
+        )
+
+    def result(src: Path, child: subprocess.Popen) -> dict[str, list[float]]:
+        out, err = child.communicate()
+        if child.returncode != 0:
+            raise SystemExit(f"{src}: {err.strip().splitlines()[-1] if err.strip() else child.returncode}")
+        return json.loads(out.strip().splitlines()[-1])
+
+    if cores:
+        children = [start(src, core) for src, core in zip(srcs, cores)]
+        return [result(src, child) for src, child in zip(srcs, children)]
+    return [result(src, start(src, None)) for src in srcs]
 
 
 def main() -> int:
@@ -118,6 +132,11 @@ def main() -> int:
     parser.add_argument("--baseline", action="append", help="commit to compare with (repeatable)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5); medians over them")
     parser.add_argument("--reports", type=int, default=16, help="pages per shape per round (default 16)")
+    parser.add_argument(
+        "--in-turn",
+        action="store_true",
+        help="run the trees one after another on one core (default: side by side, a core each, when there are enough)",
+    )
     args = parser.parse_args()
     baselines = args.baseline or list(BASELINES)
     with tempfile.TemporaryDirectory(prefix="bench-vs-") as tmp:
@@ -137,9 +156,16 @@ def main() -> int:
             # same page for each
             times: dict[str, dict[str, list[float]]] = {t: {} for t in trees}
             order = list(trees)
+            free = sorted(os.sched_getaffinity(0))
+            side_by_side = not args.in_turn and len(trees) <= len(free)
             for r in range(1, args.rounds + 1):
-                for name in order:
-                    for shape, secs in run_child(trees[name], root / "pages", r).items():
+                # side by side: each tree on its own core, the cores turned
+                # each round, so that the machine's slow spells (a shared
+                # host) fall on every tree alike
+                cores = free[: len(order)] if side_by_side else None
+                results = run_children([trees[name] for name in order], root / "pages", r, cores)
+                for name, result in zip(order, results):
+                    for shape, secs in result.items():
                         times[name].setdefault(shape, []).extend(secs)
                 order = order[1:] + order[:1]
         finally:

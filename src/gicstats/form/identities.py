@@ -239,12 +239,10 @@ def deduce_blanks(
     """
     usable = [i for i in insts if present is None or all(c in present for c in i.cells)]
     derived: dict[CellKey, tuple[float, str]] = {}
-
-    def get(cell: CellKey) -> float | None:
-        if cell in values and known(values[cell]):
-            return float(values[cell])
-        hit = derived.get(cell)
-        return hit[0] if hit else None
+    # the known values and, as they are deduced, the blanks: a blank is
+    # deduced only where no value is known, so neither shadows the other
+    current = {cell: float(v) for cell, v in values.items() if known(v)}
+    get = current.get
 
     changed = True
     while changed:
@@ -262,8 +260,10 @@ def deduce_blanks(
                 if abs(have - target) < 1e-9:
                     for c in unknown:
                         derived[c] = (0.0, "zero")
+                        current[c] = 0.0
                     changed = True
                 elif fill_totals and len(side) == 1 and side is inst.rhs:
                     derived[unknown[0]] = (target, "sum")
+                    current[unknown[0]] = target
                     changed = True
     return derived

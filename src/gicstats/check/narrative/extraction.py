@@ -595,6 +595,9 @@ _NO_CASES = re.compile(r"(?:没有|未发生|未出现|未有|无)[^,;。\d]{0,2
 _NO_APPLICATIONS = re.compile(r"(?:无一件|未收到|没有收到|未接到|没有接到|无任何|没有任何)[^,;。\d]{0,12}?申请")
 _NO_CARRY_OVER = re.compile(r"(?:无|没有|不存在)(?:需要?)?(上一?年度?)?(?:结转|顺延)")
 _DIGIT = re.compile(r"\d")
+# What each pattern of _zero_statements holds: _ALL_UPHELD 维持, _NO_LOSS 败诉
+# or 被纠, the others a negation (_negated_clauses)
+_ZERO_WORDS = re.compile(r"维持|败诉|被纠|[无没未不]")
 _DIGIT_OR_CASE = re.compile(r"\d|复议|诉讼")
 
 
@@ -609,6 +612,8 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
     """
     out: list[Statement] = []
+    if not _ZERO_WORDS.search(sentence):
+        return out  # none of the patterns below can match: a cheap test first
     m: re.Match[str] | None
 
     def add(what, claim, readings, excerpt) -> None:

@@ -35,13 +35,20 @@ _MIN_PIPE_ROWS = 3
 _BOX_BARS = str.maketrans({ch: "|" for ch in "│┃║├┤┼┝┥┠┨╟╢╠╣╞╡╪╫╬┌┐└┘┬┴╔╗╚╝╦╩╤╧╥╨╓╖╙╜╒╕╘╛"})
 _RULE_LINE = re.compile(r"^[\s|+:\-=─━═┄┅┈┉╌╍]*$")
 _RULE_CHARS = re.compile(r"[-=─━═┄┅┈┉╌╍]{3}")
-_CLOSED = re.compile(r"[^|\s][^\S\n]*\|[^\S\n]*$")
-_OPEN_END = re.compile(r"\|[^|\n]*[^|\s][^|\n]*$")
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 # A page footer a converter left inside a table: "— 5 —", "- 5 -", "第5页".
 _PAGE_FOOTER = re.compile(
     r"^[\s|]*(?:[-—–]+[\s|]*\d{1,4}[\s|]*[-—–]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)[\s|]*$"
 )
+
+
+def _closed(line: str) -> bool:
+    """Whether a pipe row ends in a pipe after its last cell (``a | b |``), not in the cell (``a | b``)."""
+    text = line.rstrip()
+    if not text.endswith("|"):
+        return False
+    before = text[:-1].rstrip()
+    return bool(before) and before[-1] != "|"
 
 
 def _pipe_cells(line: str, leading_pipe: bool, closing: bool = False) -> list[str]:
@@ -82,10 +89,16 @@ def _join_open_brackets(lines: list[str]) -> list[str]:
     ``|``: the row takes that last line's place, where its values are.
     """
     out = list(lines)
-    for i, line in enumerate(out):
-        if "|" in line or len(line.strip()) > 80 or _open(line) <= 0:
+    # a bracket left open needs one opened: most lines have none, and are
+    # passed over in one comprehension (a joined line is read again below)
+    opened = [i for i, line in enumerate(out) if "（" in line or "(" in line]
+    for i in opened:
+        line = out[i]
+        if "|" in line or len(line.strip()) > 80:
             continue
         depth = _open(line)
+        if depth <= 0:
+            continue
         for j in range(i + 1, min(len(out), i + 1 + _WRAP_LINES)):
             nxt = out[j].strip()
             if "|" in nxt and _closes_label(depth, nxt):
@@ -317,10 +330,6 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     return rows
 
 
-def _number_or_empty(line: str) -> bool:
-    text = line.strip()
-    return not text or (text.isascii() and text.isdigit())
-
 
 # The longest row label of table 三 with its group labels before it is about
 # 40 characters; longer text alone on a line is prose.
@@ -343,27 +352,23 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
     width = len(_column_labels())
     rows: dict[int, tuple[int, list[str]]] = {}
     n = len(lines)
-    for i, line in enumerate(lines):
-        text = line.strip()
-        if (
-            not text
-            or len(text) > _MAX_ROW_LABEL  # prose: not taken apart into labels
-            or i + 2 >= n
-            or lines[i + 1].strip()
-            or not _number_or_empty(lines[i + 2])  # a cheap test first: a cell after the label's empty line
-            or text.isdigit()
-            or not _row_label(text)
-        ):
+    texts = [line.strip() for line in lines]
+    cell = [not t or (t.isascii() and t.isdigit()) for t in texts]  # a number or an empty line
+    # cheap tests first, in one comprehension: a text, its empty line, then a cell
+    starts = [i for i in range(n - 2) if not cell[i] and not texts[i + 1] and cell[i + 2]]
+    for i in starts:
+        text = texts[i]
+        if len(text) > _MAX_ROW_LABEL or text.isdigit() or not _row_label(text):  # long text is prose
             continue
         cells: list[str] = []
         j = last = i + 2  # the line after the label's empty line; the row's last line
         while j < n and len(cells) <= width:
-            value = lines[j].strip()
-            if value and not (value.isascii() and value.isdigit()):
+            value = texts[j]
+            if not cell[j]:
                 break
             cells.append(value)
             if value:
-                if j + 1 < n and lines[j + 1].strip():
+                if j + 1 < n and texts[j + 1]:
                     cells = []  # a value not followed by its empty line: not a paragraph a cell
                     break
                 j += 1
@@ -421,7 +426,7 @@ def read_text(text: str, name: str | None = None) -> Document:
     # Markdown tables have separator rows; their spanned cells are empty cells
     markdown = any(_MD_SEPARATOR.match(ln) for ln in piped)
     # rows closed by a pipe after their last cell, rather than ending in it
-    closing = sum(1 for ln in piped if _CLOSED.search(ln)) > sum(1 for ln in piped if _OPEN_END.search(ln))
+    closing = tabular and sum(map(_closed, piped)) > sum(1 for ln in piped if ln.rpartition("|")[2].strip())
     lines: list[Line] = []
     narrative: list[str] = []
     layout = _layout_rows(raw_lines)
