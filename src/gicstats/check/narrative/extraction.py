@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from gicstats.check.narrative.vocabulary import (
@@ -57,8 +58,8 @@ _MONEY_UNITS = {"亿元": 1e8, "万元": 1e4, "万": 1e4, "元": 1.0}
 _NUMBER = re.compile(rf"(?<![\d.])(\d+(?:\.\d+)?)(余|多)?(亿元|万元|元|万|{_COUNT_UNITS})")
 _NOT_A_COUNT = re.compile(r"工作日|日|天|小时|分钟|月|百分点|期|年|人|户|家|平方|米")
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:,\d{3})+)(?![\d,])")
-_HARD = set(",;。:()!?\n")
-_SOFT = {"、"}
+_HARD_RE = re.compile(r"[,;。:()!?\n]")
+_DELIMITER_RE = re.compile(r"[,;。:()!?\n、]")  # a hard one or 、
 _PERCENT_AFTER = re.compile(
     r"^(?:申请)?,?\s*(?:占(?P<base>[^,;。%\d]{0,20}?)(?:的)?(?:比例|比重|比)?(?:为|达|约为)?|比例为|占比为?)"
     r"(?P<p>\d+(?:\.\d+)?)%"
@@ -91,23 +92,21 @@ def _sentences(text: str) -> list[str]:
 def _hits(sentence: str) -> list[_Hit]:
     out: list[_Hit] = []
     last_end = 0
+    hard: list[int] | None = None  # where the hard delimiters are, found at the first number
     for m in _NUMBER.finditer(sentence):
         start, end = m.start(), m.end()
         if _NOT_A_COUNT.match(sentence, end):
             continue  # "20个工作日", "5个百分点": a time or a rate, not a count
-        label_start = prefix_start = last_end
-        for i in range(start - 1, last_end - 1, -1):
-            ch = sentence[i]
-            if ch in _HARD:
-                label_start = max(label_start, i + 1)
-                prefix_start = max(prefix_start, i + 1)
-                break
-            if ch in _SOFT and label_start == last_end:
-                label_start = i + 1
+        if hard is None:
+            hard = [d.start() for d in _HARD_RE.finditer(sentence)]
+        # the prefix runs from the last hard delimiter before the number (or
+        # the last count), the label from the last delimiter of either kind
+        k = bisect_left(hard, start) - 1
+        prefix_start = hard[k] + 1 if k >= 0 and hard[k] >= last_end else last_end
+        label_start = max(prefix_start, sentence.rfind("、", last_end, start) + 1)
         seg_start = sentence.rfind(";", 0, start) + 1
-        stop = end
-        while stop < len(sentence) and sentence[stop] not in _HARD and sentence[stop] not in _SOFT:
-            stop += 1
+        after = _DELIMITER_RE.search(sentence, end)
+        stop = after.start() if after else len(sentence)
         out.append(
             _Hit(
                 number=float(m.group(1)),
