@@ -254,7 +254,10 @@ def check_series_groups(groups: Mapping[str, Group], cells: pd.DataFrame) -> lis
     # one pass over plain values: a groupby per report costs more than the checks
     numbers = part["value"].to_numpy(dtype=float, na_value=float("nan"))
     values: dict[str, dict[CellKey, float | None]] = {}
-    for rid, table, row, column, value in zip(part["report_id"], part["table"], part["row"], part["column"], numbers):
+    # as lists: iterating a column value by value costs far more (an Arrow-backed
+    # string column, as pandas 3 makes of strings, most of all)
+    keys = [part[name].tolist() for name in ("report_id", "table", "row", "column")]
+    for rid, table, row, column, value in zip(*keys, numbers):
         cells_of = values.get(rid)
         if cells_of is None:
             cells_of = values[rid] = {}

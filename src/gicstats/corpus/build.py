@@ -519,10 +519,10 @@ def _groups(reports: pa.Table) -> dict[str, Group]:
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
-    """A frame of plain object and float columns.
+    """A frame of the table's strings and floats, for the series checks.
 
-    The series checks iterate them value by value, which Arrow-backed columns
-    make several times slower.
+    Strings are given as objects (pandas 3 keeps them as its ``str`` dtype),
+    floats as NumPy floats.
     """
     return pd.DataFrame(
         {
