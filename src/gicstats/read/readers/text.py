@@ -41,6 +41,9 @@ _PAGE_FOOTER = re.compile(
     r"^[\s|]*(?:[-—–]+[\s|]*\d{1,4}[\s|]*[-—–]+|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)[\s|]*$"
 )
 
+# What a line of either begins with (after white space)
+_RULE_OR_FOOTER_FIRST = frozenset("|+:-=─━═┄┅┈┉╌╍—–第")
+
 
 def _closed(line: str) -> bool:
     """Whether a pipe row ends in a pipe after its last cell (``a | b |``), not in the cell (``a | b``)."""
@@ -162,14 +165,14 @@ def _reflow(lines: list[str]) -> dict[int, int]:
     ``230`` / ``000023`` was ``230 000023``; a space there keeps the cells
     apart and never joins two numbers into one.
     """
-    lengths = [len(ln) for ln in lines]
+    lengths = list(map(len, lines))
     if max(lengths, default=0) > _MAX_MARGIN:
         return {}  # a line wider than any page (a cheap test first): not wrapped at a margin
     # a cheap test next: a full line is at least _FULL * _MIN_MARGIN columns
     # wide, half as many characters (ideographs take two columns)
     short = _FULL * _MIN_MARGIN / 2
-    long_prose = sum(1 for n, ln in zip(lengths, lines) if n >= short and "|" not in ln)
-    if long_prose < _WRAPPED_SHARE * sum(1 for n in lengths if n):
+    long_prose = len([n for n, ln in zip(lengths, lines) if n >= short and "|" not in ln])
+    if long_prose < _WRAPPED_SHARE * (len(lengths) - lengths.count(0)):
         return {}
     widths = [_width(ln.replace("\f", "").rstrip()) if _prose(ln) else -1 for ln in lines]
     prose = sorted(w for w in widths if w >= 0)
@@ -353,6 +356,8 @@ def _paragraph_rows(lines: list[str]) -> dict[int, tuple[int, list[str]]]:
     rows: dict[int, tuple[int, list[str]]] = {}
     n = len(lines)
     texts = [line.strip() for line in lines]
+    if "" not in texts:
+        return rows  # no empty line: no paragraph a cell
     cell = [not t or (t.isascii() and t.isdigit()) for t in texts]  # a number or an empty line
     # cheap tests first, in one comprehension: a text, its empty line, then a cell
     starts = [i for i in range(n - 2) if not cell[i] and not texts[i + 1] and cell[i + 2]]
@@ -439,7 +444,7 @@ def read_text(text: str, name: str | None = None) -> Document:
     spans = _reflow(raw_lines)
     raw_lines = _join_open_brackets(raw_lines)
     for number, raw in enumerate(raw_lines, start=1):
-        if number - 1 in layout:
+        if layout and number - 1 in layout:
             label, *values = layout[number - 1]
             where = f"line {number}"
             cells = [Cell(label, f"{where}, label")]
@@ -453,12 +458,14 @@ def read_text(text: str, name: str | None = None) -> Document:
             # that cannot be
             lines.append(Line(cells, structured=True, grid=True))
             continue
-        if not raw.strip():
+        stripped = raw.strip()
+        if not stripped:
             continue
-        if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
-            continue  # a table rule or a Markdown separator row: structure only
-        if _PAGE_FOOTER.match(raw):
-            continue  # a page number between table rows, not a value
+        if stripped[0] in _RULE_OR_FOOTER_FIRST:  # a cheap test first
+            if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
+                continue  # a table rule or a Markdown separator row: structure only
+            if _PAGE_FOOTER.match(raw):
+                continue  # a page number between table rows, not a value
         where = f"lines {number}-{spans[number - 1] + 1}" if number - 1 in spans else f"line {number}"
         if "|" in raw and tabular:
             texts = _pipe_cells(raw, leading_pipe, closing)
@@ -472,5 +479,5 @@ def read_text(text: str, name: str | None = None) -> Document:
                 lines.append(Line([Cell(content, where)], structured=False))
             continue
         lines.append(Line([Cell(raw, where)], structured=False))
-        narrative.append(raw.strip())
+        narrative.append(stripped)
     return Document(lines, "\n".join(narrative))
