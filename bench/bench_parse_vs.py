@@ -4,6 +4,7 @@ Run on demand (not a test)::
 
     python bench/bench_parse_vs.py                       # against BASELINES
     python bench/bench_parse_vs.py --baseline db8f105    # against any commit(s)
+    python bench/bench_parse_vs.py --instructions        # instructions counted by valgrind
 
 Each baseline commit is checked out in a temporary ``git worktree`` (removed
 at the end) and imported in a subprocess (``PYTHONPATH`` set to its ``src``),
@@ -25,6 +26,14 @@ shape, and the median over pages of this tree's time / the baseline's on the
 same page (1.10 would be 10% slower): a burst of other load on the machine
 slows a few pages of one tree, which moves neither median much, where it
 moved a round's mean.
+
+Even so, a shared machine's speed drifts by 10-30% over minutes, more than
+the differences worth measuring. ``--instructions`` counts instead the
+instructions each tree executes per page, under valgrind (cachegrind without
+cache simulation; ``PYTHONHASHSEED=0``): the same count on every run, whatever
+else the machine does, at about a hundred times the time. The warm-up pages
+of a shape are read in one child and again, followed by its pages of one
+round, in another; the difference over the pages is the count per page.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -100,6 +110,68 @@ def make_pages(root: Path, rounds: int, n: int) -> None:
                 (folder / name).write_bytes(page)
 
 
+# Under valgrind: read the warm-up pages of one shape, then (when asked) its
+# pages of round 1; the instructions of the second run less the first's are
+# the pages' own.
+COUNT_CHILD = r"""
+import sys
+from pathlib import Path
+import gicstats
+pages, shape, measure = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+for f in sorted((pages / "r0" / shape).iterdir()):
+    gicstats.read_report(f.read_bytes(), name=f.name).cells
+if measure:
+    for f in sorted((pages / "r1" / shape).iterdir()):
+        gicstats.read_report(f.read_bytes(), name=f.name).cells
+"""
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def count_instructions(src: Path, pages: Path, shape: str, measure: bool) -> int:
+    """Instructions a child reading ``shape`` executes, counted by valgrind (cachegrind, no cache simulation)."""
+    env = {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+            sys.executable,
+            "-c",
+            COUNT_CHILD,
+            str(pages),
+            shape,
+            "1" if measure else "0",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=src.parent,
+    )
+    found = _REFS.search(done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"{src} {shape}: valgrind failed: {done.stderr.strip().splitlines()[-1:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def instructions(trees: dict[str, Path], pages: Path, shapes: list[str], n_pages: dict[str, int]) -> None:
+    """Print instructions per page per tree and shape, and each tree's ratio to the first baseline's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(name, shape, measure) for name in trees for shape in shapes for measure in (False, True)]
+    with ThreadPoolExecutor(len(os.sched_getaffinity(0))) as pool:
+        counts = dict(zip(jobs, pool.map(lambda j: count_instructions(trees[j[0]], pages, j[1], j[2]), jobs)))
+    names = list(trees)
+    head, baselines = names[0], names[1:]
+    print("million instructions per page (valgrind, deterministic); ratio: HEAD / baseline (1.10 would be 10% more)")
+    print(f"{'shape':12}" + "".join(f"{t[:16]:>18}" for t in names) + "".join(f"{'/ ' + b:>16}" for b in baselines))
+    for shape in shapes:
+        per = {t: (counts[(t, shape, True)] - counts[(t, shape, False)]) / n_pages[shape] / 1e6 for t in names}
+        cells = "".join(f"{per[t]:18.2f}" for t in names)
+        print(f"{shape:12}{cells}" + "".join(f"{per[head] / per[b]:16.3f}" for b in baselines))
+
+
 def run_children(srcs: list[Path], pages: Path, rnd: int, cores: list[int] | None) -> list[dict[str, list[float]]]:
     """One child per tree, reading round ``rnd``: side by side, one a core, where ``cores`` are given; else in turn."""
     env_of = {src: {**os.environ, "PYTHONPATH": str(src), "MPLBACKEND": "Agg"} for src in srcs}
@@ -137,6 +209,13 @@ def main() -> int:
         action="store_true",
         help="run the trees one after another on one core (default: side by side, a core each, when there are enough)",
     )
+    parser.add_argument(
+        "--instructions",
+        nargs="*",
+        metavar="SHAPE",
+        help="count instructions under valgrind instead of timing (deterministic; about 100 times slower), "
+        "for these shapes (default: html real pipe lines cell_pipe)",
+    )
     args = parser.parse_args()
     baselines = args.baseline or list(BASELINES)
     with tempfile.TemporaryDirectory(prefix="bench-vs-") as tmp:
@@ -151,6 +230,12 @@ def main() -> int:
             )
             trees[rev] = where / "src"
         try:
+            if args.instructions is not None:
+                make_pages(root / "pages", 1, args.reports)
+                shapes = args.instructions or ["html", "real", "pipe", "lines", "cell_pipe"]
+                n_pages = {shape: len(list((root / "pages" / "r1" / shape).iterdir())) for shape in shapes}
+                instructions(trees, root / "pages", shapes, n_pages)
+                return 0
             make_pages(root / "pages", args.rounds, args.reports)
             # per page, in the same order for every tree: pages[i] is the
             # same page for each
