@@ -272,8 +272,7 @@ def main() -> int:
         med = {t: statistics.median(times[t][shape]) for t in trees}
         cells = "".join(f"{med[t] * 1000:18.2f}" for t in trees)
         ratios = "".join(
-            f"{statistics.median(h / x for h, x in zip(times[head][shape], times[b][shape])):16.3f}"
-            for b in baselines
+            f"{statistics.median(h / x for h, x in zip(times[head][shape], times[b][shape])):16.3f}" for b in baselines
         )
         print(f"{shape:12}{cells}{ratios}")
     for b in baselines:

@@ -611,8 +611,6 @@ def _zero_statements(ctx: _Context, sentence: str) -> list[Statement]:
     均获维持, 零败诉, 无一件申请, 没有…行政复议, 无结转.
     """
     out: list[Statement] = []
-    if not _ZERO_WORDS.search(sentence):
-        return out  # none of the patterns below can match: a cheap test first
     m: re.Match[str] | None
 
     def add(what, claim, readings, excerpt) -> None:
@@ -736,7 +734,8 @@ def _extract(sections: dict[str, str], version: str, year: int | None) -> list[S
                 percent = _percent_statement(ctx, hit, statement)
                 if percent is not None:
                     ctx.statements.append(percent)
-            ctx.statements.extend(_zero_statements(ctx, sentence))
+            if _ZERO_WORDS.search(sentence):  # else none of their patterns can match: a cheap test first
+                ctx.statements.extend(_zero_statements(ctx, sentence))
             out.extend(ctx.statements)
             previous = sentence
     return out

@@ -45,6 +45,13 @@ _PAGE_FOOTER = re.compile(
 _RULE_OR_FOOTER_FIRST = frozenset("|+:-=─━═┄┅┈┉╌╍—–第")
 
 
+def _structure_only(line: str) -> bool:
+    """A table rule or a Markdown separator row (structure only), or a page footer between table rows (no value)."""
+    if ("|" in line or "-" in line or "─" in line) and _RULE_LINE.match(line) and _RULE_CHARS.search(line):
+        return True
+    return _PAGE_FOOTER.match(line) is not None
+
+
 def _closed(line: str) -> bool:
     """Whether a pipe row ends in a pipe after its last cell (``a | b |``), not in the cell (``a | b``)."""
     text = line.rstrip()
@@ -333,7 +340,6 @@ def _layout_rows(lines: list[str]) -> dict[int, list[str]]:
     return rows
 
 
-
 # The longest row label of table 三 with its group labels before it is about
 # 40 characters; longer text alone on a line is prose.
 _MAX_ROW_LABEL = 80
@@ -461,11 +467,8 @@ def read_text(text: str, name: str | None = None) -> Document:
         stripped = raw.strip()
         if not stripped:
             continue
-        if stripped[0] in _RULE_OR_FOOTER_FIRST:  # a cheap test first
-            if ("|" in raw or "-" in raw or "─" in raw) and _RULE_LINE.match(raw) and _RULE_CHARS.search(raw):
-                continue  # a table rule or a Markdown separator row: structure only
-            if _PAGE_FOOTER.match(raw):
-                continue  # a page number between table rows, not a value
+        if stripped[0] in _RULE_OR_FOOTER_FIRST and _structure_only(raw):  # a cheap test first
+            continue
         where = f"lines {number}-{spans[number - 1] + 1}" if number - 1 in spans else f"line {number}"
         if "|" in raw and tabular:
             texts = _pipe_cells(raw, leading_pipe, closing)
