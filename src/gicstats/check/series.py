@@ -109,12 +109,17 @@ def _pair(prev: Member, now: Member) -> list[Finding]:
         for row in rule.rows:
             for column in rule.columns or table.column_ids:
                 terms = [(sign, off, (rule.table, r or row, c or column)) for sign, off, r, c in rule.terms]
-                ids = [f"{now.year}:{rule.table}.{row}.{column}"]
-                ids += [f"{now.year + off}:{'.'.join(cell)}" for _, off, cell in terms]
                 actual = values[0].get((rule.table, row, column))
                 parts = [values[off].get(cell) for _, off, cell in terms]
-                label = f"“{table.row(row).label}”的“{table.column(column).label}”"
                 known = [p for p in parts if p is not None]
+                if actual is not None and len(known) == len(parts):
+                    expected = sum(sign * p for (sign, _, _), p in zip(terms, known))
+                    if abs(actual - expected) <= _TOL:
+                        continue  # holds: nothing to name
+                # the cells and the label, for a finding only
+                ids = [f"{now.year}:{rule.table}.{row}.{column}"]
+                ids += [f"{now.year + off}:{'.'.join(cell)}" for _, off, cell in terms]
+                label = f"“{table.row(row).label}”的“{table.column(column).label}”"
                 if actual is None or len(known) < len(parts):
                     findings.append(
                         Finding(
@@ -127,9 +132,6 @@ def _pair(prev: Member, now: Member) -> list[Finding]:
                             f"{now.year}年{label}无法与{prev.year}年核对：所需单元格为空或缺失",
                         )
                     )
-                    continue
-                expected = sum(sign * p for (sign, _, _), p in zip(terms, known))
-                if abs(actual - expected) <= _TOL:
                     continue
                 findings.append(
                     Finding(

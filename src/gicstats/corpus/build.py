@@ -29,6 +29,7 @@ or mixed corpus.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -739,7 +740,9 @@ def _read_many(
             return
         size = max(1, min(TASK_REPORTS, len(todo) // (jobs * TASKS_PER_WORKER)))
         chunks = iter([todo[i : i + size] for i in range(0, len(todo), size)])
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # gc.freeze: what a worker inherits from this process (the imported
+        # libraries) is never garbage, so its collections leave it unscanned
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.freeze) as pool:
             pending: set[Future] = set()
 
             def fill(submit: Callable = pool.submit) -> None:
