@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# What a table cell cut off at the page's edge reads, in a PDF or its text
+# dump: not a blank, not a value (the mapper keeps it null with a
+# parse.unreadable_cell finding).
+CUT = "…"
+
 
 @dataclass(slots=True)  # readers make one per table cell: slots make that cheaper
 class Cell:

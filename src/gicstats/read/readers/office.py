@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from decimal import Decimal
 
 from gicstats.errors import GicstatsError
@@ -30,7 +29,7 @@ from gicstats.read.document import Cell, Document, Line
 from gicstats.read.limits import current
 from gicstats.read.readers.guards import cells_problem, check_archive
 from gicstats.read.readers.pdf import drop_label_area_blanks
-from gicstats.read.readers.text import read_text
+from gicstats.read.readers.text import read_placed_lines
 
 
 def _joined(text: str) -> str:
@@ -87,9 +86,6 @@ def read_docx(data: bytes, name: str = "<bytes>") -> Document:
     return Document(lines, "\n".join(narrative), [title] if title else [])
 
 
-_TEXT_LINE = re.compile(r"^line (\d+)")
-
-
 def _docx_paragraphs(paragraphs: list[tuple[int, str]], name: str, lines: list[Line], narrative: list[str]) -> None:
     """Add a run of paragraphs between tables to ``lines`` and ``narrative``.
 
@@ -99,20 +95,15 @@ def _docx_paragraphs(paragraphs: list[tuple[int, str]], name: str, lines: list[L
     its locators turned to the paragraphs'; otherwise the text reader finds
     no table row in them, and each paragraph is a line of narrative.
     """
-    where: list[str] = []  # the paragraph, and its line where it holds line breaks, of each text line
-    texts: list[str] = []
+    placed: list[tuple[str, str]] = []  # each text line, with its paragraph (and its line in a paragraph of several)
     for p_number, text in paragraphs:
         parts = text.replace("\r", "\n").split("\n")
         for i, part in enumerate(parts, start=1):
-            where.append(f"paragraph {p_number}" if len(parts) == 1 else f"paragraph {p_number}, line {i}")
-            texts.append(part)
-    if not texts:
+            placed.append((part, f"paragraph {p_number}" if len(parts) == 1 else f"paragraph {p_number}, line {i}"))
+    if not placed:
         return
-    as_text = read_text("\n".join(texts), name)
+    as_text = read_placed_lines(placed, name)
     if any(line.structured for line in as_text.lines):
-        for line in as_text.lines:
-            for cell in line.cells:
-                cell.locator = _TEXT_LINE.sub(lambda m: where[int(m.group(1)) - 1], cell.locator, count=1)
         lines.extend(as_text.lines)
         if as_text.text:
             narrative.append(as_text.text)

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gicstats.errors import GicstatsError
-from gicstats.read.document import Cell, Document, Line
+from gicstats.read.document import CUT, Cell, Document, Line
 from gicstats.read.labels import is_run, tokenize
 from gicstats.read.limits import Limits, beyond, current, over
 from gicstats.read.readers.guards import check_pdf_objects, check_pdf_streams
@@ -63,9 +63,6 @@ logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 _PAGE_NUMBER = re.compile(r"^[\s\-—–－]*(第\s*)?\d{1,4}(\s*页)?(\s*/\s*(共\s*)?\d{1,4}\s*页?)?[\s\-—–－]*$")
 _MARGIN = 0.08  # share of the page height at the top and bottom
 _DIGIT = re.compile(r"\d")
-# What a table cell cut off at the page's edge reads: not a blank, not a
-# value (the mapper keeps it null with a parse.unreadable_cell finding).
-_CUT = "…"
 
 
 class _Box:
@@ -363,7 +360,7 @@ def _continued_row(above: Line, below: Line) -> Line | None:
     labels: dict[int, str] = {}
     for i, j in pairs:
         head, tail = above.cells[i].text.strip(), below.cells[j].text.strip()
-        if _CUT in head + tail or _one_label(tail) or not _one_label(head + tail):
+        if CUT in head + tail or _one_label(tail) or not _one_label(head + tail):
             return None
         labels[i] = head + tail
     where = below.cells[rest[0]].locator
@@ -591,7 +588,7 @@ def _table_items(table, page: int, t_number: int, pdf_page=None) -> tuple[list[_
             # the labels say so too: the finding naming the row's missing
             # values quotes its label's locator
             for c, text, note in cells:
-                if text and text != _CUT and not _is_value(text) and "right edge" not in note:
+                if text and text != CUT and not _is_value(text) and "right edge" not in note:
                     notes[c] = f"{note}; row cut at the page's right edge"
         out = [
             Cell(text, f"page {page}, table {t_number}, row {r + 1}, column {c + 1}{notes[c]}") for c, text in survivors
@@ -612,14 +609,14 @@ def _cut_cell(
     left, right = edges
     if box is not None and abs(box[2] - right) <= 1 and box[0] < right:
         if _is_value(text) or (not text and valued):
-            text = _CUT
+            text = CUT
         return text, "; cut at the page's right edge", False
     if box is not None and abs(box[0] - left) <= 1 and box[2] > left:
         past = _past_left_edge(pdf_page, box)
         if past:
             return _cell_text(past), "; cut at the page's left edge", True
         if _is_value(text) or (not text and valued and not labelled):
-            text = _CUT  # a value column's cell
+            text = CUT  # a value column's cell
         return text, "; cut at the page's left edge", False
     return text, "", False
 
@@ -983,8 +980,6 @@ def _title_hints(
 _TYPED_GAP = 0.5
 # Share of a document's lines that start at its left margin when it is set as typed.
 _TYPED_LEFT = 0.9
-# The text reader's locator: the text's line, then the cell's place in it.
-_TEXT_LINE = re.compile(r"line (\d+)(.*)", re.S)
 
 
 @dataclass
@@ -1135,14 +1130,9 @@ def _document_of_text(typed: list[tuple[str, str]], pages: list[_Page], repairs:
 
     Locators name the PDF's page and lines instead of the text's line.
     """
-    from gicstats.read.readers.text import read_text
+    from gicstats.read.readers.text import read_placed_lines
 
-    doc = read_text("\n".join(text for text, _ in typed), name)
-    for line in doc.lines:
-        for cell in line.cells:
-            m = _TEXT_LINE.match(cell.locator)
-            if m and 0 < int(m[1]) <= len(typed):
-                cell.locator = typed[int(m[1]) - 1][1] + m[2]
+    doc = read_placed_lines(typed, name)
     starts: set[int] = set()
     hints = _title_hints(_visual_lines(pages[0].groups, starts))
     return Document(doc.lines, doc.text, hints, repairs.lines())

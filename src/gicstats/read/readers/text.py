@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from gicstats.errors import GicstatsError
 from gicstats.form import template as T
-from gicstats.read.document import Cell, Document, Line
+from gicstats.read.document import CUT, Cell, Document, Line
 from gicstats.read.labels import tokenize
 from gicstats.read.limits import current, over
 
@@ -213,10 +213,6 @@ def _reflow(lines: list[str]) -> dict[int, int]:
 _LAYOUT_TABLE = "applications"
 _HEAD_LINES = 3
 _MIN_PRINTED = 4
-# What a cell cut off at the page's edge reads (as the PDF reader has it): not
-# a blank, not a value (the mapper keeps it null with a parse.unreadable_cell
-# finding)
-CUT = "…"
 _COLUMN_MARGIN = 1.0
 _LAYOUT_LINES = 120
 _WORD = re.compile(r"\S+")
@@ -406,6 +402,25 @@ def refused(problem: str, name: str | None) -> NoReturn:
     The name is ``<text>`` when the caller gave none.
     """
     raise GicstatsError(name or "<text>", problem)
+
+
+# The text reader's locator: the text's line, then the cell's place in it.
+_LINE_LOCATOR = re.compile(r"line (\d+)(.*)", re.S)
+
+
+def read_placed_lines(lines: list[tuple[str, str]], name: str | None = None) -> Document:
+    """Read lines of another source as :func:`read_text` reads a text, locators naming their places.
+
+    Each line comes with its place in its source (``paragraph 12``, ``page
+    2, line 5``), which takes the place of ``line N`` in the locators.
+    """
+    doc = read_text("\n".join(text for text, _ in lines), name)
+    for line in doc.lines:
+        for cell in line.cells:
+            m = _LINE_LOCATOR.match(cell.locator)
+            if m and 0 < int(m[1]) <= len(lines):
+                cell.locator = lines[int(m[1]) - 1][1] + m[2]
+    return doc
 
 
 def read_text(text: str, name: str | None = None) -> Document:
