@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -97,6 +98,11 @@ class _Candidate:
     options: list[list[tuple[str, float | None, str | None]]]  # raw, value, unit per slot
     run_text: str
     locator: str
+
+
+def _shown(raws: list[str], found: list[tuple[int, ...]]) -> list[str]:
+    """Each expansion of collapsed cells as its row reads (``0,0,18``): printed value i, counts[i] times."""
+    return [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
 
 
 def _events(lines: list[Line]) -> list[_Event]:
@@ -658,15 +664,25 @@ class Mapper:
         value is blank or unreadable, two printed neighbours are equal (they
         would have been collapsed), or the row has its full count.
         """
+        accept, group = self._row_identity(pending.table, pending)
+        tried = self._collapsed_expansions(pending, raws, accept or (lambda _: True), group)
+        return [] if tried is None else _shown(raws, tried[1])
+
+    def _collapsed_expansions(
+        self, pending: _PendingRow, raws: list[str], accept: Callable, group: int | None
+    ) -> tuple[list, list[tuple[int, ...]]] | None:
+        """The printed values parsed and the expansions ``accept`` takes, or None where none can be tried.
+
+        None for a row with a blank or unreadable value, two printed
+        neighbours equal (they would have been collapsed), or its full count.
+        """
         k = pending.slots
         if not raws or len(raws) >= k or not all(raws) or any(a == b for a, b in itertools.pairwise(raws)):
-            return []
+            return None
         parsed = [parse_value(r) for r in raws]
         if not all(p.readable and p.value is not None for p in parsed):
-            return []
-        accept, group = self._row_identity(pending.table, pending)
-        found = expansions([p.value for p in parsed], k, accept or (lambda _: True), group or k, _MAX_EXPANSIONS)
-        return [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found]
+            return None
+        return parsed, expansions([p.value for p in parsed], k, accept, group or k, _MAX_EXPANSIONS)
 
     def _padded_row(self, pending: _PendingRow, runs: list[_Event], k: int) -> list[_Event] | None:
         """A table row that ends in empty cells and has the template's count only with them.
@@ -770,21 +786,12 @@ class Mapper:
         equal (they would have been collapsed). Returns whether the row was
         handled.
         """
-        table = pending.table
-        k = pending.slots
-        accept, group = self._row_identity(table, pending)
-        if accept is None or not raws or len(raws) >= k:
+        accept, group = self._row_identity(pending.table, pending)
+        tried = None if accept is None else self._collapsed_expansions(pending, raws, accept, group)
+        if not tried or not tried[1]:
             return False
-        if any(a == b for a, b in itertools.pairwise(raws)):
-            return False
-        parsed = [parse_value(r) for r in raws]
-        values = [p.value for p in parsed if p.value is not None and p.readable]
-        if len(values) < len(parsed):
-            return False
-        found = expansions(values, k, accept, group or k, _MAX_EXPANSIONS)
-        if not found:
-            return False
-        shown = [",".join(r for r, c in zip(raws, counts) for _ in range(c)) for counts in found[:_MAX_EXPANSIONS]]
+        parsed, found = tried
+        shown = _shown(raws, found[:_MAX_EXPANSIONS])
         printed = " ".join(raws)
         if len(found) == 1:
             note = f" (collapsed cells {printed!r} expanded to {shown[0]})"
