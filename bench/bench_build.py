@@ -112,7 +112,7 @@ def base_index(i: int, pages: int) -> int:
 def replay_reads(pages: int, jobs: int) -> None:
     """Replace the build's reading by replaying real reads of the distinct pages.
 
-    Each distinct page is read once, for real (``_read_one``, in a pool of
+    Each distinct page is read once, for real (``_Chunk.read``, in a pool of
     ``jobs``); the build then gets, for file ``i``, the result of its page
     with its own report id, agency, source and build id. Everything else the
     build does (hashing, planning, checking rows against the schema, writing
@@ -126,19 +126,16 @@ def replay_reads(pages: int, jobs: int) -> None:
 
     build_module = importlib.import_module("gicstats.corpus.build")
     tmp = Path(tempfile.mkdtemp(prefix="bench-build-pages-"))
-    paths = []
+    items = []
     for j in range(pages):
-        paths.append(tmp / f"p{j}.html")
-        paths[-1].write_bytes(base_page(j))
+        items.append([(str(tmp / f"p{j}.html"), "0" * 64)])
+        Path(items[-1][0][0]).write_bytes(base_page(j))
     with ProcessPoolExecutor(jobs) as pool:
-        read = list(
-            pool.map(
-                build_module._read_one, map(str, paths), ["0" * 64] * pages, *([[None] * pages] * 2), ["b"] * pages
-            )
-        )
+        read = list(pool.map(build_module._Chunk.read, items, *([[None] * pages] * 2), ["b"] * pages))
     shutil.rmtree(tmp)
-    if any(r.get("error") for r in read):
-        sys.exit(f"a distinct page could not be read: {[r['error'] for r in read if r.get('error')][:3]}")
+    errors = [c.rows[0]["error"] for c in read if c.rows[0].get("error")]
+    if errors:
+        sys.exit(f"a distinct page could not be read: {errors[:3]}")
 
     def relabel(table: pa.Table, rid: str, build_id: str, source: str | None = None) -> pa.Table:
         n = table.num_rows
@@ -150,16 +147,19 @@ def replay_reads(pages: int, jobs: int) -> None:
         return table
 
     def fake_read_many(todo, corrections, jobs_, progress, cache, build_id):
-        for path, sha in todo:
-            i = int(Path(path).stem[1:])
-            page = read[base_index(i, pages)]
-            rid = sha[:16]
-            row = {k: v for k, v in page.items() if not isinstance(v, pa.Table)}
-            row.update(report_id=rid, sha256=sha, source=path, report=Path(path).name)
-            row["agency"] = agency(i // len(YEARS)).decode()
-            for name in ("cells", "findings", "sections", "series"):
-                row[name] = relabel(page[name], rid, build_id, path if name == "cells" else None)
-            yield row
+        for start in range(0, len(todo), build_module.TASK_REPORTS):
+            rows, tables = [], {}
+            for path, sha in todo[start : start + build_module.TASK_REPORTS]:
+                i = int(Path(path).stem[1:])
+                page = read[base_index(i, pages)]
+                rid = sha[:16]
+                row = {**page.rows[0], "counts": dict(page.rows[0]["counts"])}
+                row.update(report_id=rid, sha256=sha, source=path, report=Path(path).name)
+                row["agency"] = agency(i // len(YEARS)).decode()
+                rows.append(row)
+                for name, table in page.tables.items():
+                    tables.setdefault(name, []).append(relabel(table, rid, build_id, path if name == "cells" else None))
+            yield build_module._Chunk(rows, {name: pa.concat_tables(parts) for name, parts in tables.items()})
 
     build_module._read_many = fake_read_many
 
@@ -239,24 +239,29 @@ def profile(n: int) -> None:
             paths.append(tmp / f"r{i}.html")
             paths[-1].write_bytes(page)
         for p in paths[:5]:  # warm up
-            build_module._read_one(str(p), "0" * 64, None, None, "b")
-        times: dict[str, list[float]] = {"read_report": [], "check_report": [], "whole _read_one": []}
+            build_module._Chunk.read([(str(p), "0" * 64)], None, None, "b")
+        times: dict[str, list[float]] = {"read_report": [], "check_report": []}
         for p in paths:
             t0 = time.process_time()
             report = gicstats.read_report(p)
             t1 = time.process_time()
             check_report(report)
             t2 = time.process_time()
-            build_module._read_one(str(p), "0" * 64, None, None, "b")
-            t3 = time.process_time()
             times["read_report"].append(t1 - t0)
             times["check_report"].append(t2 - t1)
-            times["whole _read_one"].append(t3 - t2)
+        # a worker's task: read, check, and make the chunk's Arrow tables
+        items = [(str(p), "0" * 64) for p in paths]
+        per_chunk = []
+        for i in range(0, n, build_module.TASK_REPORTS):
+            t0 = time.process_time()
+            build_module._Chunk.read(items[i : i + build_module.TASK_REPORTS], None, None, "b")
+            per_chunk.append((time.process_time() - t0) / len(items[i : i + build_module.TASK_REPORTS]))
         for name, values in times.items():
             print(f"{name:18s} median {statistics.median(values) * 1000:6.1f} ms CPU per report")
-        whole = statistics.median(times["whole _read_one"])
+        whole = statistics.median(per_chunk)
         rest = whole - statistics.median(times["read_report"]) - statistics.median(times["check_report"])
-        print(f"{'Arrow, sections':18s} median {rest * 1000:6.1f} ms CPU per report (the rest of _read_one)")
+        print(f"{'a chunk, per report':18s} median {whole * 1000:6.1f} ms CPU per report")
+        print(f"{'Arrow, sections':18s} median {rest * 1000:6.1f} ms CPU per report (the rest of a chunk)")
         print(f"one core: {1 / whole:.0f} reports/s; {pa.__version__=}")
     finally:
         shutil.rmtree(tmp)

@@ -15,6 +15,7 @@ import pytest
 
 import gicstats
 from gicstats.form.findings import COLUMNS as FINDING_COLUMNS
+from gicstats.form.findings import Finding
 from gicstats.read import report as R
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -73,6 +74,17 @@ def test_arrow_tables_match_the_frames_before_and_after_they_are_built():
     assert findings.num_rows == len(report.findings) > 0
     assert findings.to_pylist() == report.findings_arrow().to_pylist()
     assert findings.column("rule").to_pylist() == list(report.findings["rule"])
+
+
+def test_finding_objects_are_the_same_before_and_after_the_frame_is_built():
+    report = gicstats.read_report(DATA / "pingtan_2021.txt")
+    pending = report.finding_objects()
+    assert _pending(report, "findings") and len(pending) > 0
+    assert all(isinstance(f, Finding) for f in pending)
+    rules = list(report.findings["rule"])  # builds the frame
+    assert not _pending(report, "findings")
+    assert report.finding_objects() == pending
+    assert [f.rule for f in pending] == rules
 
 
 def test_a_report_pickles_with_its_frames_pending():

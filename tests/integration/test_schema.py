@@ -7,6 +7,7 @@ streaming build copies unchanged reports row for row.
 from __future__ import annotations
 
 import importlib
+import pickle
 import shutil
 
 import pandas as pd
@@ -342,3 +343,51 @@ def test_a_previous_corpus_damaged_inside_stops_the_rebuild_naming_the_file(tmp_
     assert str(err.value).endswith("); delete it and rebuild")
     # nothing half-written, and the corpus as it was
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_a_chunk_of_reports_crosses_to_the_build_as_read_with_a_failure_among_them(tmp_path):
+    """A worker's chunk: readable reports around one that fails, pickled as the pool pickles it."""
+    names = ("pingtan_2019.txt", "shanghai_bgt_2019.html", "tianmen_police_2020.txt")
+    (tmp_path / "empty.html").write_bytes(b"")
+    paths = [str(DATA / names[0]), str(tmp_path / "empty.html"), str(DATA / names[1]), str(DATA / names[2])]
+    items = [(p, str(i) * 64) for i, p in enumerate(paths)]
+    chunk = build_module._Chunk.read(items, None, None, "b")
+    again = pickle.loads(pickle.dumps(chunk))
+    assert again.rows == chunk.rows
+    assert [r["error"] for r in again.rows] == [None, "file is empty", None, None]
+    assert "counts" not in again.rows[1]
+    for name, table in chunk.tables.items():
+        assert again.tables[name].equals(table), name
+    # each readable report's rows, one report after another, as read alone
+    for row, path in zip([again.rows[i] for i in (0, 2, 3)], [paths[0], paths[2], paths[3]]):
+        report = gicstats.read_report(path)
+        checked = report.check()
+        rid = row["report_id"]
+        cells = again.tables["cells"].filter(pc.equal(again.tables["cells"].column("report_id"), rid))
+        assert cells.num_rows == row["counts"]["cells"] == row["n_cells"] == len(report.cells) > 100
+        assert cells.column("raw").to_pylist() == report.cells["raw"].tolist()
+        assert set(cells.column("source").to_pylist()) == {path}
+        findings = again.tables["findings"].filter(pc.equal(again.tables["findings"].column("report_id"), rid))
+        assert findings.column("n").to_pylist() == list(range(len(checked))) == list(range(row["counts"]["findings"]))
+        assert findings.column("rule").to_pylist() == checked["rule"].tolist()
+        sections = again.tables["sections"].filter(pc.equal(again.tables["sections"].column("report_id"), rid))
+        assert dict(zip(sections.column("section").to_pylist(), sections.column("text").to_pylist())) == report.sections
+    runs = pc.run_end_encode(again.tables["cells"].column("report_id").combine_chunks()).values.to_pylist()
+    assert runs == [again.rows[i]["report_id"] for i in (0, 2, 3)]
+    assert set(again.tables["series"].column("report_id").to_pylist()) == set(runs)
+
+
+def test_one_process_and_two_build_the_same_corpus(tmp_path):
+    """In one process, every report is in one chunk; across two, in chunks of one: same tables."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in DATA.iterdir():
+        if p.suffix in (".txt", ".html"):
+            shutil.copy(p, src / p.name)
+    (src / "empty.html").write_bytes(b"")
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert build([src], one, jobs=1).failed == build([src], two, jobs=2).failed != []
+    for name in TABLES:
+        key = [(k, "ascending") for k in SCHEMAS[name].key]
+        a, b = (pq.read_table(d / f"{name}.parquet").drop_columns(["build_id"]).sort_by(key) for d in (one, two))
+        assert a.num_rows and a.equals(b), name

@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import operator
 import os
 import tempfile
 import threading
@@ -101,73 +102,142 @@ _DICTIONARY_COLUMNS = {
 
 
 # --------------------------------------------------------------------------
-# Reading one file (runs in worker processes)
+# Reading files (runs in worker processes)
 # --------------------------------------------------------------------------
 
 
-def _read_one(path: str, sha256: str, corrections: str | None, cache: str | None, build_id: str) -> dict:
+def _read_one(path: str, sha256: str, corrections: str | None, cache: str | None) -> tuple[dict, tuple | None]:
     """Read and check one file (or a URL already fetched into ``cache``); never raises.
 
     Returns the report's row of the reports table and, for a readable
-    report, its rows of the other tables as Arrow tables (``cells``,
-    ``findings``, ``sections``) plus ``series``, its cells the
-    year-against-year checks read.
+    report, ``(report, findings of its checks)``; ``None`` for one that
+    could not be read, whose row says why (``error``).
     """
-    base = {"report_id": sha256[:16], "report": Path(path).name, "source": path, "sha256": sha256}
+    row: dict = {"report_id": sha256[:16], "report": Path(path).name, "source": path, "sha256": sha256}
     try:
         report = read_report(path, corrections=corrections, cache=cache)
         checks = check_report(report)
-        sections = report.sections
+        report.sections  # noqa: B018 - split here, where a failure is this file's error
     except GicstatsError as exc:
-        return {**base, "error": exc.problem}
+        return {**row, "error": exc.problem}, None
     except Exception as exc:
-        return {**base, "error": f"internal error ({type(exc).__name__}: {exc})"}
-    rid = base["report_id"]
-    # straight from the mapper's rows and the Finding objects: the build
-    # needs no DataFrame per report
-    cells = _with_ids(report.cells_arrow(), rid, build_id, CELLS.schema)
-    # the reading's findings, then the checks', numbered from 0 (the key)
-    read_findings = report.findings_arrow()
-    columns = {}
-    for name in FINDING_COLUMNS[1:]:
-        read_part = read_findings.column(name).combine_chunks()
-        check_part = pa.array([getattr(f, name) for f in checks], pa.string())
-        columns[name] = pa.concat_arrays([read_part, check_part])
-    count = read_findings.num_rows + len(checks)
-    findings = pa.table({"n": pa.array(range(count), pa.int64()), **columns})
-    findings = _with_ids(findings, rid, build_id, FINDINGS.schema)
-    section_rows = pa.table({"section": pa.array(list(sections), pa.string()), "text": list(sections.values())})
+        return {**row, "error": f"internal error ({type(exc).__name__}: {exc})"}, None
+    row.update(
+        format=report.format,
+        agency=report.agency,
+        year=report.year,
+        template_version=report.template_version,
+        published=report.published.isoformat() if report.published else None,
+        title=report.title,
+        error=None,
+    )
+    return row, (report, checks)
+
+
+_CELL_FIELDS = ("table", "row", "column", "value", "raw", "unit", "locator")
+_FINDING_FIELDS = FINDING_COLUMNS[1:]
+_ROW_TABLES = ("cells", "findings", "sections")
+
+
+class _Chunk:
+    """Reports read together by one worker, as the build takes them.
+
+    ``rows``: each report's row of the reports table, in order; a readable
+    report's row also holds ``counts``, its number of rows in each of
+    ``tables``. ``tables``: the rows of the cells, findings and sections
+    tables of the readable reports, one report after another, and
+    ``series``, the cells the year-against-year checks read.
+
+    Its tables are made once for all its reports (the fixed cost of an
+    Arrow array is paid per chunk, not per report), and cross from a worker
+    to the build as one Arrow IPC stream each (unpickling many small tables
+    costs the build's process more than writing them).
+    """
+
+    def __init__(self, rows: list[dict], tables: dict[str, pa.Table]) -> None:
+        """The chunk of these report rows and tables."""
+        self.rows = rows
+        self.tables = tables
+
+    @classmethod
+    def read(cls, items: list[tuple[str, str]], corrections: str | None, cache: str | None, build_id: str) -> _Chunk:
+        """Read and check the files ``items`` (``(path, sha256)``); never raises."""
+        rows = []
+        cells: dict[str, list] = {name: [] for name in ("report_id", "source", *_CELL_FIELDS)}
+        findings: dict[str, list] = {name: [] for name in ("report_id", "n", *_FINDING_FIELDS)}
+        sections: dict[str, list] = {"report_id": [], "section": [], "text": []}
+        for path, sha in items:
+            row, read = _read_one(path, sha, corrections, cache)
+            rows.append(row)
+            if read is None:
+                continue
+            report, checks = read
+            rid = row["report_id"]
+            # straight from the mapper's rows and the Finding objects: no
+            # DataFrame per report
+            cell_rows = report.cell_rows()
+            n = len(cell_rows)
+            if n:
+                for name, values in zip(_CELL_FIELDS, zip(*map(_CELL_GETTER, cell_rows))):
+                    cells[name].extend(values)
+            cells["report_id"].extend([rid] * n)
+            cells["source"].extend([path] * n)
+            every = [*report.finding_objects(), *checks]
+            for name in _FINDING_FIELDS:
+                findings[name].extend([getattr(f, name) for f in every])
+            # a report's findings are numbered from 0 (the key)
+            findings["n"].extend(range(len(every)))
+            findings["report_id"].extend([rid] * len(every))
+            texts = report.sections
+            sections["section"].extend(texts)
+            sections["text"].extend(texts.values())
+            sections["report_id"].extend([rid] * len(texts))
+            row["n_cells"] = n
+            row["counts"] = {"cells": n, "findings": len(every), "sections": len(texts)}
+        tables = {
+            "cells": _table(cells, CELLS.schema, build_id),
+            "findings": _table(findings, FINDINGS.schema, build_id),
+            "sections": _table(sections, SECTIONS.schema, build_id),
+        }
+        tables["series"] = _series_rows(tables["cells"])
+        return cls(rows, tables)
+
+    def __getstate__(self) -> dict:
+        """Pickled with each table as an Arrow IPC stream."""
+        return {"rows": self.rows, "tables": {name: _to_ipc(table) for name, table in self.tables.items()}}
+
+    def __setstate__(self, state: dict) -> None:
+        """Unpickled, its tables read from their IPC streams (without copying)."""
+        self.rows = state["rows"]
+        self.tables = {name: pa.ipc.open_stream(data).read_all() for name, data in state["tables"].items()}
+
+
+_CELL_GETTER = operator.itemgetter(*_CELL_FIELDS)
+
+
+def _table(columns: dict[str, list], schema: pa.Schema, build_id: str) -> pa.Table:
+    """A table of ``schema`` from its columns (all but ``build_id``) as lists."""
+    n = len(columns["report_id"])
+    arrays = [
+        pa.repeat(pa.scalar(build_id), n) if f.name == "build_id" else pa.array(columns[f.name], f.type) for f in schema
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _series_rows(cells: pa.Table) -> pa.Table:
+    """The cells the year-against-year checks read (see :func:`gicstats.check.series._series_cells`)."""
     mask = pc.and_(
         pc.is_in(cells.column("table"), value_set=_SERIES_TABLES),
         pc.is_in(cells.column("row"), value_set=_SERIES_ROWS),
     )
-    return {
-        **base,
-        "format": report.format,
-        "agency": report.agency,
-        "year": report.year,
-        "template_version": report.template_version,
-        "published": report.published.isoformat() if report.published else None,
-        "title": report.title,
-        "error": None,
-        "n_cells": cells.num_rows,
-        "cells": cells,
-        "findings": findings,
-        "sections": _with_ids(section_rows, rid, build_id, SECTIONS.schema),
-        "series": cells.filter(mask).select(_SERIES_COLUMNS),
-    }
+    return cells.filter(mask).select(_SERIES_COLUMNS)
 
 
-def _read_chunk(items: list[tuple[str, str]], corrections: str | None, cache: str | None, build_id: str) -> list[dict]:
-    return [_read_one(path, sha, corrections, cache, build_id) for path, sha in items]
-
-
-def _with_ids(table: pa.Table, report_id: str, build_id: str, schema: pa.Schema) -> pa.Table:
-    """``table`` with the ``build_id`` and ``report_id`` columns, in schema order and types."""
-    n = table.num_rows
-    ids = {"build_id": pa.repeat(pa.scalar(build_id), n), "report_id": pa.repeat(pa.scalar(report_id), n)}
-    arrays = [ids[f.name] if f.name in ids else table.column(f.name).cast(f.type) for f in schema]
-    return pa.Table.from_arrays(arrays, schema=schema)
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _hash_or_error(path: Path) -> tuple[str | None, str]:
@@ -214,11 +284,6 @@ class _TableWriter:
         self.pending: list[pa.Table] = []
         self.pending_ids: list[str] = []  # the reports in ``pending``, in order
         self.pending_rows = 0
-
-    def add(self, report_id: str, rows: pa.Table) -> None:
-        """The rows of one report, all of them."""
-        if rows.num_rows:
-            self._buffer([report_id], rows)
 
     def add_many(self, report_ids: list[str], rows: pa.Table) -> None:
         """The rows of several reports, all of each, one report after another."""
@@ -379,9 +444,9 @@ def build(
         if reused:
             previous.copy_into(state, reused_ids)
         rows.extend(reused)
-        for row in _read_many(todo, str(corrections) if corrections else None, jobs, progress, cache_dir, build_id):
-            state.add(row)
-            rows.append(row)
+        for chunk in _read_many(todo, str(corrections) if corrections else None, jobs, progress, cache_dir, build_id):
+            state.add(chunk)
+            rows.extend(chunk.rows)
         reports = _reports_table(rows, alias, inputs_key, build_id, writers["reports"].path)
         state.series(reports, previous.groups, reused_ids)
         writers["reports"].add_checked(reports)
@@ -419,15 +484,14 @@ class _Stream:
         # the previous build's year-against-year findings of reused reports
         self.previous_series: list[pa.Table] = []
 
-    def add(self, row: dict) -> None:
-        """A report just read (its tables leave ``row``, its report row stays)."""
-        tables = {name: row.pop(name, None) for name in ("cells", "findings", "sections", "series")}
-        if row.get("error"):
-            return
-        rid = row["report_id"]
-        for name in ("cells", "findings", "sections"):
-            self.writers[name].add(rid, tables[name])
-        self.findings_count[rid] = tables["findings"].num_rows
+    def add(self, chunk: _Chunk) -> None:
+        """Reports just read (their tables are taken, their report rows stay)."""
+        tables, chunk.tables = chunk.tables, {}
+        counts = [(row["report_id"], row.pop("counts")) for row in chunk.rows if "counts" in row]
+        for name in _ROW_TABLES:
+            self.writers[name].add_many([rid for rid, n in counts if n[name]], tables[name])
+        for rid, n in counts:
+            self.findings_count[rid] = n["findings"]
         self.add_series(tables["series"])
 
     def add_copied(self, name: str, report_ids: list[str], rows: pa.Table) -> None:
@@ -440,11 +504,7 @@ class _Stream:
         """
         self.writers[name].add_many(report_ids, rows)
         if name == "cells":
-            mask = pc.and_(
-                pc.is_in(rows.column("table"), value_set=_SERIES_TABLES),
-                pc.is_in(rows.column("row"), value_set=_SERIES_ROWS),
-            )
-            self.add_series(rows.filter(mask).select(_SERIES_COLUMNS))
+            self.add_series(_series_rows(rows))
         elif name == "findings" and rows.num_rows:
             last = rows.group_by("report_id", use_threads=False).aggregate([("n", "max")])
             for rid, n in zip(last.column("report_id").to_pylist(), last.column("n_max").to_pylist()):
@@ -724,19 +784,20 @@ def _read_many(
     progress: bool,
     cache: str | None,
     build_id: str,
-) -> Iterator[dict]:
-    """Each file read, as it comes (not in order).
+) -> Iterator[_Chunk]:
+    """The files read, a chunk at a time, as they come (not in order).
 
-    A few tasks per worker are in flight at a time, so results never pile
+    A few chunks per worker are in flight at a time, so results never pile
     up in memory.
     """
     jobs = jobs or os.cpu_count() or 1
     bar = _progress(len(todo), progress, "reading")
     try:
         if jobs <= 1 or len(todo) <= 2:
-            for path, sha in todo:
-                yield _read_one(path, sha, corrections, cache, build_id)
-                bar.update(1)
+            for i in range(0, len(todo), TASK_REPORTS):
+                chunk = _Chunk.read(todo[i : i + TASK_REPORTS], corrections, cache, build_id)
+                yield chunk
+                bar.update(len(chunk.rows))
             return
         size = max(1, min(TASK_REPORTS, len(todo) // (jobs * TASKS_PER_WORKER)))
         chunks = iter([todo[i : i + size] for i in range(0, len(todo), size)])
@@ -746,8 +807,8 @@ def _read_many(
             pending: set[Future] = set()
 
             def fill(submit: Callable = pool.submit) -> None:
-                while len(pending) < jobs * TASKS_PER_WORKER and (chunk := next(chunks, None)) is not None:
-                    pending.add(submit(_read_chunk, chunk, corrections, cache, build_id))
+                while len(pending) < jobs * TASKS_PER_WORKER and (items := next(chunks, None)) is not None:
+                    pending.add(submit(_Chunk.read, items, corrections, cache, build_id))
 
             fill()
             while pending:
@@ -755,9 +816,9 @@ def _read_many(
                 pending.difference_update(done)
                 fill()
                 for fut in done:
-                    results = fut.result()
-                    yield from results
-                    bar.update(len(results))
+                    chunk = fut.result()
+                    yield chunk
+                    bar.update(len(chunk.rows))
     finally:
         bar.close()
 

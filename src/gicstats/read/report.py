@@ -197,6 +197,18 @@ class Report:
             return value.arrow()
         return pa.Table.from_pandas(value, preserve_index=False).select(list(CELL_COLUMNS)).cast(_cells_schema())
 
+    def finding_objects(self) -> list[Finding]:
+        """The findings as :class:`~gicstats.form.findings.Finding` objects.
+
+        A report just read gives the reader's list as it is (not to be
+        changed), without building the DataFrame: what a build collects.
+        """
+        value = self.__dict__["_findings_frame"]
+        if isinstance(value, PendingFindings):
+            return value.findings
+        columns = [value[name].tolist() for name in FINDING_COLUMNS]
+        return [Finding(*("" if v is None or v is pd.NA else v for v in row)) for row in zip(*columns)]
+
     def findings_arrow(self) -> pa.Table:
         """The findings as an Arrow table of strings, like :meth:`cells_arrow`.
 
