@@ -16,9 +16,10 @@ year-against-year findings of an agency whose series is unchanged. Files are
 read in parallel across cores.
 
 The build is linear in the number of reports and its memory is bounded:
-workers send each report's rows as Arrow tables, which are checked against
-the schema and appended to the four files as they arrive, a row group at a
-time; rows of unchanged reports are streamed from the previous files a batch
+workers read reports a chunk at a time and send its rows as one Arrow
+table per corpus table (an IPC stream, see :class:`_Chunk`), which is
+checked against the schema and appended to the four files as it arrives, a
+row group at a time; rows of unchanged reports are streamed from the previous files a batch
 at a time. What stays in memory is one row per report (the reports table),
 the few cells the year-against-year checks read (see
 :func:`gicstats.check.series.check_series_groups`), and a row group per
