@@ -391,3 +391,23 @@ def test_one_process_and_two_build_the_same_corpus(tmp_path):
         key = [(k, "ascending") for k in SCHEMAS[name].key]
         a, b = (pq.read_table(d / f"{name}.parquet").drop_columns(["build_id"]).sort_by(key) for d in (one, two))
         assert a.num_rows and a.equals(b), name
+
+
+def test_series_checked_a_batch_at_a_time_find_what_they_find_together(tmp_path, monkeypatch):
+    """Batches of one series each (the Pingtan years, Tianmen, Shanghai, ...) against all at once."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for p in DATA.iterdir():
+        if p.suffix in (".txt", ".html"):
+            shutil.copy(p, src / p.name)
+    build([src], tmp_path / "together", agencies=DATA / "agencies.toml", jobs=1)
+    monkeypatch.setattr(build_module, "SERIES_BATCH_REPORTS", 1)
+    build([src], tmp_path / "apart", agencies=DATA / "agencies.toml", jobs=1)
+    key = [(k, "ascending") for k in FINDINGS.key]
+    together, apart = (
+        pq.read_table(tmp_path / d / "findings.parquet").drop_columns(["build_id"]).sort_by(key)
+        for d in ("together", "apart")
+    )
+    assert together.equals(apart)
+    series = together.filter(pc.starts_with(together.column("rule"), "series."))
+    assert series.filter(pc.equal(series.column("rule"), "series.gap")).num_rows == 3

@@ -44,6 +44,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, Thr
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -83,6 +84,9 @@ TASKS_PER_WORKER = 4
 
 # Rows per batch when copying unchanged reports from the previous corpus.
 COPY_BATCH_ROWS = 65_536
+
+# Reports whose series are checked at a time, at most (plus one series).
+SERIES_BATCH_REPORTS = 10_000
 
 _SERIES_TABLES, _SERIES_ROWS = (pa.array(sorted(s), pa.string()) for s in _series_cells())
 _SERIES_COLUMNS = ["report_id", "table", "row", "column", "value"]
@@ -542,10 +546,22 @@ class _Stream:
             parts.append(old.set_column(0, "build_id", pa.repeat(pa.scalar(self.build_id), old.num_rows)))
         self.previous_series = []
         if changed and self.series_rows:
-            ids = pa.array(sorted(rid for group in changed.values() for rid, _ in group.values()), pa.string())
             cells = pa.concat_tables(self.series_parts)
-            cells = cells.filter(pc.is_in(cells.column("report_id"), value_set=ids))
-            parts.append(self._numbered(check_series_groups(changed, _plain_frame(cells))))
+            self.series_parts = []
+            # a batch of series at a time: their cells as Python values take
+            # far more memory than as Arrow columns
+            found: list[Finding] = []
+            batch: dict[str, Group] = {}
+            members = 0
+            for i, (key, group) in enumerate(changed.items()):
+                batch[key] = group
+                members += len(group)
+                if members >= SERIES_BATCH_REPORTS or i == len(changed) - 1:
+                    ids = pa.array(sorted(rid for group in batch.values() for rid, _ in group.values()), pa.string())
+                    part = cells.filter(pc.is_in(cells.column("report_id"), value_set=ids))
+                    found += check_series_groups(batch, _plain_frame(part))
+                    batch, members = {}, 0
+            parts.append(self._numbered(found))
         self.series_parts = []
         table = pa.concat_tables(parts) if parts else None
         if table is None or not table.num_rows:
@@ -581,17 +597,22 @@ def _groups(reports: pa.Table) -> dict[str, Group]:
 
 
 def _plain_frame(table: pa.Table) -> pd.DataFrame:
-    """A frame of the table's strings and floats, for the series checks.
+    """A frame of the table's values as NumPy arrays, for the series checks.
 
-    Strings are given as objects (pandas 3 keeps them as its ``str`` dtype),
-    floats as NumPy floats.
+    Floats as floats; the rest (strings, years) as objects, pandas 3 keeping
+    strings as its ``str`` dtype otherwise. Each distinct value is one
+    Python object, shared by the rows that hold it: ids and labels repeat,
+    so this takes a fraction of the memory of a Python value per row.
     """
-    return pd.DataFrame(
-        {
-            name: column.to_numpy() if pa.types.is_floating(column.type) else pd.array(column.to_pylist(), dtype=object)
-            for name, column in zip(table.column_names, table.columns)
-        }
-    )
+    columns = {}
+    for name, column in zip(table.column_names, table.columns):
+        if pa.types.is_floating(column.type):
+            columns[name] = column.to_numpy()
+        else:
+            encoded = pc.dictionary_encode(column.combine_chunks())
+            distinct = np.array([*encoded.dictionary.to_pylist(), None], dtype=object)
+            columns[name] = distinct[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
+    return pd.DataFrame(columns)
 
 
 def _reports_table(rows: list[dict], alias: Agencies, inputs_key: str, build_id: str, where: Path) -> pa.Table:
