@@ -552,15 +552,15 @@ class _Stream:
             # far more memory than as Arrow columns
             found: list[Finding] = []
             batch: dict[str, Group] = {}
-            members = 0
+            in_batch = 0
             for i, (key, group) in enumerate(changed.items()):
                 batch[key] = group
-                members += len(group)
-                if members >= SERIES_BATCH_REPORTS or i == len(changed) - 1:
+                in_batch += len(group)
+                if in_batch >= SERIES_BATCH_REPORTS or i == len(changed) - 1:
                     ids = pa.array(sorted(rid for group in batch.values() for rid, _ in group.values()), pa.string())
                     part = cells.filter(pc.is_in(cells.column("report_id"), value_set=ids))
                     found += check_series_groups(batch, _plain_frame(part))
-                    batch, members = {}, 0
+                    batch, in_batch = {}, 0
             parts.append(self._numbered(found))
         self.series_parts = []
         table = pa.concat_tables(parts) if parts else None
