@@ -36,6 +36,12 @@ def _texts(cells: str) -> list[str]:
         ("<td><span>1</span><span>2</span></td>", "12"),
         ("<td><div><p>科研</p>机构</div></td>", "科研 机构"),
         ("<td><p><span>6</span>0</p></td>", "60"),
+        ('<td><p align="center"><span style="font-size:12.0pt">60</span></p></td>', "60"),
+        ("<td>a<p>b<span>c</span>d</p>e</td>", "a bcd e"),
+        ("<td><div><font>科研</font>机构</div></td>", "科研机构"),
+        ("<td><p><span>&nbsp;</span></p></td>", ""),
+        ("<td><p><br/></p></td>", ""),
+        ("<td><p><span>本年新<br/>制作数量</span></p></td>", "本年新 制作数量"),
         ("<td><p>本年新<br>制作数量</p></td>", "本年新 制作数量"),
         ("<td>&nbsp;</td>", ""),
         ("<td><p>&nbsp;5&nbsp;</p></td>", "5"),
@@ -51,6 +57,10 @@ def test_a_character_lxml_refuses_is_a_space_where_the_reader_spaces_text() -> N
     assert _texts("<td><p>1\x012</p></td><td>本年新<br/>\x0b制作数量</td>") == ["1 2", "本年新  制作数量"]
     # deeper markup: the same
     assert _texts("<td><div><p>3\x1b4</p></div></td>") == ["3 4"]
+    # a paragraph's own text, beside an inline element: the same
+    assert _texts("<td><p>5\x1b<span>6</span></p></td>") == ["5 6"]
+    # inside the inline element, where nothing is spaced, it stays
+    assert _texts("<td><p><span>7\x1b8</span></p></td>") == ["7\x1b8"]
     # in a cell's own text, where nothing is spaced, it stays as it was
     assert _texts("<td>x\x0by</td>") == ["x\x0by"]
     # unless a paragraph of the table outside its rows holds one too

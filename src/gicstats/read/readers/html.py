@@ -77,13 +77,16 @@ def _spaced(el) -> None:
 
 
 _PARAGRAPHS = frozenset(("p", "div"))  # a space before and after their text
+# Elements whose text is joined as it is, with nothing spaced.
+_INLINE = frozenset(("span", "font", "b", "strong", "i", "em", "u", "a", "sub", "sup", "small", "big", "o:p"))
 
 
 def _cell_text(el) -> str:
     """The text of a cell, with a space where ``<br>``, ``<p>`` and ``<div>`` break it.
 
     A cell whose children hold no elements (``<td><p>60</p></td>``, as Word
-    exports every cell) is joined here from its pieces, as
+    exports every cell), or whose one paragraph holds one inline element
+    (``<td><p><span>60</span></p></td>``), is joined here from its pieces, as
     ``etree.tostring(method="text")`` joins them from the spaced tree:
     spacing the tree and serialising it cost more for such a cell than the
     rest of its reading. Deeper cells are spaced (:func:`_spaced`) and
@@ -93,9 +96,18 @@ def _cell_text(el) -> str:
     n = len(el)
     if not n:  # no child elements: nothing to space
         text = el.text or ""
-    elif n == 1 and not len(child := el[0]) and child.tag in _PARAGRAPHS:
-        # one paragraph, the commonest cell, joined as the loop below joins it
-        text = f"{el.text or ''} {child.text or ''} {child.tail or ''}"
+    elif (
+        n == 1
+        and (child := el[0]).tag in _PARAGRAPHS
+        and (not (m := len(child)) or (m == 1 and not len(inner := child[0]) and inner.tag in _INLINE))
+    ):
+        if not m:
+            # one paragraph, the commonest cell, joined as the loop below joins it
+            text = f"{el.text or ''} {child.text or ''} {child.tail or ''}"
+        else:
+            # one paragraph holding one inline element (<p><span>60</span></p>,
+            # as Word and WPS export a styled cell): nothing in it is spaced
+            text = f"{el.text or ''} {child.text or ''}{inner.text or ''}{inner.tail or ''} {child.tail or ''}"
         if not text.isprintable() and _NOT_XML.search(text):
             _spaced(el)  # raises if one sits where spacing sets a text
     else:
