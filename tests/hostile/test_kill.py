@@ -37,6 +37,7 @@ import pandas as pd
 import pytest
 
 from gicstats.corpus import TABLES, read_corpus
+from gicstats.corpus.build import HASHES_FILE
 from gicstats.errors import GicstatsError
 from gicstats.publish.batch import plan
 
@@ -158,12 +159,15 @@ def _check_corpus(corpus: Path) -> None:
     manifest = corpus / "manifest.json"
     if manifest.exists():
         json.loads(manifest.read_text(encoding="utf-8"))
+    hashes = corpus / HASHES_FILE  # the sources' hashes, for the next build
+    if hashes.exists():
+        pd.read_parquet(hashes)
     if all((corpus / f"{name}.parquet").exists() for name in TABLES):
         try:
             read_corpus(corpus)
         except GicstatsError as exc:
             assert "different builds" in str(exc), str(exc)
-    stray = _stray(corpus, {f"{name}.parquet" for name in TABLES} | {"manifest.json"})
+    stray = _stray(corpus, {f"{name}.parquet" for name in TABLES} | {"manifest.json", HASHES_FILE})
     assert not stray, stray
 
 
