@@ -12,15 +12,17 @@ folder of Parquet files (tables declared in :mod:`gicstats.corpus.schema`):
 
 An unchanged file (same sha256, same gicstats version, same corrections) is
 not read again: its rows are copied from the previous corpus, and so are the
-year-against-year findings of an agency whose series is unchanged. Files are
-read in parallel across cores.
+year-against-year findings of an agency whose series is unchanged. A file
+whose stat shows it untouched since the last build hashed it is not even
+hashed again (see :class:`_KnownHashes`; ``.hashes.parquet`` beside the
+tables). Files are read in parallel across cores.
 
 The build is linear in the number of reports and its memory is bounded:
 workers read reports a chunk at a time and send its rows as one Arrow
 table per corpus table (an IPC stream, see :class:`_Chunk`), which is
 checked against the schema and appended to the four files as it arrives, a
-row group at a time; rows of unchanged reports are streamed from the previous files a batch
-at a time. What stays in memory is one row per report (the reports table),
+row group at a time; rows of unchanged reports are streamed from the
+previous files a batch at a time. What stays in memory is one row per report (the reports table),
 the few cells the year-against-year checks read (see
 :func:`gicstats.check.series.check_series_groups`), and a row group per
 table. Each file is written to a temporary file and renamed at the end, and
