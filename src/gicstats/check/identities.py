@@ -67,10 +67,13 @@ def check_identities(report: Report) -> list[Finding]:
         identity = inst.identity
         if identity.table not in present_tables:
             continue
+        outcome = evaluate(inst, values)
+        if outcome.status is Status.HOLDS:
+            continue
+        # what a finding names, built for findings only
         table = report.template.table(identity.table)
         ids = ", ".join(_cell_id(c) for c in inst.cells)
         where = _member_label(table, identity, inst.member)
-        outcome = evaluate(inst, values)
         if outcome.status is Status.NOT_ASSESSABLE:
             findings.append(
                 Finding(
@@ -84,8 +87,6 @@ def check_identities(report: Report) -> list[Finding]:
                     f"（{_cell_id(outcome.blanks[0])}等）",
                 )
             )
-            continue
-        if outcome.status is Status.HOLDS:
             continue
         left, right = outcome.left, outcome.right
         # evaluate() gives both sums whenever the identity is assessable
