@@ -258,9 +258,10 @@ def _to_ipc(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
-def _hash_or_error(path: Path, known: _KnownHashes) -> tuple[str | None, str, tuple | None]:
-    """``(sha256, "", stat record)`` of a file, or ``(None, why it cannot be read, None)``.
+def _hash_or_error(path: Path, known: _KnownHashes) -> tuple[tuple | None, str]:
+    """``(record, "")`` of a file, or ``(None, why it cannot be read)``.
 
+    The record holds the columns of :data:`_HASH_COLUMNS`, the sha256 last.
     The sha256 is the one ``known`` holds when the file is as it was when
     that was hashed (:meth:`_KnownHashes.get`); else the file is read.
     """
@@ -270,7 +271,7 @@ def _hash_or_error(path: Path, known: _KnownHashes) -> tuple[str | None, str, tu
     except (OSError, ValueError):
         st = None
     if st is None or not stat.S_ISREG(st.st_mode):
-        return None, "no such file" if not path.exists() else "not a regular file", None
+        return None, "no such file" if not path.exists() else "not a regular file"
     key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     found = known.get(str(path), key)
     if found is not None:
@@ -279,19 +280,19 @@ def _hash_or_error(path: Path, known: _KnownHashes) -> tuple[str | None, str, tu
         try:
             sha = _hash_file(path)
         except OSError as exc:
-            return None, f"cannot be read ({exc.strerror or type(exc).__name__})", None
-    return sha, "", (str(path), *key, hashed_at, sha)
+            return None, f"cannot be read ({exc.strerror or type(exc).__name__})"
+    return (str(path), *key, hashed_at, sha), ""
 
 
 class _KnownHashes:
     """The sha256 of each file the last build hashed, with the file's stat then.
 
     A rebuild that adds one report would otherwise spend a fifth of its
-    time reading every file again to hash it (profiled on 30,000 reports). Kept beside the corpus in
-    :data:`HASHES_FILE`, written after the four tables; a file that is
-    missing or unreadable is no cache at all. Only on POSIX systems, where a
-    file's change time (``st_ctime``) is set by the system at every write and
-    cannot be set back.
+    time reading every file again to hash it (profiled on 30,000 reports).
+    Kept beside the corpus in :data:`HASHES_FILE`, written after the four
+    tables; a file that is missing or unreadable is no cache at all. Only on
+    POSIX systems, where a file's change time (``st_ctime``) is set by the
+    system at every write and cannot be set back.
     """
 
     def __init__(self, entries: dict[str, tuple[tuple[int, ...], int, str]]) -> None:
@@ -526,11 +527,11 @@ def build(
         hashes = (
             h for chunk in pool.map(lambda chunk: [_hash_or_error(f, known) for f in chunk], chunks) for h in chunk
         )
-        for p, (sha, error, record) in zip(files, hashes):
-            if sha is None or record is None:
+        for p, (record, error) in zip(files, hashes):
+            if record is None:
                 plan.missing(str(p), p.name, error)
             else:
-                plan.add(str(p), p.name, sha)
+                plan.add(str(p), p.name, record[-1])
                 hashed.append(record)
     rows, reused, todo = plan.rows, plan.reused, plan.todo
 
